@@ -1,0 +1,77 @@
+# Community Escalations — every project task has a target here; `make help` lists them.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PLUGIN_ID      := $(shell python3 -c "import json;print(json.load(open('plugin.json'))['id'])")
+PLUGIN_VERSION := $(shell python3 -c "import json;print(json.load(open('plugin.json'))['version'])")
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PB_DIR := server/escalations/runtime/_pb
+
+.PHONY: help setup gen test test-python test-webapp test-bridge check check-python check-webapp \
+        check-bridge bench dist dist-native webapp bridge deploy mattermost e2e clean
+
+help: ## list the targets
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*## "}{printf "  make %-12s %s\n", $$1, $$2}'
+
+setup: ## first command on a fresh machine: Python venv, generated stubs, webapp packages
+	python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	$(MAKE) gen
+	cd webapp && npm ci --no-audit --no-fund
+
+gen: ## generate the gRPC stubs from our own .proto files
+	$(PY) scripts/gen_protos.py
+
+test: test-python test-webapp test-bridge ## run every suite (Python, webapp incl. browser, Go bridge)
+
+test-python: gen ## Python: policy, runtime + host emulator, workflow
+	$(PY) -m pytest
+
+test-webapp: ## webapp: unit/component tests and the real-browser test
+	cd webapp && npm test
+
+test-bridge: ## Go bridge unit tests and its run against the Python backend
+	cd server/bridge && go test ./...
+
+check: check-python check-webapp check-bridge ## lint and type gates: ruff, mypy --strict, tsc, eslint, go vet
+
+check-python: gen
+	$(VENV)/bin/ruff check server tests scripts
+	$(VENV)/bin/ruff format --check server tests scripts
+	$(VENV)/bin/mypy server/escalations
+
+check-webapp:
+	cd webapp && npm run check
+
+check-bridge:
+	cd server/bridge && go vet ./...
+
+bench: gen ## benchmarks; each prints its figures
+	$(PY) tests/bench/run.py
+
+webapp: ## build webapp/dist/main.js
+	cd webapp && npm run build
+
+bridge: ## cross-compile the Go bridge for the stock-server bundle
+	$(MAKE) -C server/bridge
+
+dist: gen webapp bridge ## bundle for stock Mattermost (Go bridge + Python backend + webapp)
+	$(PY) scripts/bundle.py --flavour bridge
+
+dist-native: gen webapp ## bundle for servers with native Python plugin support
+	$(PY) scripts/bundle.py --flavour native
+
+deploy: dist ## upload and enable on a running server (MM_SERVICESETTINGS_SITEURL, MM_ADMIN_TOKEN)
+	$(PY) scripts/deploy.py dist/$(PLUGIN_ID)-$(PLUGIN_VERSION).tar.gz
+
+mattermost: ## build (cached) and start a local Mattermost server with PostgreSQL
+	scripts/mattermost-server start
+
+e2e: dist ## end-to-end suite against a real Mattermost server
+	scripts/mattermost-server start
+	$(PY) -m pytest tests/e2e -m e2e
+
+clean: ## remove build output and caches (keeps .venv and node_modules)
+	rm -rf dist build $(PB_DIR) webapp/dist server/bridge/dist .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Escalation policy: model, loader/validator, pure engine."""

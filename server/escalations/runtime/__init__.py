@@ -1,0 +1,1 @@
+"""Mattermost plugin runtime over gRPC."""
