@@ -88,7 +88,7 @@ def _redundant_loop_in(policy: Policy) -> Iterator[tuple[str, str, str]]:
         yield (
             f"topics[{i}].loop_in",
             f'{_quoted(both)} {"is" if len(both) == 1 else "are"} also {noun} of "{topic.key}", '
-            f"so mentioned once, as a responder{rest}",
+            f"so mentioned once, as {'a responder' if len(both) == 1 else 'responders'}{rest}",
             "redundant-loop-in",
         )
 

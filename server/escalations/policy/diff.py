@@ -38,11 +38,15 @@ def diff(old: Policy, new: Policy) -> PolicyDiff:
 
 
 def _person(member: Member) -> str:
-    return f"{member.display_name} (@{member.username})"
+    return f"@{member.username} ({member.display_name})"
 
 
 def _people(members: tuple[Member, ...] | list[Member]) -> str:
     return ", ".join(_person(m) for m in members) if members else "nobody"
+
+
+def _stated(value: object) -> str:
+    return f'"{value}"' if value else "(not stated)"
 
 
 def _names(names: tuple[str, ...]) -> str:
@@ -61,7 +65,7 @@ def _policy_changes(old: Policy, new: Policy) -> Iterator[str]:
     for attr, label in fields:
         before, after = getattr(old, attr), getattr(new, attr)
         if before != after:
-            yield f"{label} changes from {before or 'none'!s} to {after or 'none'!s}."
+            yield f"{label} changes from {_stated(before)} to {_stated(after)}."
     if old.non_sensitive_guidance != new.non_sensitive_guidance:
         yield "The guidance on non-sensitive topics changes."
     if old.response_tips != new.response_tips:
@@ -72,11 +76,11 @@ def _policy_changes(old: Policy, new: Policy) -> Iterator[str]:
 def _role_changes(old: Policy, new: Policy) -> Iterator[str]:
     for role in old.roles:
         if new.role(role.name) is None:
-            yield f"Role removed: {role.name} (was {_people(role.members)})."
+            yield f"Role removed: {role.name}, held by {_people(role.members)}."
     for role in new.roles:
         before = old.role(role.name)
         if before is None:
-            yield f"Role added: {role.name} ({_people(role.members)})."
+            yield f"Role added: {role.name}, held by {_people(role.members)}."
         else:
             yield from _member_changes(before, role)
 
