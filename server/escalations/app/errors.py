@@ -1,0 +1,120 @@
+"""Domain errors of the escalation workflow, translated once at the edge.
+
+The tree::
+
+    WorkflowError                      base; ``public`` is a message for a person
+    ├── NotConfigured                  no escalations team/channel yet            -> 409
+    ├── InvalidRequest                 malformed/missing/mistyped input           -> 400
+    │   ├── NoteTooLong
+    │   ├── NotEscalatable             the post is itself an escalation post
+    │   └── InvalidAssignee            the chosen owner is not an approved responder
+    ├── Forbidden                      the actor may not do this                  -> 403
+    │   ├── CannotReadPost             may not read the original post's channel
+    │   ├── NotAResponder              not an approved responder of the topic
+    │   └── UserMismatch               request body names a different user than the header
+    ├── NotFound                                                                  -> 404
+    │   ├── PostNotFound               missing or deleted
+    │   ├── TopicNotFound              not in the active policy
+    │   └── EscalationNotFound
+    └── Conflict                       a state rule refused the change            -> 409
+        ├── AlreadyClaimed             someone else owns it
+        ├── AlreadyResolved
+        ├── NotClaimed                 release of an open escalation
+        └── Busy                       the compare-and-set retry budget ran out
+
+Expected refusals (``AlreadyClaimed``, ``NotAResponder``, ...) are values for the person who acted:
+the HTTP routes turn them into ``{"error": ...}`` with the status above, the button handlers into an
+ephemeral text. Infrastructure failures are not in this tree (they are the runtime's
+``PluginAPIError``) and end as a logged 500 / "Something went wrong".
+"""
+
+from __future__ import annotations
+
+
+class WorkflowError(Exception):
+    """Base of every domain error; ``public`` is safe to show to the acting user."""
+
+    status = 500
+
+    def __init__(self, public: str) -> None:
+        super().__init__(public)
+        self.public = public
+
+
+class NotConfigured(WorkflowError):
+    status = 409
+
+
+class InvalidRequest(WorkflowError):
+    status = 400
+
+
+class NoteTooLong(InvalidRequest):
+    pass
+
+
+class NotEscalatable(InvalidRequest):
+    pass
+
+
+class InvalidAssignee(InvalidRequest):
+    pass
+
+
+class Forbidden(WorkflowError):
+    status = 403
+
+
+class CannotReadPost(Forbidden):
+    pass
+
+
+class NotAResponder(Forbidden):
+    pass
+
+
+class UserMismatch(Forbidden):
+    pass
+
+
+class NotFound(WorkflowError):
+    status = 404
+
+
+class PostNotFound(NotFound):
+    pass
+
+
+class TopicNotFound(NotFound):
+    pass
+
+
+class EscalationNotFound(NotFound):
+    pass
+
+
+class Conflict(WorkflowError):
+    status = 409
+
+
+class AlreadyClaimed(Conflict):
+    def __init__(self, owner: str) -> None:
+        super().__init__(f"This escalation is already claimed by @{owner}.")
+        self.owner = owner
+
+
+class AlreadyResolved(Conflict):
+    pass
+
+
+class NotClaimed(Conflict):
+    pass
+
+
+class Busy(Conflict):
+    pass
+
+
+def http_status(error: WorkflowError) -> int:
+    """The HTTP status of a domain error (the table in ``docs/http-api.md``)."""
+    return error.status

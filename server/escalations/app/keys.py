@@ -1,0 +1,56 @@
+"""Every KV key the workflow uses, built here and nowhere else.
+
+Shape: ``ce1:<kind>:<part>`` — ``ce`` for community-escalations, ``1`` the key schema version (bump
+it, and migrate, if a key's meaning changes). Rules enforced by ``_key``: 1..150 runes (the
+Mattermost limit), never the reserved ``mmi_`` / ``mutex_`` prefixes, and unbounded input (lock
+names, free text) hashed so a key can never grow past the limit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+PREFIX = "ce1:"
+MAX_KEY_RUNES = 150
+_RESERVED = ("mmi_", "mutex_")
+
+# Kinds. Stored names: changing one orphans existing data.
+ESCALATION = "esc"
+LOCK = "lock"
+LAST_GOOD_POLICY = "policy:last-good"
+
+
+def escalation(escalation_id: str) -> str:
+    """The record of one escalation (value: ``model.Escalation`` JSON)."""
+    return _key(f"{ESCALATION}:{_bounded(escalation_id)}")
+
+
+def escalation_prefix() -> str:
+    """Prefix shared by all escalation records (for listing)."""
+    return f"{PREFIX}{ESCALATION}:"
+
+
+def lock(name: str) -> str:
+    """A KV lock for a one-off step (value: holder token, with a TTL)."""
+    return _key(f"{LOCK}:{_bounded(name)}")
+
+
+def last_good_policy() -> str:
+    """The text of the last policy override that validated (survives restarts)."""
+    return _key(LAST_GOOD_POLICY)
+
+
+def _bounded(part: str, limit: int = 64) -> str:
+    """``part`` itself if short and plain, otherwise a stable hash of it."""
+    if 0 < len(part) <= limit and all(c.isalnum() or c in "-_." for c in part):
+        return part
+    return "h" + hashlib.sha256(part.encode()).hexdigest()[:40]
+
+
+def _key(body: str) -> str:
+    key = PREFIX + body
+    if not 0 < len(key) <= MAX_KEY_RUNES:
+        raise ValueError(f"KV key length {len(key)} outside 1..{MAX_KEY_RUNES}")
+    if key.startswith(_RESERVED):
+        raise ValueError(f"KV key {key!r} uses a reserved prefix")
+    return key

@@ -1,0 +1,235 @@
+"""The escalation record: a versioned, frozen value stored as JSON in the KV store.
+
+States: ``open`` (a default owner is suggested) -> ``claimed`` (owner) -> ``resolved`` (outcome).
+Every change produces a new record with ``version + 1`` and one more entry in the append-only event
+log; the store writes it with compare-and-set against the exact bytes it read, so two changes
+computed from the same version can never both land.
+
+A record whose ``escalation_post_id`` is empty is *pending*: its creator reserved the (post, topic)
+pair and is posting to the escalations channel right now (see ``service.Workflow.escalate``).
+"""
+
+from __future__ import annotations
+
+import base64
+import enum
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+# Bump when the stored JSON changes shape; ``from_json`` refuses other versions.
+RECORD_SCHEMA = 1
+
+
+class State(str, enum.Enum):
+    OPEN = "open"
+    CLAIMED = "claimed"
+    RESOLVED = "resolved"
+
+
+class Outcome(str, enum.Enum):
+    RESPONDED = "responded"
+    NO_RESPONSE_NEEDED = "no_response_needed"
+
+    @property
+    def label(self) -> str:
+        return "responded" if self is Outcome.RESPONDED else "no response needed"
+
+
+class Action(str, enum.Enum):
+    """What happened, as written to the event log."""
+
+    ESCALATED = "escalated"
+    CLAIMED = "claimed"
+    ASSIGNED = "assigned"
+    RELEASED = "released"
+    RESOLVED = "resolved"
+
+
+@dataclass(frozen=True)
+class Event:
+    """One entry of the event log: what, who (username), when (ms), plus an optional detail
+    (the assignee of ``assigned``, the outcome of ``resolved``)."""
+
+    what: Action
+    who: str
+    when: int
+    detail: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"what": self.what.value, "who": self.who, "when": self.when, "detail": self.detail}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Event:
+        return cls(
+            what=Action(_str(data, "what")),
+            who=_str(data, "who"),
+            when=_int(data, "when"),
+            detail=_str(data, "detail"),
+        )
+
+
+@dataclass(frozen=True)
+class Escalation:
+    """One escalated (post, topic) pair. Usernames, not user ids, for people: that is what the
+    policy names and what the post mentions."""
+
+    id: str
+    version: int
+    topic: str
+    topic_title: str
+    post_id: str
+    channel_id: str
+    created_by: str
+    created_by_id: str
+    created_at: int
+    updated_at: int
+    state: State = State.OPEN
+    owner: str | None = None
+    default_owner: str | None = None
+    outcome: Outcome | None = None
+    note: str = ""
+    escalation_post_id: str = ""
+    escalation_channel_id: str = ""
+    permalink: str = ""
+    # Snapshot of what the post shows, taken at escalation time so that every re-render (one per
+    # state change) shows the same content even if the original post or the policy changes.
+    source_channel: str = ""
+    source_link: str = ""
+    excerpt: str = ""
+    responders: tuple[str, ...] = ()
+    loop_in: tuple[str, ...] = ()
+    template_response: str | None = None
+    events: tuple[Event, ...] = field(default=())
+
+    @property
+    def pending(self) -> bool:
+        """True while the bot post has not been created yet."""
+        return not self.escalation_post_id
+
+    def with_event(self, event: Event, **changes: Any) -> Escalation:
+        """The next version: ``changes`` applied, ``event`` appended, ``updated_at`` = its time."""
+        return replace(
+            self,
+            version=self.version + 1,
+            updated_at=event.when,
+            events=(*self.events, event),
+            **changes,
+        )
+
+    def with_changes(self, now: int, **changes: Any) -> Escalation:
+        """The next version without a log entry (bookkeeping such as the bot post's id)."""
+        return replace(self, version=self.version + 1, updated_at=now, **changes)
+
+    @property
+    def last_event(self) -> Event | None:
+        return self.events[-1] if self.events else None
+
+    def to_api(self) -> dict[str, Any]:
+        """The escalation object of ``docs/http-api.md``."""
+        return {
+            "id": self.id,
+            "topic": self.topic,
+            "topic_title": self.topic_title,
+            "state": self.state.value,
+            "owner": self.owner,
+            "default_owner": self.default_owner,
+            "outcome": self.outcome.value if self.outcome else None,
+            "post_id": self.post_id,
+            "escalation_post_id": self.escalation_post_id,
+            "permalink": self.permalink,
+            "created_by": self.created_by,
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+        }
+
+    def to_json(self) -> bytes:
+        data = self.to_api()
+        data.update(
+            schema=RECORD_SCHEMA,
+            version=self.version,
+            channel_id=self.channel_id,
+            created_by_id=self.created_by_id,
+            note=self.note,
+            escalation_channel_id=self.escalation_channel_id,
+            source_channel=self.source_channel,
+            source_link=self.source_link,
+            excerpt=self.excerpt,
+            responders=list(self.responders),
+            loop_in=list(self.loop_in),
+            template_response=self.template_response,
+            events=[e.to_dict() for e in self.events],
+        )
+        return json.dumps(data, separators=(",", ":"), sort_keys=True).encode()
+
+    @classmethod
+    def from_json(cls, raw: bytes) -> Escalation:
+        """Parse a stored record. Raises ``ValueError`` on anything but our own schema."""
+        data = json.loads(raw)
+        if not isinstance(data, dict) or data.get("schema") != RECORD_SCHEMA:
+            raise ValueError(f"not an escalation record of schema {RECORD_SCHEMA}")
+        outcome = data.get("outcome")
+        return cls(
+            id=_str(data, "id"),
+            version=_int(data, "version"),
+            topic=_str(data, "topic"),
+            topic_title=_str(data, "topic_title"),
+            post_id=_str(data, "post_id"),
+            channel_id=_str(data, "channel_id"),
+            created_by=_str(data, "created_by"),
+            created_by_id=_str(data, "created_by_id"),
+            created_at=_int(data, "created_at"),
+            updated_at=_int(data, "updated_at"),
+            state=State(_str(data, "state")),
+            owner=_opt_str(data, "owner"),
+            default_owner=_opt_str(data, "default_owner"),
+            outcome=Outcome(outcome) if outcome else None,
+            note=_str(data, "note"),
+            escalation_post_id=_str(data, "escalation_post_id"),
+            escalation_channel_id=_str(data, "escalation_channel_id"),
+            permalink=_str(data, "permalink"),
+            source_channel=_str(data, "source_channel"),
+            source_link=_str(data, "source_link"),
+            excerpt=_str(data, "excerpt"),
+            responders=_strs(data, "responders"),
+            loop_in=_strs(data, "loop_in"),
+            template_response=_opt_str(data, "template_response"),
+            events=tuple(Event.from_dict(e) for e in data.get("events") or ()),
+        )
+
+
+def escalation_id(post_id: str, topic: str) -> str:
+    """The id of the escalation of ``post_id`` under ``topic``: deterministic, so escalating the
+    same pair twice finds the same record (create-if-absent needs no separate index). 26 chars of
+    lowercase base32, the shape of a Mattermost id."""
+    digest = hashlib.sha256(f"{post_id}\n{topic}".encode()).digest()
+    return base64.b32encode(digest).decode().lower()[:26]
+
+
+def _str(data: Mapping[str, Any], key: str) -> str:
+    value = data.get(key, "")
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ValueError(f"{key}: expected a string")
+    return value
+
+
+def _opt_str(data: Mapping[str, Any], key: str) -> str | None:
+    return _str(data, key) or None
+
+
+def _strs(data: Mapping[str, Any], key: str) -> tuple[str, ...]:
+    value = data.get(key) or []
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValueError(f"{key}: expected a list of strings")
+    return tuple(value)
+
+
+def _int(data: Mapping[str, Any], key: str) -> int:
+    value = data.get(key, 0)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"{key}: expected a number")
+    return int(value)

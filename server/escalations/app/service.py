@@ -1,0 +1,420 @@
+"""Use cases: escalate, claim, assign, release, resolve, list, show.
+
+Authorization uses only the server-set acting user id and stored data (the record and the active
+policy): button contexts and request bodies are hints. Every state change is a compare-and-set
+transition (``store.Store.transition``); after it lands the post is edited in place, a thread reply
+says who did what and when, and a WebSocket event tells clients.
+
+Side effects after a transition (post edit, reply, event) are best effort: the record is the truth,
+and a failed edit is repaired by the next change, which re-renders from the record.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from . import redact, render
+from .active_policy import ActivePolicy, TopicRoute
+from .errors import (
+    AlreadyClaimed,
+    AlreadyResolved,
+    Busy,
+    CannotReadPost,
+    EscalationNotFound,
+    InvalidAssignee,
+    InvalidRequest,
+    NotAResponder,
+    NotClaimed,
+    NotConfigured,
+    NotEscalatable,
+    NoteTooLong,
+    PostNotFound,
+    TopicNotFound,
+)
+from .model import Action, Escalation, Event, Outcome, State, escalation_id
+from .ports import CHANNEL_DIRECT, CHANNEL_GROUP, CHANNEL_OPEN, ChannelRef, Host, PostRef
+from .store import Store
+
+log = logging.getLogger(__name__)
+
+NOTE_MAX_CHARS = 1000
+EVENT_UPDATED = "escalation_updated"
+# A pending record older than this is taken over (its creator died before posting).
+PENDING_STALE_MS = 30_000
+# How long a duplicate request waits for a concurrent creator to finish posting.
+PENDING_WAIT_SECONDS = 5.0
+# Re-render rounds when a newer version lands while we edit the post.
+RENDER_ROUNDS = 3
+
+
+@dataclass(frozen=True)
+class Environment:
+    """What activation established; ``None`` until the plugin is configured."""
+
+    bot_user_id: str
+    team_id: str
+    team_name: str
+    channel: ChannelRef
+    site_url: str
+    excerpt_max_chars: int
+
+
+class Workflow:
+    def __init__(
+        self,
+        store: Store,
+        host: Host,
+        environment: Callable[[], Environment | None],
+        policy: Callable[[], ActivePolicy | None],
+        clock_ms: Callable[[], int] = lambda: int(time.time() * 1000),
+    ) -> None:
+        self._store = store
+        self._host = host
+        self._environment = environment
+        self._policy = policy
+        self._now = clock_ms
+
+    # --- escalate ----------------------------------------------------------------------------
+
+    def escalate(
+        self, actor_id: str, post_id: str, topic_key: str, note: str = ""
+    ) -> tuple[Escalation, bool]:
+        """Escalate ``post_id`` under ``topic_key``; (record, created). Idempotent per pair."""
+        env, policy = self._require()
+        if len(note) > NOTE_MAX_CHARS:
+            raise NoteTooLong(f"The note is longer than {NOTE_MAX_CHARS} characters.")
+        topic = policy.topic(topic_key)
+        if topic is None:
+            raise TopicNotFound(f"Unknown topic {topic_key!r}.")
+        post, channel = self._readable_post(actor_id, post_id)
+        if render.ESCALATION_PROP in post.props or (
+            post.channel_id == env.channel.id and post.user_id == env.bot_user_id
+        ):
+            raise NotEscalatable("This post is an escalation itself.")
+        existing = self._store.get(escalation_id(post_id, topic_key))
+        if existing is not None and not existing.pending:
+            return existing, False
+        record = self._new_record(env, topic, actor_id, post, channel, note.strip())
+        stored, created = self._store.create_if_absent(record)
+        if not created:
+            stored = self._await_or_take_over(stored)
+            if not stored.pending:
+                return stored, False
+        return self._publish_new(env, policy, stored), True
+
+    def _readable_post(self, actor_id: str, post_id: str) -> tuple[PostRef, ChannelRef]:
+        post = self._host.get_post(post_id)
+        if post is None or post.delete_at:
+            raise PostNotFound("The post does not exist or was deleted.")
+        channel = self._host.get_channel(post.channel_id)
+        if channel is None or not self._host.can_read_channel(actor_id, channel):
+            raise CannotReadPost("You cannot read the channel of this post.")
+        return post, channel
+
+    def _new_record(
+        self,
+        env: Environment,
+        topic: TopicRoute,
+        actor_id: str,
+        post: PostRef,
+        channel: ChannelRef,
+        note: str,
+    ) -> Escalation:
+        actor = self._host.get_user(actor_id)
+        username = actor.username if actor else actor_id
+        now = self._now()
+        return Escalation(
+            id=escalation_id(post.id, topic.key),
+            version=1,
+            topic=topic.key,
+            topic_title=topic.title,
+            post_id=post.id,
+            channel_id=post.channel_id,
+            created_by=username,
+            created_by_id=actor_id,
+            created_at=now,
+            updated_at=now,
+            default_owner=topic.default_owner.username if topic.default_owner else None,
+            note=note,
+            source_channel=self._describe_channel(channel),
+            source_link=self._permalink(env, channel, post.id),
+            excerpt=redact.redact(post.message, env.excerpt_max_chars),
+            responders=topic.responder_usernames,
+            loop_in=tuple(p.username for p in topic.loop_in),
+            template_response=topic.template_response,
+            events=(Event(Action.ESCALATED, username, now),),
+        )
+
+    def _await_or_take_over(self, stored: Escalation) -> Escalation:
+        """Another request reserved this pair: wait for its post, or take over a stale one."""
+        deadline = time.monotonic() + PENDING_WAIT_SECONDS
+        while stored.pending and time.monotonic() < deadline:
+            if self._now() - stored.updated_at > PENDING_STALE_MS:
+                return self._take_over(stored)
+            time.sleep(0.05)
+            current = self._store.get(stored.id)
+            if current is None:
+                raise Busy("The escalation is being created; try again.")
+            stored = current
+        if stored.pending:
+            raise Busy("The escalation is being created; try again.")
+        return stored
+
+    def _take_over(self, stale: Escalation) -> Escalation:
+        def refresh(current: Escalation) -> Escalation:
+            if not current.pending or current.version != stale.version:
+                raise Busy("The escalation is being created; try again.")
+            return current.with_changes(self._now())
+
+        return self._store.transition(stale.id, refresh)
+
+    def _publish_new(
+        self, env: Environment, policy: ActivePolicy, record: Escalation
+    ) -> Escalation:
+        message, props = render.escalation_post(record, record.responders, policy.tips)
+        post_id = self._host.create_post(env.channel.id, env.bot_user_id, message, props, "")
+        link = f"{env.site_url}/{env.team_name}/pl/{post_id}"
+
+        def posted(current: Escalation) -> Escalation:
+            return current.with_changes(
+                self._now(),
+                escalation_post_id=post_id,
+                escalation_channel_id=env.channel.id,
+                permalink=link,
+            )
+
+        done = self._store.transition(record.id, posted)
+        self._notify_escalator(done)
+        self._publish_event(done)
+        return done
+
+    def _notify_escalator(self, r: Escalation) -> None:
+        text = f"Escalated to the approved responders of **{r.topic_title}**: {r.permalink}"
+        self._best_effort(self._host.send_ephemeral, r.created_by_id, r.channel_id, text)
+
+    # --- ownership ---------------------------------------------------------------------------
+
+    def claim(self, actor_id: str, esc_id: str) -> tuple[Escalation, bool]:
+        return self._act(actor_id, esc_id, "claim", lambda who: _claim(who, self._now()))
+
+    def assign(self, actor_id: str, esc_id: str, assignee: str) -> tuple[Escalation, bool]:
+        target = assignee.strip().removeprefix("@").lower()
+        if not target:
+            raise InvalidAssignee("Choose an owner.")
+        return self._act(
+            actor_id, esc_id, "assign", lambda who: _assign(who, target, self._now()), target
+        )
+
+    def release(self, actor_id: str, esc_id: str) -> tuple[Escalation, bool]:
+        return self._act(actor_id, esc_id, "release", lambda who: _release(who, self._now()))
+
+    def resolve(self, actor_id: str, esc_id: str, outcome: str) -> tuple[Escalation, bool]:
+        try:
+            result = Outcome(outcome)
+        except ValueError:
+            raise InvalidRequest("Unknown outcome.") from None
+        return self._act(
+            actor_id, esc_id, "resolve", lambda who: _resolve(who, result, self._now())
+        )
+
+    def _act(
+        self,
+        actor_id: str,
+        esc_id: str,
+        verb: str,
+        make_change: Callable[[str], Callable[[Escalation], Escalation]],
+        assignee: str | None = None,
+    ) -> tuple[Escalation, bool]:
+        """Authorise ``actor_id`` on the stored record, then apply the change with CAS.
+        Returns (record, changed)."""
+        env, policy = self._require()
+        record = self._store.get(esc_id)
+        if record is None or record.pending:
+            raise EscalationNotFound("Unknown escalation.")
+        responders = self._responders(policy, record)
+        actor = self._host.get_user(actor_id)
+        if actor is None or actor.username not in responders:
+            raise NotAResponder(
+                f"Only the approved responders of {record.topic_title} can {verb} this escalation."
+            )
+        if assignee is not None and assignee not in responders:
+            raise InvalidAssignee(
+                f"@{assignee} is not an approved responder of {record.topic_title}."
+            )
+        change = make_change(actor.username)
+        noop: list[bool] = []
+
+        def tracked(current: Escalation) -> Escalation:
+            result = change(current)
+            noop[:] = [result is current]
+            return result
+
+        updated = self._store.transition(esc_id, tracked)
+        changed = noop == [False]
+        if changed:
+            self._after_change(env, policy, updated)
+        return updated, changed
+
+    def _responders(self, policy: ActivePolicy, record: Escalation) -> tuple[str, ...]:
+        """Who may engage: the topic's approved responders in the *active* policy (the policy is
+        the source of truth), or the snapshot if the topic has since been removed."""
+        topic = policy.topic(record.topic)
+        return topic.responder_usernames if topic else record.responders
+
+    def _after_change(self, env: Environment, policy: ActivePolicy, record: Escalation) -> None:
+        self._refresh_post(env, policy, record)
+        if record.last_event is not None:
+            reply = render.thread_reply(record.last_event)
+            self._best_effort(
+                self._host.create_post,
+                record.escalation_channel_id,
+                env.bot_user_id,
+                reply,
+                {render.ESCALATION_PROP: record.id},
+                record.escalation_post_id,
+            )
+        self._publish_event(record)
+
+    def _refresh_post(self, env: Environment, policy: ActivePolicy, record: Escalation) -> None:
+        """Edit the post to show ``record``; if a newer version landed meanwhile, show that one
+        instead, so concurrent edits cannot leave an older state on screen."""
+        for _ in range(RENDER_ROUNDS):
+            message, props = render.escalation_post(
+                record, self._responders(policy, record), policy.tips
+            )
+            self._best_effort(
+                self._host.update_post,
+                record.escalation_post_id,
+                record.escalation_channel_id,
+                env.bot_user_id,
+                message,
+                props,
+            )
+            latest = self._store.get(record.id)
+            if latest is None or latest.version <= record.version:
+                return
+            record = latest
+
+    def _publish_event(self, r: Escalation) -> None:
+        payload = {
+            "escalation_id": r.id,
+            "state": r.state.value,
+            "owner": r.owner or "",
+            "topic": r.topic,
+            "escalation_post_id": r.escalation_post_id,
+        }
+        self._best_effort(self._host.publish_event, EVENT_UPDATED, payload, r.escalation_channel_id)
+
+    # --- reading -----------------------------------------------------------------------------
+
+    def get(self, actor_id: str, esc_id: str) -> Escalation:
+        """The record, for its creator or a member of the escalations channel (404 otherwise,
+        so ids cannot be probed)."""
+        env, _ = self._require()
+        record = self._store.get(esc_id)
+        if record is None or record.pending or not self._may_view(env, actor_id, record):
+            raise EscalationNotFound("Unknown escalation.")
+        return record
+
+    def list_open(self, actor_id: str) -> list[Escalation]:
+        env, _ = self._require()
+        if not self._host.is_channel_member(env.channel.id, actor_id):
+            raise NotAResponder("Only members of the escalations channel can list escalations.")
+        return self._store.list_open()
+
+    def policy(self) -> ActivePolicy:
+        _, policy = self._require()
+        return policy
+
+    def _may_view(self, env: Environment, actor_id: str, record: Escalation) -> bool:
+        return record.created_by_id == actor_id or self._host.is_channel_member(
+            env.channel.id, actor_id
+        )
+
+    # --- helpers -----------------------------------------------------------------------------
+
+    def _require(self) -> tuple[Environment, ActivePolicy]:
+        env, policy = self._environment(), self._policy()
+        if env is None or policy is None:
+            raise NotConfigured(
+                "Community Escalations is not configured yet: a system admin must set the "
+                "escalations team in the plugin settings."
+            )
+        return env, policy
+
+    def _describe_channel(self, channel: ChannelRef) -> str:
+        if channel.type == CHANNEL_DIRECT:
+            return "a direct message"
+        if channel.type == CHANNEL_GROUP:
+            return "a group message"
+        if channel.type == CHANNEL_OPEN:
+            return f"~{channel.name}"
+        return f"**{channel.display_name or channel.name}** (private channel)"
+
+    def _permalink(self, env: Environment, channel: ChannelRef, post_id: str) -> str:
+        team_name = env.team_name
+        if channel.team_id and channel.team_id != env.team_id:
+            team = self._host.get_team(channel.team_id)
+            team_name = team.name if team else team_name
+        return f"{env.site_url}/{team_name}/pl/{post_id}"
+
+    @staticmethod
+    def _best_effort(fn: Callable[..., object], *args: object) -> None:
+        try:
+            fn(*args)
+        except Exception:  # a side effect; the stored record stays the truth
+            log.exception("side effect %s failed", getattr(fn, "__name__", fn))
+
+
+# --- the transitions, pure -------------------------------------------------------------------
+
+
+def _claim(who: str, now: int) -> Callable[[Escalation], Escalation]:
+    def change(r: Escalation) -> Escalation:
+        _not_resolved(r)
+        if r.state is State.CLAIMED:
+            if r.owner == who:
+                return r
+            raise AlreadyClaimed(r.owner or "?")
+        return r.with_event(Event(Action.CLAIMED, who, now), state=State.CLAIMED, owner=who)
+
+    return change
+
+
+def _assign(who: str, target: str, now: int) -> Callable[[Escalation], Escalation]:
+    def change(r: Escalation) -> Escalation:
+        _not_resolved(r)
+        if r.state is State.CLAIMED and r.owner == target:
+            return r
+        event = Event(Action.ASSIGNED, who, now, target)
+        return r.with_event(event, state=State.CLAIMED, owner=target)
+
+    return change
+
+
+def _release(who: str, now: int) -> Callable[[Escalation], Escalation]:
+    def change(r: Escalation) -> Escalation:
+        _not_resolved(r)
+        if r.state is not State.CLAIMED:
+            raise NotClaimed("This escalation has no owner to release.")
+        event = Event(Action.RELEASED, who, now, r.owner or "")
+        return r.with_event(event, state=State.OPEN, owner=None)
+
+    return change
+
+
+def _resolve(who: str, outcome: Outcome, now: int) -> Callable[[Escalation], Escalation]:
+    def change(r: Escalation) -> Escalation:
+        _not_resolved(r)
+        event = Event(Action.RESOLVED, who, now, outcome.value)
+        return r.with_event(event, state=State.RESOLVED, outcome=outcome)
+
+    return change
+
+
+def _not_resolved(r: Escalation) -> None:
+    if r.state is State.RESOLVED:
+        raise AlreadyResolved("This escalation is already resolved.")

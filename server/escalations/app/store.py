@@ -1,0 +1,127 @@
+"""Escalation storage in domain words, over the ``KV`` port.
+
+Concurrency contract (several plugin nodes, many threads each):
+
+* ``create_if_absent`` is an insert-if-absent on the record key, whose id is derived from the
+  (post, topic) pair: of any number of concurrent creators exactly one gets ``created=True``.
+* ``transition`` is read -> compute -> compare-and-set against the exact bytes read, retried up to
+  ``TRANSITION_RETRIES`` times when another writer got in between. The ``change`` function sees the
+  fresh record on every attempt, so a rule like "only an open escalation can be claimed" is checked
+  against what is really stored; it raises a ``WorkflowError`` to refuse. A claim can never be won
+  twice: the second claimer's compare-and-set fails, it re-reads, and its ``change`` sees the owner.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable
+from typing import Protocol
+
+from . import keys
+from .errors import Busy, EscalationNotFound
+from .kv import KV
+from .model import Escalation, State
+
+log = logging.getLogger(__name__)
+
+# Compare-and-set attempts per transition before giving up with ``Busy``. Twenty simultaneous
+# clicks need at most one retry each for a claim (the losers see the owner on their re-read); the
+# budget covers bursts of interleaved *successful* changes (assign/release ping-pong).
+TRANSITION_RETRIES = 8
+# Pause between attempts: a few ms with jitter so retries of simultaneous writers spread out.
+RETRY_PAUSE_SECONDS = 0.005
+LIST_PAGE_SIZE = 200
+# Upper bound on keys scanned by ``list_open`` (a full scan; escalations are few).
+LIST_MAX_KEYS = 20_000
+
+Change = Callable[[Escalation], Escalation]
+
+
+class Store(Protocol):
+    def create_if_absent(self, record: Escalation) -> tuple[Escalation, bool]:
+        """Store ``record`` unless its id exists; return (stored record, created)."""
+        ...
+
+    def get(self, escalation_id: str) -> Escalation | None:
+        """The record, or ``None``."""
+        ...
+
+    def transition(self, escalation_id: str, change: Change) -> Escalation:
+        """Apply ``change`` with compare-and-set and retries; return the stored result.
+        ``change`` returning its argument unchanged writes nothing.
+        Raises ``EscalationNotFound``, ``Busy`` or whatever ``change`` raises."""
+        ...
+
+    def list_open(self) -> list[Escalation]:
+        """Escalations not yet resolved (pending ones excluded), oldest first."""
+        ...
+
+
+class KVStore:
+    """``Store`` over a ``KV``."""
+
+    def __init__(self, kv: KV, *, retries: int = TRANSITION_RETRIES) -> None:
+        self._kv = kv
+        self._retries = retries
+
+    def create_if_absent(self, record: Escalation) -> tuple[Escalation, bool]:
+        key = keys.escalation(record.id)
+        if self._kv.compare_and_set(key, None, record.to_json()):
+            return record, True
+        existing = self.get(record.id)
+        if existing is None:  # deleted between our attempt and the read: try once more
+            if self._kv.compare_and_set(key, None, record.to_json()):
+                return record, True
+            existing = self.get(record.id)
+            if existing is None:
+                raise Busy("The escalation is being changed; try again.")
+        return existing, False
+
+    def get(self, escalation_id: str) -> Escalation | None:
+        raw = self._kv.get(keys.escalation(escalation_id))
+        return self._parse(raw) if raw else None
+
+    def transition(self, escalation_id: str, change: Change) -> Escalation:
+        key = keys.escalation(escalation_id)
+        for attempt in range(self._retries):
+            raw = self._kv.get(key)
+            if not raw:
+                raise EscalationNotFound("Unknown escalation.")
+            current = self._parse(raw)
+            if current is None:
+                raise EscalationNotFound("Unknown escalation.")
+            updated = change(current)
+            if updated is current:
+                return current
+            if self._kv.compare_and_set(key, raw, updated.to_json()):
+                return updated
+            # Someone else wrote between our read and our write: re-read and re-decide.
+            time.sleep(RETRY_PAUSE_SECONDS * (1 + attempt) * random.random())
+        raise Busy("The escalation is being changed by others right now; try again.")
+
+    def list_open(self) -> list[Escalation]:
+        prefix = keys.escalation_prefix()
+        found: list[Escalation] = []
+        page = 0
+        while page * LIST_PAGE_SIZE < LIST_MAX_KEYS:
+            batch = self._kv.list_keys(page, LIST_PAGE_SIZE)
+            for key in batch:
+                if key.startswith(prefix):
+                    raw = self._kv.get(key)
+                    record = self._parse(raw) if raw else None
+                    if record and not record.pending and record.state is not State.RESOLVED:
+                        found.append(record)
+            if len(batch) < LIST_PAGE_SIZE:
+                break
+            page += 1
+        return sorted(found, key=lambda r: r.created_at)
+
+    @staticmethod
+    def _parse(raw: bytes) -> Escalation | None:
+        try:
+            return Escalation.from_json(raw)
+        except (ValueError, KeyError, TypeError):
+            log.warning("ignoring an unreadable escalation record")
+            return None

@@ -1,0 +1,69 @@
+"""Redaction of each kind of personal or secret data, and the length cap."""
+
+from __future__ import annotations
+
+import pytest
+from escalations.app.redact import redact
+
+CASES = [
+    ("server 10.0.0.12 is down", "server [ip-address] is down"),
+    ("at 192.168.1.20:8065 now", "at [ip-address] now"),
+    ("subnet 10.1.0.0/16 blocked", "subnet [ip-address] blocked"),
+    ("v6 2001:db8::1 and fe80::1%eth0", "v6 [ip-address] and [ip-address]"),
+    ("loopback ::1 only", "loopback [ip-address] only"),
+    ("write to jane.doe+x@example.co.uk please", "write to [email] please"),
+    ("see https://foo.example.com/a?b=c for more", "see [url] for more"),
+    ("visit www.acme.org today", "visit [url] today"),
+    ("our host db01.acme.internal failed", "our host [domain] failed"),
+    ("we run mattermost.example.com", "we run [domain]"),
+    ("call +1 415 555 0100 now", "call [phone] now"),
+    ("call (415) 555-0100 now", "call [phone] now"),
+    ("call +4915112345678", "call [phone]"),
+    ("password=hunter2 ok", "password=[secret] ok"),
+    ("api_key: 'abc def'", "api_key: [secret]"),
+    ("Authorization: Bearer abcdefghijklmnop", "Authorization: Bearer [secret]"),
+    ("token ghp_abcdefghijklmnopqrstuvwxyz0123", "token [secret]"),
+    ("aws AKIAABCDEFGHIJKLMNOP", "aws [secret]"),
+    ("jwt eyJhbGciOi.eyJzdWIiOi.c2lnbmF0dXJl", "jwt [secret]"),
+    ("key aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3z", "key [secret]"),
+]
+
+KEPT = [
+    "config.json and main.py, e.g. Node.js v1.2",
+    "timestamp 1700000000000 on 2020-01-01 10:30",
+    "commit 3f786850e387550fdab836ed7e6dc881de23001b",
+    "at 10:30:00 in std::vector",
+    "an id like 8k3jzq9p1bnx7fy5w4cm2ta6de",
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), CASES)
+def test_each_kind_is_replaced_by_its_label(text: str, expected: str) -> None:
+    assert redact(text, 500) == expected
+
+
+@pytest.mark.parametrize("text", KEPT)
+def test_technical_text_is_kept(text: str) -> None:
+    assert redact(text, 500) == text
+
+
+def test_length_cap_with_ellipsis() -> None:
+    out = redact("x" * 50, 10)
+    assert out == "x" * 9 + "…"
+    assert len(out) == 10
+
+
+def test_cap_never_leaves_half_a_placeholder() -> None:
+    out = redact("aaaa mail me a@example.com", 18)
+    assert out.endswith("…")
+    assert "[em" not in out or "[email]" in out
+
+
+def test_zero_cap_quotes_nothing() -> None:
+    assert redact("anything", 0) == ""
+
+
+def test_huge_input_is_bounded() -> None:
+    out = redact("10.0.0.1 " * 100_000, 100)
+    assert out.startswith("[ip-address]")
+    assert len(out) <= 100
