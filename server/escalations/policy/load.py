@@ -15,14 +15,14 @@ no error was reported, so fallbacks never reach a caller.
 from __future__ import annotations
 
 import datetime
-import difflib
 import os
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
 from escalations.policy import limits
+from escalations.policy._shapes import MISSING, ShapeChecker, kind, suggest
 from escalations.policy._yaml import YamlProblem, parse
 from escalations.policy.checks import find_warnings
 from escalations.policy.model import Issue, Member, Policy, ResponseTip, Role, Topic
@@ -59,13 +59,6 @@ TOPIC_KEYS: Final[Mapping[str, bool]] = {
     "loop_in": False,
     "template_response": False,
 }
-
-
-class _Missing:
-    """Marks a key absent from its mapping (distinct from an explicit ``null``)."""
-
-
-MISSING: Final = _Missing()
 
 
 @dataclass(frozen=True)
@@ -124,46 +117,8 @@ def _too_large(size: int) -> str:
     return f"the policy is too large ({size} bytes; at most {limits.MAX_POLICY_BYTES})"
 
 
-def _join(path: str, key: str) -> str:
-    return f"{path}.{key}" if path else key
-
-
-def _kind(value: object) -> str:
-    """How an admin would call the YAML value they wrote."""
-    if value is None or value is MISSING:
-        return "nothing (null)"
-    if isinstance(value, bool):
-        return "true/false"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, str):
-        return "text"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a mapping"
-    return type(value).__name__
-
-
-def _suggest(word: str, choices: Collection[str]) -> str:
-    """A ' (did you mean "x"?)' hint for a misspelling, or ''."""
-    folded = {c.casefold(): c for c in choices}
-    match = folded.get(word.casefold())
-    if match is None:
-        close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-        match = close[0] if close else None
-    return f' (did you mean "{match}"?)' if match is not None else ""
-
-
-class _Walker:
+class _Walker(ShapeChecker):
     """One validation pass over a parsed document, collecting every error."""
-
-    def __init__(self, source: str) -> None:
-        self.source = source
-        self.errors: list[Issue] = []
-
-    def error(self, path: str, message: str, code: str) -> None:
-        self.errors.append(Issue(self.source, path, message, code))
 
     # -- the document --------------------------------------------------------------------
 
@@ -201,7 +156,7 @@ class _Walker:
         if value is MISSING:
             return None  # reported as a missing key
         if isinstance(value, bool) or not isinstance(value, int):
-            self.error("format_version", f"expected a number, got {_kind(value)}", "wrong-type")
+            self.error("format_version", f"expected a number, got {kind(value)}", "wrong-type")
             return None
         if value != limits.FORMAT_VERSION:
             self.error(
@@ -379,7 +334,7 @@ class _Walker:
                 continue
             if name not in declared:
                 self.error(
-                    item_path, f'unknown role "{name}"{_suggest(name, declared)}', "unknown-role"
+                    item_path, f'unknown role "{name}"{suggest(name, declared)}', "unknown-role"
                 )
             elif name in refs:
                 self.error(item_path, f'role "{name}" is listed twice', "duplicate-reference")
@@ -405,64 +360,3 @@ class _Walker:
                 )
             )
         return tuple(tips)
-
-    # -- generic shapes ------------------------------------------------------------------
-
-    def mapping(
-        self, value: object, path: str, keys: Mapping[str, bool]
-    ) -> dict[str, object] | None:
-        """The mapping's known keys; reports a wrong type, unknown keys and missing keys."""
-        if not isinstance(value, dict):
-            where = path or "the document"
-            self.error(
-                path,
-                f"expected a mapping (key: value) for {where}, got {_kind(value)}",
-                "wrong-type",
-            )
-            return None
-        known: dict[str, object] = {}
-        for key, item in value.items():
-            if isinstance(key, str) and key in keys:
-                known[key] = item
-            else:
-                self.error(
-                    _join(path, str(key)),
-                    f'unknown key "{key}"{_suggest(str(key), keys)}',
-                    "unknown-key",
-                )
-        for key, required in keys.items():
-            if required and key not in value:
-                self.error(path, f'missing required key "{key}"', "missing-key")
-        return known
-
-    def sequence(self, value: object, path: str, limit: int) -> list[object]:
-        """The list's items (at most ``limit`` of them); reports a wrong type or too many."""
-        if value is MISSING:
-            return []  # reported as a missing key
-        if not isinstance(value, list):
-            hint = " (write [] for none)" if value is None else ""
-            self.error(path, f"expected a list, got {_kind(value)}{hint}", "wrong-type")
-            return []
-        if len(value) > limit:
-            self.error(path, f"too many entries ({len(value)}; at most {limit})", "too-many")
-            return value[:limit]
-        return value
-
-    def text(self, value: object, path: str, limit: int) -> str:
-        """Non-empty text, stripped; reports a wrong type, emptiness or excess length."""
-        if value is MISSING:
-            return ""  # reported as a missing key
-        if not isinstance(value, str):
-            hint = " (put it in quotes)" if isinstance(value, int | float) else ""
-            self.error(path, f"expected text, got {_kind(value)}{hint}", "wrong-type")
-            return ""
-        text = value.strip()
-        if not text:
-            self.error(path, "must not be empty", "empty-text")
-        elif len(text) > limit:
-            self.error(path, f"too long ({len(text)} characters; at most {limit})", "too-long")
-        return text
-
-    def optional(self, fields: Mapping[str, object], key: str, limit: int) -> str | None:
-        value = fields.get(key)
-        return None if value is None else self.text(value, key, limit)
