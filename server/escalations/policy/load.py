@@ -126,35 +126,43 @@ class _Walker(ShapeChecker):
         if document is None:
             self.error("", "the document is empty", "empty-document")
             return None
+        if isinstance(document, dict) and "format_version" in document:
+            # Checked first and alone: in another format the other keys may mean something else.
+            if self.format_version(document["format_version"]) is None:
+                return None
         root = self.mapping(document, "", POLICY_KEYS)
         if root is None:
             return None
-        format_version = self.format_version(root.get("format_version", MISSING))
-        if format_version is None:
-            return None  # another format: its other keys may mean something else
+        # Fields are checked in document order, so errors are listed in that order.
+        version = self.text(root.get("version", MISSING), "version", limits.MAX_NAME_CHARS)
+        title = self.text(root.get("title", MISSING), "title", limits.MAX_TITLE_CHARS)
+        source = self.optional(root, "source", limits.MAX_TITLE_CHARS) or ""
+        last_updated = self.last_updated(root.get("last_updated"))
+        channel_name = self.slug(root, "channel_name") or DEFAULT_CHANNEL_NAME
+        channel_team = self.slug(root, "channel_team")
+        channel_visibility = self.visibility(root.get("channel_visibility"))
+        signup = self.optional(root, "responder_signup", limits.MAX_TEXT_CHARS) or ""
+        guidance = self.optional(root, "non_sensitive_guidance", limits.MAX_TEXT_CHARS) or ""
+        tips = self.tips(root.get("response_tips", []))
         roles, declared = self.roles(root.get("roles", MISSING))
+        topics = self.topics(root.get("topics", MISSING), declared)
         return Policy(
-            format_version=format_version,
-            version=self.text(root.get("version", MISSING), "version", limits.MAX_NAME_CHARS),
-            title=self.text(root.get("title", MISSING), "title", limits.MAX_TITLE_CHARS),
-            source=self.optional(root, "source", limits.MAX_TITLE_CHARS) or "",
-            last_updated=self.last_updated(root.get("last_updated")),
-            channel_name=self.slug(root, "channel_name") or DEFAULT_CHANNEL_NAME,
-            channel_team=self.slug(root, "channel_team"),
-            channel_visibility=self.visibility(root.get("channel_visibility")),
-            non_sensitive_guidance=self.optional(
-                root, "non_sensitive_guidance", limits.MAX_TEXT_CHARS
-            )
-            or "",
-            responder_signup=self.optional(root, "responder_signup", limits.MAX_TEXT_CHARS) or "",
-            response_tips=self.tips(root.get("response_tips", [])),
+            format_version=limits.FORMAT_VERSION,
+            version=version,
+            title=title,
+            source=source,
+            last_updated=last_updated,
+            channel_name=channel_name,
+            channel_team=channel_team,
+            channel_visibility=channel_visibility,
+            responder_signup=signup,
+            non_sensitive_guidance=guidance,
+            response_tips=tips,
             roles=roles,
-            topics=self.topics(root.get("topics", MISSING), declared),
+            topics=topics,
         )
 
     def format_version(self, value: object) -> int | None:
-        if value is MISSING:
-            return None  # reported as a missing key
         if isinstance(value, bool) or not isinstance(value, int):
             self.error("format_version", f"expected a number, got {kind(value)}", "wrong-type")
             return None
