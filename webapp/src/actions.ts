@@ -1,0 +1,102 @@
+/**
+ * Action creators. The async ones are thunks: the host store runs redux-thunk, and the test hosts
+ * install an equivalent middleware.
+ */
+import type {AnyAction} from 'redux';
+
+import {ActionTypes} from 'src/action_types';
+import {ClientError, createClient} from 'src/client';
+import {getBasePath, pluginState, type StateWithPlugin} from 'src/selectors';
+import type {EscalationUpdatedPayload} from 'src/types/api';
+
+export type GetState = () => StateWithPlugin;
+export type Thunk<R = unknown> = (dispatch: Dispatch, getState: GetState) => R;
+
+/** The host store's dispatch: plain actions, and thunks (redux-thunk) returning their result. */
+export interface Dispatch {
+    <R>(thunk: Thunk<R>): R;
+    <A extends AnyAction>(action: A): A;
+}
+
+function errorOf(err: unknown): {status: number; message: string} {
+    if (err instanceof ClientError) {
+        return {status: err.status, message: err.message};
+    }
+    return {status: 0, message: ''};
+}
+
+export function fetchTopics(): Thunk<Promise<void>> {
+    return async (dispatch, getState) => {
+        dispatch({type: ActionTypes.TOPICS_REQUEST});
+        try {
+            const data = await createClient(getBasePath(getState())).getTopics();
+            dispatch({type: ActionTypes.TOPICS_SUCCESS, data});
+        } catch (err) {
+            dispatch({type: ActionTypes.TOPICS_FAILURE, error: errorOf(err)});
+        }
+    };
+}
+
+/** Opens the modal for a post and (re)loads the topics: the policy may have changed since. */
+export function openEscalateModal(postId: string): Thunk<Promise<void>> {
+    return async (dispatch) => {
+        dispatch({type: ActionTypes.OPEN_MODAL, postId});
+        await dispatch(fetchTopics());
+    };
+}
+
+export function closeEscalateModal(): AnyAction {
+    return {type: ActionTypes.CLOSE_MODAL};
+}
+
+/**
+ * Submits the escalation of the modal's post. On success the modal closes and the notice links to
+ * the escalation (new, or the existing one on `200`); on failure the modal stays open with the
+ * server's message.
+ */
+export function submitEscalation(topic: string, note: string): Thunk<Promise<boolean>> {
+    return async (dispatch, getState) => {
+        const {modal, submit} = pluginState(getState());
+        if (!modal.postId || submit.status === 'submitting') {
+            return false;
+        }
+        dispatch({type: ActionTypes.SUBMIT_REQUEST});
+        try {
+            const trimmed = note.trim();
+            const result = await createClient(getBasePath(getState())).createEscalation({
+                post_id: modal.postId,
+                topic,
+                ...(trimmed ? {note: trimmed} : {}),
+            });
+            dispatch({type: ActionTypes.SUBMIT_SUCCESS, escalation: result.escalation, created: result.created});
+            return true;
+        } catch (err) {
+            dispatch({type: ActionTypes.SUBMIT_FAILURE, error: errorOf(err)});
+            return false;
+        }
+    };
+}
+
+export function escalationUpdated(payload: EscalationUpdatedPayload): AnyAction {
+    return {type: ActionTypes.ESCALATION_UPDATED, payload};
+}
+
+/** Re-reads the escalations on screen, e.g. after a WebSocket reconnect may have dropped events. */
+export function refreshKnownEscalations(): Thunk<Promise<void>> {
+    return async (dispatch, getState) => {
+        const {notice} = pluginState(getState());
+        if (!notice) {
+            return;
+        }
+        try {
+            const escalation = await createClient(getBasePath(getState())).getEscalation(notice.escalationId);
+            dispatch({type: ActionTypes.ESCALATION_RECEIVED, escalation});
+        } catch {
+            // Keep what we have; the next event or reconnect tries again.
+        }
+    };
+}
+
+export function dismissNotice(): AnyAction {
+    return {type: ActionTypes.DISMISS_NOTICE};
+}

@@ -1,0 +1,73 @@
+/**
+ * What choosing a topic will do: its approved responders, who is looped in, the default owner and
+ * the template response when the policy has one.
+ */
+import React from 'react';
+import {FormattedMessage, useIntl} from 'react-intl';
+
+import {messages} from 'src/i18n/messages';
+import type {Person, Topic} from 'src/types/api';
+
+interface Props {
+    topic: Topic | null;
+    labelId: string;
+}
+
+function PersonName({person}: {person: Person}) {
+    const intl = useIntl();
+    if (!person.display_name || person.display_name === person.username) {
+        return <>{`@${person.username}`}</>;
+    }
+    return <>{intl.formatMessage(messages.person, {displayName: person.display_name, username: person.username})}</>;
+}
+
+function People({people}: {people: Person[]}) {
+    if (people.length === 0) {
+        return <FormattedMessage {...messages.nobody}/>;
+    }
+    return (
+        <ul>
+            {people.map((person) => (
+                <li key={person.username}><PersonName person={person}/></li>
+            ))}
+        </ul>
+    );
+}
+
+export default function TopicPreview({topic, labelId}: Props) {
+    return (
+        <section
+            className='ce-preview'
+            aria-labelledby={labelId}
+            aria-live='polite'
+            data-testid='topic-preview'
+        >
+            <h3
+                id={labelId}
+                className='ce-section-label'
+            >
+                <FormattedMessage {...messages.previewLabel}/>
+            </h3>
+            {topic ? (
+                <dl>
+                    <dt><FormattedMessage {...messages.responders}/></dt>
+                    <dd><People people={topic.responders}/></dd>
+                    <dt><FormattedMessage {...messages.loopIn}/></dt>
+                    <dd><People people={topic.loop_in}/></dd>
+                    <dt><FormattedMessage {...messages.defaultOwner}/></dt>
+                    <dd>
+                        {topic.default_owner ? <PersonName person={topic.default_owner}/> : <FormattedMessage {...messages.nobody}/>}
+                    </dd>
+                    {topic.template_response ? (
+                        <>
+                            <dt><FormattedMessage {...messages.templateResponse}/></dt>
+                            <dd><div className='ce-template'>{topic.template_response}</div></dd>
+                        </>
+                    ) : null}
+                </dl>
+            ) : (
+                <p className='ce-preview-empty'><FormattedMessage {...messages.previewEmpty}/></p>
+            )}
+        </section>
+    );
+}

@@ -1,0 +1,66 @@
+/**
+ * Shapes of the plugin's HTTP API (`docs/http-api.md`), as the webapp receives them.
+ */
+
+export interface Person {
+    username: string;
+    display_name: string;
+}
+
+export interface Topic {
+    key: string;
+    title: string;
+    description: string;
+    responders: Person[];
+    loop_in: Person[];
+    default_owner: Person | null;
+    template_response: string | null;
+}
+
+export interface TopicsResponse {
+    policy: {version: string; title: string};
+    non_sensitive_guidance: string;
+    topics: Topic[];
+}
+
+export type EscalationState = 'open' | 'claimed' | 'resolved';
+
+export interface Escalation {
+    id: string;
+    topic: string;
+    topic_title: string;
+    state: EscalationState;
+    owner: string | null;
+    default_owner: string | null;
+    outcome: 'responded' | 'no_response_needed' | null;
+    post_id: string;
+    escalation_post_id: string;
+    permalink: string;
+    created_by: string;
+    created_at: number;
+    updated_at: number;
+}
+
+export interface CreateEscalationRequest {
+    post_id: string;
+    topic: string;
+    note?: string;
+}
+
+/** `201` = created, `200` = the post was already escalated under that topic. */
+export interface CreateEscalationResult {
+    escalation: Escalation;
+    created: boolean;
+}
+
+/** Payload of `custom_<plugin id>_escalation_updated` (all strings; `owner` is "" when unowned). */
+export interface EscalationUpdatedPayload {
+    escalation_id: string;
+    state: string;
+    owner: string;
+    topic: string;
+    escalation_post_id: string;
+}
+
+/** The server's cap on `note` (characters), per the API contract. */
+export const NOTE_MAX_CHARS = 1000;
