@@ -90,10 +90,7 @@ class Workflow:
         if topic is None:
             raise TopicNotFound(f"Unknown topic {topic_key!r}.")
         post, channel = self._readable_post(actor_id, post_id)
-        if render.ESCALATION_PROP in post.props or (
-            post.channel_id == env.channel.id and post.user_id == env.bot_user_id
-        ):
-            raise NotEscalatable("This post is an escalation itself.")
+        _refuse_own_post(env, post)
         existing = self._store.get(escalation_id(post_id, topic_key))
         if existing is not None and not existing.pending:
             return existing, False
@@ -325,9 +322,26 @@ class Workflow:
             raise NotAResponder("Only members of the escalations channel can list escalations.")
         return self._store.list_open()
 
-    def policy(self) -> ActivePolicy:
-        _, policy = self._require()
+    def active_policy(self) -> ActivePolicy:
+        """The active policy (it does not need the escalations team/channel)."""
+        policy = self._policy()
+        if policy is None:
+            raise NotConfigured("Community Escalations has no active policy yet.")
         return policy
+
+    def get_for_action(self, esc_id: str, post_id: str) -> Escalation:
+        """The record a button belongs to. The button's context is only a hint: the clicked post
+        must be the bot post stored in that very record."""
+        record = self._store.get(esc_id) if esc_id else None
+        if record is None or record.pending or record.escalation_post_id != post_id:
+            raise EscalationNotFound("This is not an escalation post of Community Escalations.")
+        return record
+
+    def check_escalatable(self, actor_id: str, post_id: str) -> None:
+        """The checks of ``escalate`` that need no topic (for ``/escalation new``)."""
+        env, _ = self._require()
+        post, _ = self._readable_post(actor_id, post_id)
+        _refuse_own_post(env, post)
 
     def _may_view(self, env: Environment, actor_id: str, record: Escalation) -> bool:
         return record.created_by_id == actor_id or self._host.is_channel_member(
@@ -413,6 +427,13 @@ def _resolve(who: str, outcome: Outcome, now: int) -> Callable[[Escalation], Esc
         return r.with_event(event, state=State.RESOLVED, outcome=outcome)
 
     return change
+
+
+def _refuse_own_post(env: Environment, post: PostRef) -> None:
+    if render.ESCALATION_PROP in post.props or (
+        post.channel_id == env.channel.id and post.user_id == env.bot_user_id
+    ):
+        raise NotEscalatable("This post is an escalation itself.")
 
 
 def _not_resolved(r: Escalation) -> None:

@@ -1,0 +1,217 @@
+"""Activation: settings -> policy, bot, escalations channel, slash command.
+
+Runs on every node, on ``OnActivate`` and on every ``OnConfigurationChange``; every step is
+idempotent. The steps that create or change shared things (bot, channel, channel members, the
+last-good policy record) run under the KV lock ``activate`` so two nodes do not both create the
+channel; if the lock cannot be had in time the steps run anyway (they are idempotent, the lock
+only avoids duplicate work and "already exists" noise).
+
+Policy rule: an override (the ``PolicyOverride`` setting) replaces the bundled default only when
+it validates. An invalid override never replaces the last good policy — the one active in this
+process, or after a restart the last valid override stored in KV, else the bundled default — and
+its errors are logged and shown by ``/escalation policy``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from escalations.policy import Policy, bundled_policy_path, load_policy_file, load_policy_text
+
+from . import active_policy, keys
+from .active_policy import ActivePolicy
+from .kv import KV
+from .lock import KVLock, LockTimeout
+from .ports import Host
+from .service import Environment
+
+log = logging.getLogger(__name__)
+
+BOT_USERNAME = "community-escalations"
+BOT_DISPLAY_NAME = "Community Escalations"
+BOT_DESCRIPTION = "Routes sensitive community topics to their approved responders."
+COMMAND_TRIGGER = "escalation"
+COMMAND_HINT = "[list | show <id> | policy | new <permalink> | help]"
+COMMAND_DESCRIPTION = "Community escalations: list, show, policy, new, help"
+DEFAULT_CHANNEL = "community-escalations"
+DEFAULT_EXCERPT_CHARS = 500
+OVERRIDE_SOURCE = "PolicyOverride"
+
+
+@dataclass(frozen=True)
+class Settings:
+    team_name: str = ""
+    channel_name: str = DEFAULT_CHANNEL
+    policy_override: str = ""
+    excerpt_max_chars: int = DEFAULT_EXCERPT_CHARS
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> Settings:
+        """From ``GetPluginConfig``: keys in any case (the server lowercases them), numbers as
+        floats or strings."""
+        lowered = {str(k).lower(): v for k, v in config.items()}
+
+        def text(key: str, default: str = "") -> str:
+            value = lowered.get(key.lower())
+            return value.strip() if isinstance(value, str) and value.strip() else default
+
+        raw_max = lowered.get("excerptmaxchars")
+        try:
+            excerpt = int(float(raw_max)) if raw_max not in (None, "") else DEFAULT_EXCERPT_CHARS
+        except (TypeError, ValueError):
+            excerpt = DEFAULT_EXCERPT_CHARS
+        return cls(
+            team_name=text("TeamName").lower(),
+            channel_name=text("ChannelName", DEFAULT_CHANNEL).lower(),
+            policy_override=text("PolicyOverride"),
+            excerpt_max_chars=max(0, excerpt),
+        )
+
+
+@dataclass(frozen=True)
+class PolicyStatus:
+    """What ``/escalation policy`` reports besides the active policy itself."""
+
+    rejected_override: tuple[str, ...] = ()  # errors of an override that was kept out
+    setup_problems: tuple[str, ...] = ()  # e.g. the team does not exist
+
+
+@dataclass(frozen=True)
+class Activated:
+    environment: Environment | None
+    policy: ActivePolicy
+    status: PolicyStatus
+
+
+class Activator:
+    def __init__(self, host: Host, kv: KV) -> None:
+        self._host = host
+        self._kv = kv
+
+    def activate(self, settings: Settings, current: ActivePolicy | None) -> Activated:
+        """Run every step; ``current`` is the policy active in this process (if any)."""
+        lock = KVLock(self._kv, "activate")
+        try:
+            lock.acquire()
+        except LockTimeout:
+            log.warning("activation lock busy; continuing without it (steps are idempotent)")
+        try:
+            return self._steps(settings, current)
+        finally:
+            lock.release()
+
+    def _steps(self, settings: Settings, current: ActivePolicy | None) -> Activated:
+        policy, rejected = self._choose_policy(settings, current)
+        bot_id = self._host.ensure_bot(BOT_USERNAME, BOT_DISPLAY_NAME, BOT_DESCRIPTION)
+        self._host.register_command(
+            COMMAND_TRIGGER, COMMAND_DESCRIPTION, COMMAND_HINT, BOT_DISPLAY_NAME
+        )
+        environment, problems = self._environment(settings, policy, bot_id)
+        for problem in problems:
+            log.warning("setup: %s", problem)
+        return Activated(environment, policy, PolicyStatus(rejected, problems))
+
+    # --- policy ------------------------------------------------------------------------------
+
+    def _choose_policy(
+        self, settings: Settings, current: ActivePolicy | None
+    ) -> tuple[ActivePolicy, tuple[str, ...]]:
+        if not settings.policy_override:
+            self._kv.delete(keys.last_good_policy())
+            return self._bundled(), ()
+        result = load_policy_text(settings.policy_override, source=OVERRIDE_SOURCE)
+        if result.ok and result.policy is not None:
+            self._remember(settings.policy_override)
+            warnings = tuple(str(w) for w in result.warnings)
+            return self._build(result.policy, "override", warnings), ()
+        rejected = tuple(str(e) for e in result.errors) or ("the override is not a policy",)
+        for error in rejected:
+            log.error("policy override rejected: %s", error)
+        if current is not None:
+            return current, rejected
+        return self._last_good() or self._bundled(), rejected
+
+    def _bundled(self) -> ActivePolicy:
+        result = load_policy_file(bundled_policy_path())
+        if not result.ok or result.policy is None:  # a packaging defect, not a runtime state
+            raise RuntimeError(
+                "bundled policy invalid: " + "; ".join(str(e) for e in result.errors)
+            )
+        return self._build(result.policy, "bundled default", tuple(map(str, result.warnings)))
+
+    def _last_good(self) -> ActivePolicy | None:
+        raw = self._kv.get(keys.last_good_policy())
+        if not raw:
+            return None
+        result = load_policy_text(raw.decode("utf-8", "replace"), source="last good override")
+        if not result.ok or result.policy is None:
+            return None
+        return self._build(result.policy, "last good override", tuple(map(str, result.warnings)))
+
+    def _remember(self, text: str) -> None:
+        raw = text.encode()
+        if self._kv.get(keys.last_good_policy()) != raw:
+            # Plain last-writer-wins is right here: every node writes the same setting's text.
+            old = self._kv.get(keys.last_good_policy())
+            self._kv.compare_and_set(keys.last_good_policy(), old, raw)
+
+    def _build(self, policy: Policy, origin: str, warnings: tuple[str, ...]) -> ActivePolicy:
+        return active_policy.build(policy, origin, self._user_status, warnings)
+
+    def _user_status(self, usernames: Iterable[str]) -> dict[str, str]:
+        wanted = list(usernames)
+        found = {u.username: u for u in self._host.get_users_by_usernames(wanted)}
+        status: dict[str, str] = {}
+        for name in wanted:
+            user = found.get(name)
+            status[name] = "unknown" if user is None else "active" if user.active else "deactivated"
+        return status
+
+    # --- team and channel --------------------------------------------------------------------
+
+    def _environment(
+        self, settings: Settings, policy: ActivePolicy, bot_id: str
+    ) -> tuple[Environment | None, tuple[str, ...]]:
+        if not settings.team_name:
+            return None, ("the escalations team (TeamName) is not set",)
+        team = self._host.get_team_by_name(settings.team_name)
+        if team is None:
+            return None, (f"the team {settings.team_name!r} does not exist",)
+        channel = self._host.get_channel_by_name(team.id, settings.channel_name)
+        if channel is None:
+            channel = self._host.create_private_channel(
+                team.id, settings.channel_name, _display_name(settings.channel_name)
+            )
+            log.info("created the escalations channel %s", settings.channel_name)
+        self._add_members(channel.id, bot_id, policy)
+        env = Environment(
+            bot_user_id=bot_id,
+            team_id=team.id,
+            team_name=team.name,
+            channel=channel,
+            site_url=self._host.site_url(),
+            excerpt_max_chars=settings.excerpt_max_chars,
+        )
+        return env, ()
+
+    def _add_members(self, channel_id: str, bot_id: str, policy: ActivePolicy) -> None:
+        """The bot, every approved responder and every loop-in of every topic (those who
+        resolve), so that their mentions in a private channel reach them."""
+        usernames: dict[str, None] = {}
+        for topic in policy.topics:
+            for person in (*topic.responders, *topic.loop_in):
+                usernames.setdefault(person.username, None)
+        users = self._host.get_users_by_usernames(list(usernames))
+        for user_id in [bot_id, *(u.id for u in users if u.active)]:
+            if not self._host.is_channel_member(channel_id, user_id):
+                try:
+                    self._host.add_channel_member(channel_id, user_id)
+                except Exception:
+                    log.exception("could not add a member to the escalations channel")
+
+
+def _display_name(slug: str) -> str:
+    return " ".join(part.capitalize() for part in slug.replace("_", "-").split("-")) or slug

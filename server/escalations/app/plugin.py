@@ -1,0 +1,89 @@
+"""``EscalationsPlugin``: the product's ``Plugin`` subclass, wiring activation, the HTTP API, the
+slash command and the workflow together.
+
+State held in memory is only what activation derives from the settings and the server (the active
+policy, the escalations team/channel, the bot id); it is rebuilt on every node by ``on_activate``
+and ``on_configuration_change``, swapped atomically under a lock. Escalations themselves live in
+the KV store only, so any node can serve any request.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+from escalations.runtime.api import PluginAPIClient
+from escalations.runtime.http import Request, Response
+from escalations.runtime.models import CommandArgs, CommandResponse
+from escalations.runtime.plugin import Manifest, Plugin
+
+from . import commands, routes
+from .activation import Activated, Activator, PolicyStatus, Settings
+from .active_policy import ActivePolicy
+from .host import ClientKV, RuntimeHost
+from .service import Environment, Workflow
+from .store import KVStore
+
+log = logging.getLogger(__name__)
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+class EscalationsPlugin(Plugin):
+    max_request_body = routes.BODY_MAX_BYTES
+
+    def __init__(self, api: PluginAPIClient, manifest: Manifest) -> None:
+        super().__init__(api, manifest)
+        self._lock = threading.Lock()
+        self._activated: Activated | None = None
+        self.host = RuntimeHost(api)
+        self.kv = ClientKV(api)
+        self.workflow = Workflow(
+            KVStore(self.kv), self.host, self._environment, self._policy, _now_ms
+        )
+        self.router = routes.build_router(self.workflow)
+        self.commands = commands.CommandContext(self.workflow, self.host, self._status, _now_ms)
+
+    # --- hooks -------------------------------------------------------------------------------
+
+    def on_activate(self) -> None:
+        self._configure()
+
+    def on_configuration_change(self) -> None:
+        self._configure()
+
+    def serve_http(self, request: Request) -> Response:
+        return self.router.dispatch(request)
+
+    def execute_command(self, args: CommandArgs) -> CommandResponse:
+        return commands.execute(self.commands, args)
+
+    # --- state -------------------------------------------------------------------------------
+
+    def _configure(self) -> None:
+        settings = Settings.from_config(self.host.plugin_settings())
+        current = self._policy()
+        activated = Activator(self.host, self.kv).activate(settings, current)
+        with self._lock:
+            self._activated = activated
+        log.info(
+            "active policy %s (%s); escalations channel %s",
+            activated.policy.policy.version,
+            activated.policy.origin,
+            activated.environment.channel.name if activated.environment else "not configured",
+        )
+
+    def _environment(self) -> Environment | None:
+        with self._lock:
+            return self._activated.environment if self._activated else None
+
+    def _policy(self) -> ActivePolicy | None:
+        with self._lock:
+            return self._activated.policy if self._activated else None
+
+    def _status(self) -> PolicyStatus:
+        with self._lock:
+            return self._activated.status if self._activated else PolicyStatus()
