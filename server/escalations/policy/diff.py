@@ -86,10 +86,8 @@ def _role_changes(old: Policy, new: Policy) -> Iterator[str]:
 
 
 def _member_changes(old: Role, new: Role) -> Iterator[str]:
-    old_names = {m.username for m in old.members}
-    new_names = {m.username for m in new.members}
-    added = [m for m in new.members if m.username not in old_names]
-    removed = [m for m in old.members if m.username not in new_names]
+    added = _missing_from(new.members, old.members)
+    removed = _missing_from(old.members, new.members)
     if added:
         yield f"Role {new.name}: {_people(added)} added."
     if removed:
@@ -137,19 +135,29 @@ def _template_change(before: Topic, after: Topic) -> str:
 
 def _people_changes(label: str, old: Policy, new: Policy, key: str) -> Iterator[str]:
     was, now = route(old, key), route(new, key)
-    for what, a, b in (
-        ("responders", was.responders, now.responders),
-        ("loop-in", was.loop_in, now.loop_in),
-    ):
-        before = {m.username for m in a}
-        after = {m.username for m in b}
-        gained = [m for m in b if m.username not in before]
-        lost = [m for m in a if m.username not in after]
+    lists = (
+        (
+            "new approved responders",
+            "no longer approved responders",
+            was.responders,
+            now.responders,
+        ),
+        ("newly looped in", "no longer looped in", was.loop_in, now.loop_in),
+    )
+    for gained_label, lost_label, before, after in lists:
+        gained = _missing_from(after, before)
+        lost = _missing_from(before, after)
         if gained:
-            yield f"{label}: {what} gain {_people(gained)}."
+            yield f"{label}: {gained_label}: {_people(gained)}."
         if lost:
-            yield f"{label}: {what} lose {_people(lost)}."
+            yield f"{label}: {lost_label}: {_people(lost)}."
     if was.default_owner != now.default_owner:
         before_owner = _person(was.default_owner) if was.default_owner else "nobody"
         after_owner = _person(now.default_owner) if now.default_owner else "nobody"
         yield f"{label}: default owner changes from {before_owner} to {after_owner}."
+
+
+def _missing_from(people: tuple[Member, ...], other: tuple[Member, ...]) -> list[Member]:
+    """The people of ``people`` (in order) whose username is not in ``other``."""
+    present = {m.username for m in other}
+    return [m for m in people if m.username not in present]
