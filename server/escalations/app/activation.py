@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from escalations.policy import Policy, bundled_policy_path, load_policy_file, load_policy_text
+from escalations.runtime.errors import PluginAPIError
 
 from . import active_policy, keys
 from .active_policy import ActivePolicy
@@ -186,7 +187,7 @@ class Activator:
                 team.id, settings.channel_name, _display_name(settings.channel_name)
             )
             log.info("created the escalations channel %s", settings.channel_name)
-        self._add_members(channel.id, bot_id, policy)
+        problems = self._add_members(channel.id, policy)
         env = Environment(
             bot_user_id=bot_id,
             team_id=team.id,
@@ -195,22 +196,26 @@ class Activator:
             site_url=self._host.site_url(),
             excerpt_max_chars=settings.excerpt_max_chars,
         )
-        return env, ()
+        return env, problems
 
-    def _add_members(self, channel_id: str, bot_id: str, policy: ActivePolicy) -> None:
-        """The bot, every approved responder and every loop-in of every topic (those who
-        resolve), so that their mentions in a private channel reach them."""
+    def _add_members(self, channel_id: str, policy: ActivePolicy) -> tuple[str, ...]:
+        """Add every approved responder and loop-in of every topic (those who resolve), so their
+        mentions in a private channel reach them. The bot needs no membership: plugin posts are
+        not permission-checked. Returns the people who could not be added (e.g. not in the
+        team), for ``/escalation policy``."""
         usernames: dict[str, None] = {}
         for topic in policy.topics:
             for person in (*topic.responders, *topic.loop_in):
                 usernames.setdefault(person.username, None)
-        users = self._host.get_users_by_usernames(list(usernames))
-        for user_id in [bot_id, *(u.id for u in users if u.active)]:
-            if not self._host.is_channel_member(channel_id, user_id):
-                try:
-                    self._host.add_channel_member(channel_id, user_id)
-                except Exception:
-                    log.exception("could not add a member to the escalations channel")
+        problems: list[str] = []
+        for user in self._host.get_users_by_usernames(list(usernames)):
+            if not user.active or self._host.is_channel_member(channel_id, user.id):
+                continue
+            try:
+                self._host.add_channel_member(channel_id, user.id)
+            except PluginAPIError as exc:
+                problems.append(f"@{user.username} could not be added to the channel ({exc})")
+        return tuple(problems)
 
 
 def _display_name(slug: str) -> str:
