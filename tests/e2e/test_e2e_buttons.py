@@ -1,0 +1,124 @@
+"""Pressing the escalation post's buttons through Mattermost, as different users.
+
+``POST /api/v4/posts/{post_id}/actions/{action_id}`` is what the webapp sends; Mattermost checks
+that the user may read the post's channel, then calls the plugin's action URL in-process with the
+``Mattermost-User-Id`` header. The plugin's refusals reach the user as ephemeral posts, which the
+REST API does not return, so refusals are checked through the state they leave unchanged.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from e2e.flows import (
+    action_ids,
+    make,
+    outsider_in_channel,
+    replies,
+    responders,
+    state,
+)
+from e2e.mmapi import Reply, Server
+
+
+def test_claim_release_assign_resolve(server: Server, plugin: Any, policy: Any) -> None:
+    made = make(server, policy)
+    first, second = responders(policy)[:2]
+    c1, c2 = server.client(first), server.client(second)
+
+    assert c2.press(made.post_id, "claim").status == 200
+    esc = state(c1, made.id)
+    assert (esc["state"], esc["owner"]) == ("claimed", second)
+    post = server.admin.get_post(made.post_id).ok(200)
+    assert f"@{second}" in post["message"]
+    assert "release" in action_ids(post) and "claim" not in action_ids(post)
+
+    assert c2.press(made.post_id, "release").status == 200
+    esc = state(c1, made.id)
+    assert (esc["state"], esc["owner"]) == ("open", None)
+
+    assert c1.press(made.post_id, "assign", selected_option=second).status == 200
+    esc = state(c1, made.id)
+    assert (esc["state"], esc["owner"]) == ("claimed", second)
+
+    assert c1.press(made.post_id, "resolveresponded").status == 200
+    esc = state(c1, made.id)
+    assert (esc["state"], esc["outcome"]) == ("resolved", "responded")
+    post = server.admin.get_post(made.post_id).ok(200)
+    assert action_ids(post) == [], "a resolved escalation offers no buttons"
+
+    thread = replies(server, made)
+    assert len(thread) == 4, thread
+    for reply, who, word in zip(
+        thread,
+        (second, second, first, first),
+        ("claimed", "released", "assigned", "resolved"),
+        strict=True,
+    ):
+        assert f"@{who}" in reply and word in reply, reply
+
+
+def test_resolve_without_response(server: Server, plugin: Any, policy: Any) -> None:
+    made = make(server, policy)
+    who = responders(policy)[0]
+    assert server.client(who).press(made.post_id, "resolvenoresponse").status == 200
+    esc = state(server.client(who), made.id)
+    assert (esc["state"], esc["outcome"]) == ("resolved", "no_response_needed")
+
+
+def test_a_non_responder_cannot_claim(server: Server, plugin: Any, policy: Any) -> None:
+    made = make(server, policy)
+    outsider = outsider_in_channel(policy)
+    reply = server.client(outsider).press(made.post_id, "claim")
+    assert reply.status == 200, reply  # refused with an ephemeral message, not an error
+    esc = state(server.client(responders(policy)[0]), made.id)
+    assert (esc["state"], esc["owner"]) == ("open", None)
+    assert replies(server, made) == []
+
+
+def test_a_user_outside_the_channel_cannot_press(server: Server, plugin: Any, policy: Any) -> None:
+    made = make(server, policy)
+    community = server.client(server.env["community"][0])
+    assert community.press(made.post_id, "claim").status in (403, 404)
+    esc = state(server.client(responders(policy)[0]), made.id)
+    assert esc["state"] == "open"
+
+
+def test_assigning_a_non_responder_is_refused(server: Server, plugin: Any, policy: Any) -> None:
+    made = make(server, policy)
+    who = responders(policy)[0]
+    reply = server.client(who).press(made.post_id, "assign", server.env["community"][0])
+    assert reply.status == 200, reply
+    esc = state(server.client(who), made.id)
+    assert (esc["state"], esc["owner"]) == ("open", None)
+
+
+def test_concurrent_claims_leave_exactly_one_owner(
+    server: Server, plugin: Any, policy: Any
+) -> None:
+    made = make(server, policy)
+    names = responders(policy)
+    assert len(names) >= 3, "the race needs several responders"
+    barrier = threading.Barrier(len(names))
+    results: dict[str, Reply] = {}
+
+    def press(name: str) -> None:
+        client = server.client(name)
+        barrier.wait()
+        results[name] = client.press(made.post_id, "claim")
+
+    threads = [threading.Thread(target=press, args=(n,)) for n in names]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert len(results) == len(names)
+    # Mattermost answers 200 for the presses that reached the plugin; a press that arrives
+    # after the post lost its Claim button may be refused by Mattermost (4xx). Never a 5xx.
+    assert all(r.status < 500 for r in results.values()), results
+    esc = state(server.client(names[0]), made.id)
+    assert esc["state"] == "claimed" and esc["owner"] in names
+    claims = [r for r in replies(server, made) if "claimed" in r]
+    assert len(claims) == 1, claims
+    assert f"@{esc['owner']}" in claims[0]

@@ -1,0 +1,55 @@
+"""The `/escalation` slash command through ``POST /api/v4/commands/execute``.
+
+Mattermost returns the plugin's ``CommandResponse`` as the HTTP body (``text``,
+``response_type``), so the texts are read straight from the reply.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from e2e.flows import make, responders
+from e2e.mmapi import Reply, Server
+
+
+def run(server: Server, who: str, channel_id: str, text: str) -> Reply:
+    reply = server.client(who).command(channel_id, text, server.team_id)
+    assert reply.status == 200, reply
+    return reply
+
+
+def text_of(reply: Reply) -> str:
+    return str((reply.body or {}).get("text") or "")
+
+
+def test_help_lists_the_subcommands(server: Server, plugin: Any) -> None:
+    reply = run(server, server.env["community"][0], server.channel_id("public"), "/escalation help")
+    text = text_of(reply)
+    for word in ("list", "show", "policy"):
+        assert word in text, text
+
+
+def test_list_and_show_for_a_responder(
+    server: Server, plugin: Any, policy: Any, escalations_channel: dict[str, Any]
+) -> None:
+    made = make(server, policy)
+    who = responders(policy)[0]
+    listing = text_of(run(server, who, escalations_channel["id"], "/escalation list"))
+    assert made.id in listing or made.escalation["permalink"] in listing, listing
+    shown = text_of(run(server, who, escalations_channel["id"], f"/escalation show {made.id}"))
+    assert made.escalation["topic_title"] in shown, shown
+    assert made.escalation["created_by"] in shown, shown
+
+
+def test_policy_shows_the_active_policy(server: Server, plugin: Any, policy: Any) -> None:
+    who = responders(policy)[0]
+    text = text_of(run(server, who, server.channel_id("public"), "/escalation policy"))
+    assert policy.version in text or policy.title in text, text
+
+
+def test_list_is_refused_to_a_community_user(server: Server, plugin: Any, policy: Any) -> None:
+    made = make(server, policy)
+    reply = run(server, server.env["community"][0], server.channel_id("public"), "/escalation list")
+    assert reply.body.get("response_type", "ephemeral") == "ephemeral"
+    assert made.id not in text_of(reply)
+    assert made.post_id not in text_of(reply)

@@ -1,0 +1,141 @@
+"""Escalating through the plugin's HTTP API on a real server (docs/http-api.md).
+
+A community user's message in a public channel is escalated by a staff member with that member's
+session token, exactly as the webapp does; the escalation post is then read back through the REST
+API and checked against the bundled policy: mentions, cc, default owner, redaction, buttons.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from e2e.flows import (
+    TOPIC,
+    action_ids,
+    escalator,
+    loop_in,
+    make,
+    responders,
+)
+from e2e.mmapi import PLUGIN_ROUTE, Server
+from e2e.ops import community_post
+from escalations.policy import route
+
+SENSITIVE = (
+    "Hi, I'm Jane (jane.doe@example.org, +1 415-555-0134). Our server 203.0.113.7 sends "
+    "telemetry to https://telemetry.example.net/collect?id=42 with token=abcd1234efgh5678 "
+    "@channel please help"
+)
+
+
+def test_topics_follow_the_bundled_policy(server: Server, plugin: Any, policy: Any) -> None:
+    body = server.client(server.env["community"][0]).topics().ok(200)
+    assert body["policy"]["version"] == policy.version
+    assert [t["key"] for t in body["topics"]] == [t.key for t in policy.topics]
+    for topic in body["topics"]:
+        routing = route(policy, topic["key"])
+        assert [r["username"] for r in topic["responders"]] == [
+            m.username for m in routing.responders
+        ]
+        expected_owner = routing.default_owner.username if routing.default_owner else None
+        assert (topic["default_owner"] or {}).get("username") == expected_owner
+
+
+def test_escalation_post_names_responders_cc_owner_and_offers_buttons(
+    server: Server, plugin: Any, policy: Any, escalations_channel: dict[str, Any]
+) -> None:
+    made = make(server, policy, text=SENSITIVE, note="Asked twice on the forum")
+    esc = made.escalation
+    routing = route(policy, TOPIC)
+    assert esc["topic"] == TOPIC and esc["state"] == "open" and esc["owner"] is None
+    assert esc["default_owner"] == routing.default_owner.username
+    assert esc["post_id"] == made.source_post["id"]
+    assert esc["created_by"] == escalator(server, policy)
+    assert esc["permalink"].endswith(f"/private-core/pl/{made.post_id}")
+
+    post = server.admin.get_post(made.post_id).ok(200)
+    assert post["channel_id"] == escalations_channel["id"]
+    message = post["message"]
+    for name in responders(policy):
+        assert f"@{name}" in message, f"responder {name} not mentioned"
+    for name in loop_in(policy):
+        assert f"@{name}" in message, f"loop-in {name} not cc'd"
+    assert f"@{routing.default_owner.username}" in message
+    assert "Asked twice on the forum" in message
+    # Redaction: nothing identifying the community member leaves the source channel.
+    for secret in ("jane.doe@example.org", "415-555-0134", "203.0.113.7", "abcd1234efgh5678"):
+        assert secret not in message, f"{secret!r} leaked into the escalation post"
+    assert "telemetry.example.net" not in message
+    assert "@channel" not in message, "copied text must not mention the whole channel"
+    assert {"claim", "assign", "resolveresponded", "resolvenoresponse"} <= set(action_ids(post))
+
+
+def test_responders_are_members_of_the_escalations_channel(
+    server: Server, plugin: Any, policy: Any, escalations_channel: dict[str, Any]
+) -> None:
+    make(server, policy)
+    cid = escalations_channel["id"]
+    assert escalations_channel["type"] == "P"
+    for name in responders(policy):
+        uid = server.user_id(name)
+        assert server.admin.get(f"/api/v4/channels/{cid}/members/{uid}").status == 200, name
+
+
+def test_escalating_again_returns_the_same_escalation_without_a_new_post(
+    server: Server, plugin: Any, policy: Any, escalations_channel: dict[str, Any]
+) -> None:
+    made = make(server, policy)
+    before = len(server.admin.channel_posts(escalations_channel["id"]))
+    again = server.client(escalator(server, policy)).escalate(made.source_post["id"], TOPIC)
+    assert again.status == 200
+    assert again.body["id"] == made.id
+    assert again.body["escalation_post_id"] == made.post_id
+    assert len(server.admin.channel_posts(escalations_channel["id"])) == before
+
+
+def test_the_escalation_can_be_read_back(server: Server, plugin: Any, policy: Any) -> None:
+    made = make(server, policy)
+    got = server.client(responders(policy)[0]).escalation(made.id).ok(200)
+    assert got["id"] == made.id and got["escalation_post_id"] == made.post_id
+    assert server.client(responders(policy)[0]).escalation("nosuchescalation").status == 404
+
+
+def test_refusals_have_precise_statuses(server: Server, plugin: Any, policy: Any) -> None:
+    source = community_post(server, "Is the licence changing?")
+    staff = server.client(escalator(server, policy))
+    assert server.anonymous().escalate(source["id"], TOPIC).status == 401
+    unknown = staff.escalate(source["id"], "no-such-topic")
+    assert unknown.status == 404 and "error" in unknown.body
+    assert staff.escalate("x" * 26, TOPIC).status == 404
+    assert staff.escalate(source["id"], TOPIC, note="n" * 1001).status == 400
+    bad_json = staff.post(
+        f"{PLUGIN_ROUTE}/escalations", raw=b"{not json", content_type="application/json"
+    )
+    assert bad_json.status == 400
+    wrong_type = staff.post(
+        f"{PLUGIN_ROUTE}/escalations",
+        raw=json.dumps({"post_id": source["id"], "topic": TOPIC}).encode(),
+        content_type="text/plain",
+    )
+    assert wrong_type.status == 415
+    assert staff.get(f"{PLUGIN_ROUTE}/no-such-route").status == 404
+    wrong_method = staff.request("DELETE", f"{PLUGIN_ROUTE}/escalations")
+    assert wrong_method.status == 405
+
+
+def test_a_user_cannot_escalate_a_post_they_cannot_read(
+    server: Server, plugin: Any, policy: Any
+) -> None:
+    staff_name = server.env["staff"][0]
+    private_post = server.client(staff_name).create_post(
+        server.channel_id("private"), "Internal: pricing discussion"
+    )
+    community = server.client(server.env["community"][0])
+    assert community.escalate(private_post["id"], TOPIC).status == 403
+
+
+def test_an_escalation_post_cannot_be_escalated(server: Server, plugin: Any, policy: Any) -> None:
+    made = make(server, policy)
+    again = server.client(responders(policy)[0]).escalate(made.post_id, "licensing")
+    assert again.status == 400

@@ -1,0 +1,68 @@
+"""Disable/re-enable the plugin and restart the server: state survives, nothing is duplicated.
+
+Runs last (file name) because it stops the plugin and the server. After each disruption: the
+escalation reads back unchanged, escalating the same post again returns it (no second record, no
+second post), the escalations channel and the bot are the same, and the buttons still work.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from e2e.flows import TOPIC, Made, escalator, make, responders, state
+from e2e.mmapi import Server, wait_for
+from e2e.ops import CHANNEL_NAME, disable_plugin, enable_plugin, wait_running
+
+
+def snapshot(server: Server, policy: Any, made: Made) -> dict[str, Any]:
+    channel = server.admin.get(f"/api/v4/teams/{server.team_id}/channels/name/{CHANNEL_NAME}").ok(
+        200
+    )
+    post = server.admin.get_post(made.post_id).ok(200)
+    esc = state(server.client(responders(policy)[0]), made.id)
+    return {
+        "channel_id": channel["id"],
+        "channel_posts": len(server.admin.channel_posts(channel["id"])),
+        "bot": post["user_id"],
+        "state": esc["state"],
+        "owner": esc["owner"],
+        "escalation_post_id": esc["escalation_post_id"],
+    }
+
+
+def assert_survived(server: Server, policy: Any, made: Made, before: dict[str, Any]) -> None:
+    assert snapshot(server, policy, made) == before
+    again = server.client(escalator(server, policy)).escalate(made.source_post["id"], TOPIC)
+    assert again.status == 200 and again.body["id"] == made.id
+    assert snapshot(server, policy, made) == before, "re-escalating duplicated something"
+
+
+def test_disable_and_enable_keep_state(server: Server, plugin: Any, policy: Any) -> None:
+    made = make(server, policy)
+    owner = responders(policy)[1]
+    assert server.client(owner).press(made.post_id, "claim").status == 200
+    before = snapshot(server, policy, made)
+    assert (before["state"], before["owner"]) == ("claimed", owner)
+
+    disable_plugin(server)
+    assert server.client(owner).escalation(made.id).status == 404
+    enable_plugin(server)
+
+    assert_survived(server, policy, made, before)
+    assert server.client(owner).press(made.post_id, "release").status == 200
+    assert state(server.client(owner), made.id)["state"] == "open"
+
+
+def test_server_restart_keeps_state(server: Server, plugin: Any, policy: Any) -> None:
+    made = make(server, policy)
+    owner = responders(policy)[0]
+    assert server.client(owner).press(made.post_id, "claim").status == 200
+    before = snapshot(server, policy, made)
+
+    server.manage("restart")
+    wait_for("the server after restart", server.healthy, 240)
+    wait_running(server, timeout=180)
+
+    assert_survived(server, policy, made, before)
+    assert server.client(owner).press(made.post_id, "resolveresponded").status == 200
+    assert state(server.client(owner), made.id)["state"] == "resolved"
