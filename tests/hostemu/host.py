@@ -1,0 +1,597 @@
+"""``Host``: one emulated Mattermost server running one plugin directory.
+
+Usage::
+
+    with Host(plugin_dir) as host:          # starts: API server, process, handshake, activation
+        alice = host.add_user("alice")
+        team = host.add_team("core", members=[alice.id])
+        town = host.add_channel(team.id, "town-square", members=[alice.id])
+        resp = host.http("GET", "/api/v1/topics", user_id=alice.id)
+
+Start sequence (protocol doc §2.7): PluginAPI server on a free loopback port → process with
+``MATTERMOST_PLUGIN_API_TARGET`` → handshake line (10 s) → dial → health ``plugin`` SERVING →
+``Implemented`` → ``OnActivate`` only if listed (``OnConfigurationChange`` is *not* called first).
+Stop (§2.8): ``OnDeactivate`` if listed → SIGTERM → SIGKILL after 5 s → API server stopped.
+Server state (users, posts, KV, config, ...) survives ``restart_plugin``; each process gets its own
+API server, as upstream.
+
+All drive helpers are thread-safe and may be called from many threads at once.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import threading
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import grpc
+
+from hostemu import interactions as ix
+from hostemu.api_server import PluginAPIServer
+from hostemu.directory import admin_roles
+from hostemu.errors import (
+    AppError,
+    PluginActivationError,
+    PluginNotRunningError,
+    ScenarioError,
+)
+from hostemu.hooks import HOOK_TIMEOUT, HooksClient
+from hostemu.launcher import HANDSHAKE_TIMEOUT, KILL_GRACE, PluginProcess, launch, read_manifest
+from hostemu.model import (
+    Bot,
+    Channel,
+    ChannelMember,
+    Command,
+    LogEntry,
+    OpenedDialog,
+    Post,
+    Team,
+    User,
+    WebSocketEvent,
+    new_id,
+)
+from hostemu.state import DEFAULT_SITE_URL, ServerState
+
+DEFAULT_SERVER_VERSION = "10.5.0"
+
+
+@dataclass(frozen=True)
+class StopResult:
+    exit_code: int | None
+    killed: bool
+    deactivate_error: str = ""
+
+
+class Host:
+    """An emulated Mattermost server for the plugin in ``plugin_dir``."""
+
+    def __init__(
+        self,
+        plugin_dir: str | os.PathLike[str],
+        *,
+        env: Mapping[str, str] | None = None,
+        extra_env: Mapping[str, str] | None = None,
+        interpreter: str | None = None,
+        site_url: str = DEFAULT_SITE_URL,
+        server_version: str = DEFAULT_SERVER_VERSION,
+        handshake_timeout: float = HANDSHAKE_TIMEOUT,
+        hook_timeout: float = HOOK_TIMEOUT,
+        kill_grace: float = KILL_GRACE,
+    ) -> None:
+        self.plugin_dir = Path(plugin_dir).resolve()
+        self.manifest = read_manifest(self.plugin_dir)
+        self.state = ServerState(self.manifest.id, site_url)
+        base = dict(os.environ if env is None else env)
+        base.update(extra_env or {})
+        self._env, self._interpreter = base, interpreter
+        self._server_version = server_version
+        self._handshake_timeout, self._hook_timeout = handshake_timeout, hook_timeout
+        self._kill_grace = kill_grace
+        self._sessions: dict[str, str] = {}
+        self._process: PluginProcess | None = None
+        self._api: PluginAPIServer | None = None
+        self._hooks: HooksClient | None = None
+        self.implemented: frozenset[str] = frozenset()
+        self.last_stop: StopResult | None = None
+        self._lifecycle = threading.Lock()
+
+    # -- lifecycle ----------------------------------------------------------------------------
+    @property
+    def plugin_id(self) -> str:
+        return self.manifest.id
+
+    @property
+    def running(self) -> bool:
+        return self._process is not None and self._process.alive()
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process else None
+
+    @property
+    def api_target(self) -> str:
+        return self._api.target if self._api else ""
+
+    def __enter__(self) -> Host:
+        if self._process is None:
+            self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def start(self) -> Host:
+        """Start and activate the plugin; raises ``PluginActivationError`` on any failure."""
+        with self._lifecycle:
+            if self._process is not None:
+                raise ScenarioError("plugin already started")
+            api = PluginAPIServer(self.state, str(self.plugin_dir), self._server_version)
+            api.on_config_saved = self._notify_config_change
+            api.start()
+            self._api = api
+            try:
+                self._process = launch(
+                    self.plugin_dir, self.manifest, api.target, self._env, self._interpreter
+                )
+                self._activate(self._process)
+            except BaseException:
+                self._teardown(call_deactivate=False)
+                raise
+            return self
+
+    def _activate(self, process: PluginProcess) -> None:
+        handshake = process.wait_handshake(self._handshake_timeout)
+        target = handshake.address if handshake.network == "tcp" else f"unix:{handshake.address}"
+        self._hooks = HooksClient(target, self._hook_timeout)
+        step = "dial"
+        try:
+            self._hooks.wait_ready(timeout=5.0)
+            step = "health check"
+            if not self._hooks.ping():
+                raise PluginActivationError(
+                    "health service 'plugin' is not SERVING", process.stderr_tail()
+                )
+            step = "Implemented"
+            self.implemented = frozenset(self._hooks.implemented())
+            step = "OnActivate"
+            if "OnActivate" in self.implemented:
+                error = self._hooks.lifecycle("OnActivate")
+                if error is not None:
+                    raise PluginActivationError(
+                        f"OnActivate failed: {error.id}: {error.message}", process.stderr_tail()
+                    )
+        except (grpc.RpcError, grpc.FutureTimeoutError) as err:
+            detail = (
+                f"{err.code().name}: {err.details()}"
+                if isinstance(err, grpc.RpcError)
+                else "timeout"
+            )
+            raise PluginActivationError(f"{step} failed ({detail})", process.stderr_tail()) from err
+
+    def stop(self) -> StopResult:
+        """OnDeactivate (if implemented), SIGTERM, SIGKILL after the grace; keeps server state."""
+        with self._lifecycle:
+            return self._teardown(call_deactivate=True)
+
+    def _teardown(self, call_deactivate: bool) -> StopResult:
+        deactivate_error = ""
+        if call_deactivate and self._hooks and self.running and "OnDeactivate" in self.implemented:
+            try:
+                error = self._hooks.lifecycle("OnDeactivate")
+                deactivate_error = f"{error.id}: {error.message}" if error is not None else ""
+            except grpc.RpcError as err:
+                deactivate_error = f"{err.code().name}: {err.details()}"
+        result = StopResult(None, False, deactivate_error)
+        if self._process is not None:
+            code, killed = self._process.terminate(self._kill_grace)
+            result = StopResult(code, killed, deactivate_error)
+        if self._hooks is not None:
+            self._hooks.close()
+        if self._api is not None:
+            self._api.stop()
+        self._process, self._hooks, self._api = None, None, None
+        self.implemented = frozenset()
+        self.last_stop = result
+        return result
+
+    def restart_plugin(self) -> None:
+        """Stop and start the plugin process again; server state is kept."""
+        self.stop()
+        self.start()
+
+    def plugin_stderr(self, lines: int = 200) -> str:
+        return self._process.stderr_tail(lines) if self._process else ""
+
+    def plugin_stdout(self) -> list[str]:
+        """stdout lines after the handshake (there should be none)."""
+        return list(self._process.stdout_lines) if self._process else []
+
+    def _require_hooks(self) -> HooksClient:
+        if self._hooks is None or not self.running:
+            tail = self.plugin_stderr(40)
+            raise PluginNotRunningError("plugin is not running" + (f"\n{tail}" if tail else ""))
+        return self._hooks
+
+    def _session(self, user_id: str) -> str:
+        with self.state.lock:
+            self.state.directory.user(user_id)
+            return self._sessions.setdefault(user_id, new_id())
+
+    def _session_map(self, user_id: str | None) -> dict[str, str]:
+        if user_id is None:
+            return {}
+        try:
+            return {user_id: self._session(user_id)}
+        except AppError as err:
+            raise ScenarioError(f"unknown user {user_id!r}") from err
+
+    # -- driving the plugin -------------------------------------------------------------------
+    def http(
+        self,
+        method: str,
+        path: str,
+        user_id: str | None = None,
+        body: bytes | str | dict[str, Any] | list[Any] | None = None,
+        headers: Mapping[str, str | list[str]] | None = None,
+        *,
+        timeout: float = 30.0,
+    ) -> ix.HttpResponse:
+        """A request to ``/plugins/{id}{path}`` through ServeHTTP. ``path`` may include the
+        ``/plugins/{id}`` prefix and a query. A dict/list body is sent as JSON (with a
+        ``Content-Type: application/json`` header unless one is given). ``user_id`` makes the
+        request authenticated (a deactivated user's session is gone: sent unauthenticated)."""
+        raw, headers = _encode_body(body, headers)
+        hooks = self._require_hooks()
+        if "ServeHTTP" not in self.implemented:
+            return ix.HttpResponse(404, {}, b"404 page not found\n")
+        exchange = ix.plugin_request(
+            self.state,
+            hooks,
+            self._session_map(user_id),
+            method,
+            path,
+            user_id,
+            raw,
+            headers,
+            timeout,
+        )
+        return ix.HttpResponse(
+            exchange.status, exchange.headers, exchange.body, exchange.chunks, exchange.grpc_error
+        )
+
+    def click(
+        self,
+        post_id: str,
+        action_id: str,
+        user_id: str,
+        selected_option: str | None = None,
+        *,
+        timeout: float = 30.0,
+    ) -> ix.ClickResult:
+        """Press a button (or choose ``selected_option`` in a menu) on a stored post."""
+        hooks = self._require_hooks()
+        return ix.click(
+            self.state,
+            hooks,
+            self._session_map(user_id),
+            post_id,
+            action_id,
+            user_id,
+            selected_option,
+            timeout,
+        )
+
+    def command(
+        self,
+        user_id: str,
+        channel_id: str,
+        text: str,
+        *,
+        root_id: str = "",
+        team_id: str | None = None,
+    ) -> ix.CommandResult:
+        """Run a slash command (``text`` with the leading ``/``) registered by the plugin."""
+        hooks = self._require_hooks()
+        return ix.command(
+            self.state,
+            hooks,
+            self._session_map(user_id),
+            self.implemented,
+            user_id,
+            channel_id,
+            text,
+            root_id,
+            team_id,
+        )
+
+    def submit_dialog(
+        self,
+        user_id: str,
+        submission: dict[str, Any],
+        *,
+        dialog: OpenedDialog | None = None,
+        channel_id: str = "",
+        team_id: str = "",
+        cancelled: bool = False,
+        timeout: float = 30.0,
+    ) -> ix.DialogResult:
+        """Submit (or cancel) a dialog the plugin opened; default: the user's latest dialog."""
+        hooks = self._require_hooks()
+        if dialog is None:
+            opened = self.dialogs(user_id)
+            if not opened:
+                raise ScenarioError(f"no dialog was opened for user {user_id}")
+            dialog = opened[-1]
+        return ix.submit_dialog(
+            self.state,
+            hooks,
+            self._session_map(user_id),
+            dialog,
+            user_id,
+            submission,
+            channel_id,
+            team_id,
+            cancelled,
+            timeout,
+        )
+
+    def set_plugin_config(self, settings: Mapping[str, Any], *, as_console: bool = True) -> str:
+        """Save plugin settings (keys lower-cased like the System Console unless
+        ``as_console=False``), then run ``OnConfigurationChange`` if implemented. Returns the
+        hook's error as ``"<id>: <message>"`` or ``""`` (upstream only logs it)."""
+        self.state.set_plugin_config(dict(settings), as_console)
+        return self._notify_config_change()
+
+    def _notify_config_change(self) -> str:
+        hooks = self._hooks
+        if hooks is None or "OnConfigurationChange" not in self.implemented:
+            return ""
+        error = hooks.lifecycle("OnConfigurationChange")
+        return f"{error.id}: {error.message}" if error is not None else ""
+
+    def update_server_config(self, patch: Mapping[str, Any]) -> None:
+        """Deep-merge ``patch`` into the server config (e.g. ``{"ServiceSettings": {...}}``)."""
+        with self.state.lock:
+            _deep_merge(self.state.server_config, copy.deepcopy(dict(patch)))
+
+    def advance_time(self, seconds: float) -> None:
+        """Move the server clock forward (KV expiry, trigger-id age) without sleeping."""
+        self.state.clock.advance(seconds)
+
+    def inject_error(
+        self,
+        rpc: str,
+        error_id: str,
+        message: str = "injected",
+        status_code: int = 500,
+        *,
+        times: int = 1,
+    ) -> None:
+        """Make the next ``times`` calls of PluginAPI ``rpc`` fail in that RPC's convention."""
+        if self._api is None:
+            raise PluginNotRunningError("no API server (plugin not started)")
+        self._api.inject_error(rpc, AppError(error_id, message, status_code), times)
+
+    def api_calls(self, rpc: str | None = None) -> int:
+        """Calls of one PluginAPI RPC (or of all) made to the current process's API server."""
+        if self._api is None:
+            return 0
+        return self._api.calls[rpc] if rpc else sum(self._api.calls.values())
+
+    # -- seeding ------------------------------------------------------------------------------
+    def add_user(
+        self,
+        username: str,
+        *,
+        system_admin: bool = False,
+        deactivated: bool = False,
+        **fields: Any,
+    ) -> User:
+        """A user (lower-cased username; e-mail defaults to ``<username>@example.com``)."""
+        if system_admin:
+            fields["roles"] = admin_roles()
+        user = self.state.directory.add_user(username, **fields)
+        return self.deactivate_user(user.id) if deactivated else user
+
+    def deactivate_user(self, user_id: str) -> User:
+        return self.state.directory.update_user(user_id, delete_at=self.state.clock.now_ms())
+
+    def add_team(
+        self, name: str, display_name: str = "", *, type: str = "O", members: Iterable[str] = ()
+    ) -> Team:
+        team = self.state.directory.add_team(name, display_name, type=type)
+        for user_id in members:
+            self.add_team_member(team.id, user_id)
+        return team
+
+    def add_team_member(self, team_id: str, user_id: str) -> None:
+        self.state.directory.add_team_member(team_id, user_id)
+
+    def remove_team_member(self, team_id: str, user_id: str) -> None:
+        self.state.directory.remove_team_member(team_id, user_id)
+
+    def add_channel(
+        self,
+        team_id: str,
+        name: str,
+        *,
+        type: str = "O",
+        display_name: str = "",
+        members: Iterable[str] = (),
+        creator_id: str = "",
+        header: str = "",
+        purpose: str = "",
+    ) -> Channel:
+        """An open (``"O"``) or private (``"P"``) channel; ``members`` join the team too."""
+        channel = Channel(
+            id="",
+            team_id=team_id,
+            type=type,
+            name=name,
+            display_name=display_name or name,
+            header=header,
+            purpose=purpose,
+            creator_id=creator_id,
+        )
+        created = self.state.directory.create_channel(channel)
+        for user_id in members:
+            self.add_channel_member(created.id, user_id)
+        return created
+
+    def add_direct_channel(self, user_a: str, user_b: str) -> Channel:
+        return self.state.directory.direct_channel(user_a, user_b)
+
+    def add_channel_member(
+        self, channel_id: str, user_id: str, *, join_team: bool = True
+    ) -> ChannelMember:
+        with self.state.lock:
+            channel = self.state.directory.channel(channel_id)
+            if (
+                join_team
+                and channel.team_id
+                and not self.state.directory.is_team_member(channel.team_id, user_id)
+            ):
+                self.add_team_member(channel.team_id, user_id)
+            return self.state.directory.add_channel_member(channel_id, user_id)
+
+    def remove_channel_member(self, channel_id: str, user_id: str) -> None:
+        self.state.directory.remove_channel_member(channel_id, user_id)
+
+    def archive_channel(self, channel_id: str) -> Channel:
+        return self.state.directory.update_channel(channel_id, delete_at=self.state.clock.now_ms())
+
+    def add_post(
+        self,
+        channel_id: str,
+        user_id: str,
+        message: str = "",
+        *,
+        root_id: str = "",
+        props: dict[str, Any] | None = None,
+        type: str = "",
+    ) -> Post:
+        """A post as if the user had written it (same validation as ``CreatePost``)."""
+        post = Post(
+            id="",
+            channel_id=channel_id,
+            user_id=user_id,
+            message=message,
+            root_id=root_id,
+            props=copy.deepcopy(props or {}),
+            type=type,
+        )
+        return self.state.posts.create(post)
+
+    def delete_post(self, post_id: str) -> None:
+        self.state.posts.delete(post_id, "")
+
+    def kv_set(self, key: str, value: bytes) -> None:
+        self.state.kv.set(key, value)
+
+    # -- inspection ---------------------------------------------------------------------------
+    def user(self, user_id: str) -> User:
+        return self.state.directory.user(user_id)
+
+    def user_by_username(self, username: str) -> User:
+        return self.state.directory.user_by_username(username)
+
+    def team(self, team_id: str) -> Team:
+        return self.state.directory.team(team_id)
+
+    def channel(self, channel_id: str) -> Channel:
+        return self.state.directory.channel(channel_id)
+
+    def channel_by_name(self, team_id: str, name: str) -> Channel:
+        return self.state.directory.channel_by_name(team_id, name, include_deleted=True)
+
+    def channel_members(self, channel_id: str) -> list[str]:
+        return self.state.directory.members_of(channel_id)
+
+    def get_post(self, post_id: str, *, include_deleted: bool = True) -> Post:
+        with self.state.lock:
+            post = self.state.posts.posts.get(post_id)
+            if post is None or (post.delete_at and not include_deleted):
+                raise ScenarioError(f"no post {post_id}")
+            return copy.deepcopy(post)
+
+    def posts(self, channel_id: str | None = None, *, include_deleted: bool = False) -> list[Post]:
+        """Posts of one channel (or all), oldest first."""
+        with self.state.lock:
+            if channel_id is not None:
+                return self.state.posts.in_channel(channel_id, include_deleted)
+            found = [
+                p for p in self.state.posts.posts.values() if include_deleted or not p.delete_at
+            ]
+            return copy.deepcopy(sorted(found, key=lambda p: (p.create_at, p.id)))
+
+    def thread(self, post_id: str) -> list[Post]:
+        """The live posts of the thread containing ``post_id``, oldest (root) first."""
+        return list(reversed(self.state.posts.thread(post_id)))
+
+    def ephemerals(self, user_id: str, *, include_deleted: bool = False) -> list[Post]:
+        return self.state.posts.ephemerals_for(user_id, include_deleted)
+
+    def ws_events(self, event: str | None = None) -> list[WebSocketEvent]:
+        """Plugin-published events; ``event`` filters on the plugin's own event name."""
+        with self.state.lock:
+            return [e for e in self.state.ws_events if event is None or e.plugin_event == event]
+
+    def kv_dump(self, *, include_expired: bool = False) -> dict[str, bytes]:
+        return self.state.kv.dump(include_expired)
+
+    def kv_get(self, key: str) -> bytes | None:
+        return self.state.kv.get(key)
+
+    def logs(self, level: str | None = None) -> list[LogEntry]:
+        with self.state.lock:
+            return [e for e in self.state.logs if level is None or e.level == level]
+
+    def dialogs(self, user_id: str | None = None) -> list[OpenedDialog]:
+        with self.state.lock:
+            return [d for d in self.state.dialogs if user_id is None or d.user_id == user_id]
+
+    def commands(self) -> list[Command]:
+        with self.state.lock:
+            return list(self.state.commands.values())
+
+    def bots(self) -> list[Bot]:
+        with self.state.lock:
+            return list(self.state.directory.bots.values())
+
+    def plugin_config(self) -> dict[str, Any]:
+        return self.state.plugin_config()
+
+
+def _encode_body(
+    body: bytes | str | dict[str, Any] | list[Any] | None,
+    headers: Mapping[str, str | list[str]] | None,
+) -> tuple[bytes, dict[str, str | list[str]]]:
+    out = dict(headers or {})
+    if body is None:
+        return b"", out
+    if isinstance(body, bytes):
+        return body, out
+    if isinstance(body, str):
+        return body.encode("utf-8"), out
+    if not any(k.lower() == "content-type" for k in out):
+        out["Content-Type"] = "application/json"
+    return json.dumps(body).encode("utf-8"), out
+
+
+def _deep_merge(target: dict[str, Any], patch: dict[str, Any]) -> None:
+    for key, value in patch.items():
+        if isinstance(value, dict) and isinstance(target.get(key), dict):
+            _deep_merge(target[key], value)
+        else:
+            target[key] = value

@@ -1,0 +1,223 @@
+"""Posts, threads and per-user ephemeral posts of the emulated server.
+
+Behaviour kept from upstream (protocol doc §4.1, §7.2, §9; ``app/post.go`` as read there):
+
+* ``create``: ``user_id`` must be set (the API does not default it), the channel must exist and not
+  be archived, a ``root_id`` must name a live root post in the same channel; ids, timestamps and
+  missing action ids are filled in (``PreCommit`` → ``GenerateActionIds``); a bot author gets the
+  ``from_bot`` prop; the channel's ``last_post_at``/``total_msg_count`` and the root's
+  ``reply_count``/``last_reply_at`` move.
+* ``update`` is the unsafe update the plugin API and button ``update`` use: the message (``edit_at``
+  when it changes), **props replaced wholesale** (no props sent = props cleared), ``is_pinned``,
+  ``file_ids`` taken from the request.
+* ``delete`` sets ``delete_at`` on the post and, for a root, on its replies; deleted posts are
+  invisible to ``get`` and threads.
+* ephemeral posts are not stored upstream (only pushed to the user's clients); the emulator keeps
+  them per user so tests can read them.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import threading
+from typing import Any
+
+from hostemu.directory import Directory
+from hostemu.errors import AppError, bad_request, not_found
+from hostemu.model import Clock, Post, new_id
+
+MESSAGE_MAX_RUNES = 16383  # model.PostMessageMaxRunesV2
+EPHEMERAL = "ephemeral"
+
+
+def copy_post(post: Post) -> Post:
+    return dataclasses.replace(post, props=copy.deepcopy(post.props))
+
+
+def _with_action_ids(props: dict[str, Any]) -> dict[str, Any]:
+    props = copy.deepcopy(props)
+    for attachment in props.get("attachments") or ():
+        if isinstance(attachment, dict):
+            for action in attachment.get("actions") or ():
+                if isinstance(action, dict) and not action.get("id"):
+                    action["id"] = new_id()
+    return props
+
+
+def _check_message(message: str) -> None:
+    if len(message) > MESSAGE_MAX_RUNES:
+        raise bad_request("model.post.is_valid.msg.app_error", "Invalid Message.")
+
+
+class PostStore:
+    def __init__(self, directory: Directory, clock: Clock, lock: threading.RLock) -> None:
+        self.directory = directory
+        self.clock = clock
+        self.lock = lock
+        self.posts: dict[str, Post] = {}
+        self.ephemerals: dict[str, list[Post]] = {}
+
+    def _live(self, post_id: str) -> Post:
+        post = self.posts.get(post_id)
+        if post is None or post.delete_at:
+            raise not_found("app.post.get.app_error", "Unable to get the post.")
+        return post
+
+    def get(self, post_id: str) -> Post:
+        with self.lock:
+            return copy_post(self._live(post_id))
+
+    def create(self, post: Post) -> Post:
+        with self.lock:
+            self._check_new(post)
+            user = self.directory.user(post.user_id)
+            now = self.clock.now_ms()
+            props = _with_action_ids(post.props)
+            if user.is_bot:
+                props["from_bot"] = "true"
+            stored = dataclasses.replace(
+                post,
+                id=new_id(),
+                create_at=post.create_at or now,
+                update_at=post.create_at or now,
+                props=props,
+            )
+            self.posts[stored.id] = stored
+            self._after_create(stored)
+            return copy_post(stored)
+
+    def _check_new(self, post: Post) -> None:
+        if post.id:
+            raise bad_request(
+                "store.sql_post.save.existing.app_error", "Cannot update existing post."
+            )
+        if not post.user_id:
+            raise bad_request("model.post.is_valid.user_id.app_error", "Invalid user id.")
+        _check_message(post.message)
+        channel = self.directory.channel(post.channel_id)
+        if channel.delete_at:
+            raise bad_request(
+                "api.post.create_post.can_not_post_to_deleted.error",
+                "Can not post to deleted channel.",
+            )
+        if post.root_id:
+            root = self.posts.get(post.root_id)
+            if root is None or root.delete_at or root.root_id or root.channel_id != channel.id:
+                raise bad_request("api.post.create_post.root_id.app_error", "Invalid RootId.")
+
+    def _after_create(self, post: Post) -> None:
+        channel = self.directory.channels[post.channel_id]
+        self.directory.channels[channel.id] = dataclasses.replace(
+            channel, last_post_at=post.create_at, total_msg_count=channel.total_msg_count + 1
+        )
+        if post.root_id:
+            root = self.posts[post.root_id]
+            self.posts[root.id] = dataclasses.replace(
+                root, reply_count=root.reply_count + 1, last_reply_at=post.create_at
+            )
+
+    def update(self, post: Post) -> Post:
+        with self.lock:
+            old = self.posts.get(post.id)
+            if old is None:
+                raise not_found("app.post.get.app_error", "Unable to get the post.")
+            if old.delete_at:
+                raise bad_request(
+                    "api.post.update_post.find.app_error",
+                    "We couldn't find the existing post or comment to update.",
+                )
+            _check_message(post.message)
+            now = self.clock.now_ms()
+            new = dataclasses.replace(
+                old,
+                message=post.message,
+                edit_at=now if post.message != old.message else old.edit_at,
+                props=_with_action_ids(post.props),
+                is_pinned=post.is_pinned,
+                has_reactions=post.has_reactions,
+                file_ids=post.file_ids,
+                update_at=now,
+            )
+            self.posts[new.id] = new
+            return copy_post(new)
+
+    def delete(self, post_id: str, deleted_by: str) -> None:
+        with self.lock:
+            post = self._live(post_id)
+            now = self.clock.now_ms()
+            props = {**post.props, "deleteBy": deleted_by}
+            self.posts[post_id] = dataclasses.replace(
+                post, delete_at=now, update_at=now, props=props
+            )
+            for reply in [p for p in self.posts.values() if p.root_id == post_id]:
+                self.posts[reply.id] = dataclasses.replace(reply, delete_at=now, update_at=now)
+            if post.root_id and post.root_id in self.posts:
+                root = self.posts[post.root_id]
+                count = max(root.reply_count - 1, 0)
+                self.posts[root.id] = dataclasses.replace(root, reply_count=count)
+
+    def thread(self, post_id: str) -> list[Post]:
+        """The live posts of ``post_id``'s thread, newest first (``PostList`` order)."""
+        with self.lock:
+            post = self._live(post_id)
+            root_id = post.root_id or post.id
+            root = self._live(root_id)
+            replies = [p for p in self.posts.values() if p.root_id == root_id and not p.delete_at]
+            ordered = sorted([root, *replies], key=lambda p: (p.create_at, p.id), reverse=True)
+            return [copy_post(p) for p in ordered]
+
+    def in_channel(self, channel_id: str, include_deleted: bool = False) -> list[Post]:
+        with self.lock:
+            found = [
+                p
+                for p in self.posts.values()
+                if p.channel_id == channel_id and (include_deleted or not p.delete_at)
+            ]
+            return [copy_post(p) for p in sorted(found, key=lambda p: (p.create_at, p.id))]
+
+    # -- ephemeral ----------------------------------------------------------------------------
+    def send_ephemeral(self, user_id: str, post: Post) -> Post:
+        with self.lock:
+            now = self.clock.now_ms()
+            stored = dataclasses.replace(
+                post,
+                id=post.id or new_id(),
+                type=EPHEMERAL,
+                create_at=post.create_at or now,
+                props=_with_action_ids(post.props),
+            )
+            self.ephemerals.setdefault(user_id, []).append(stored)
+            return copy_post(stored)
+
+    def update_ephemeral(self, user_id: str, post: Post) -> Post:
+        with self.lock:
+            stored = dataclasses.replace(
+                post,
+                type=EPHEMERAL,
+                update_at=self.clock.now_ms(),
+                props=_with_action_ids(post.props),
+            )
+            items = self.ephemerals.setdefault(user_id, [])
+            index = next((i for i, p in enumerate(items) if p.id == post.id), None)
+            if index is None:
+                items.append(stored)
+            else:
+                items[index] = stored
+            return copy_post(stored)
+
+    def delete_ephemeral(self, user_id: str, post_id: str) -> None:
+        with self.lock:
+            items = self.ephemerals.get(user_id, [])
+            now = self.clock.now_ms()
+            self.ephemerals[user_id] = [
+                dataclasses.replace(p, delete_at=now) if p.id == post_id else p for p in items
+            ]
+
+    def ephemerals_for(self, user_id: str, include_deleted: bool = False) -> list[Post]:
+        with self.lock:
+            items = self.ephemerals.get(user_id, [])
+            return [copy_post(p) for p in items if include_deleted or not p.delete_at]
+
+
+__all__ = ["AppError", "PostStore", "copy_post"]
