@@ -33,6 +33,7 @@ test-webapp: ## webapp: unit/component tests and the real-browser test
 	cd webapp && npm test
 
 test-bridge: ## Go bridge unit tests and its run against the Python backend
+	$(MAKE) -C server/bridge gen
 	cd server/bridge && go test ./...
 
 check: check-python check-webapp check-bridge ## lint and type gates: ruff, mypy --strict, tsc, eslint, go vet
@@ -46,6 +47,7 @@ check-webapp:
 	cd webapp && npm run check
 
 check-bridge:
+	$(MAKE) -C server/bridge gen
 	cd server/bridge && go vet ./...
 
 bench: gen ## benchmarks; each prints its figures
