@@ -1,0 +1,195 @@
+"""End to end through the host emulator: policy versions and overrides, concurrency, restarts,
+the slash command and its dialog."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+
+import pytest
+from app.emu import OLDER, World, policy_with_extra_members, start_world
+
+OLDER_ROUTES = [
+    ("illicit-use", ["jason.blais", "ken.olofsen", "ian.tien"], ["aneal.vallurupalli"],
+     "jason.blais"),
+    ("security-vulnerabilities", ["jason.blais", "daniel.schalla", "katie.wiersgalla",
+     "chris.overton"], [], "jason.blais"),
+    ("privacy-telemetry", ["jason.blais", "lindsay.brock", "katie.wiersgalla",
+     "chandar.venkatamaran", "ian.tien"], [], "jason.blais"),
+    ("government-data-request", ["aneal.vallurupalli", "ian.tien"], [], "aneal.vallurupalli"),
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def older_world() -> Iterator[World]:
+    w = start_world(override=OLDER.read_text())
+    try:
+        yield w
+    finally:
+        w.host.stop()
+
+
+def mentions(message: str, label: str) -> list[str]:
+    for line in message.splitlines():
+        if line.startswith(f"**{label}:**"):
+            return [w.lstrip("@") for w in line.split(":**", 1)[1].split() if w.startswith("@")]
+    return []
+
+
+@pytest.mark.parametrize(("topic", "responders", "cc", "owner"), OLDER_ROUTES)
+def test_older_policy_routes(older_world: World, topic, responders, cc, owner) -> None:
+    resp = older_world.escalate(older_world.post().id, topic)
+    assert resp.status == 201, resp.text
+    esc = resp.json()
+    message = older_world.host.get_post(esc["escalation_post_id"]).message
+    assert mentions(message, "Approved responders") == responders
+    assert mentions(message, "cc") == cc
+    assert mentions(message, "Default owner") == [owner]
+    assert esc["default_owner"] == owner
+
+
+def test_older_policy_is_reported(older_world: World) -> None:
+    text = older_world.host.command(
+        older_world.alice.id, older_world.town.id, "/escalation policy"
+    ).text
+    assert "Community Escalations Policy" in text and "(override)" in text
+
+
+def test_twenty_responders_claim_at_once() -> None:
+    extra = [f"responder{i:02d}" for i in range(19)]
+    w = start_world(override=policy_with_extra_members("CEO", extra), extra_users=extra)
+    try:
+        esc = w.escalate(w.post().id, "licensing").json()
+        clickers = [w.uid(u) for u in ["ian.tien", *extra]]
+        barrier = threading.Barrier(len(clickers))
+        results: dict[str, str] = {}
+
+        def press(user_id: str) -> None:
+            barrier.wait()
+            result = w.click(esc, "claim", user_id)
+            assert result.ok, result.error
+            results[user_id] = (result.response or {}).get("ephemeral_text", "")
+
+        threads = [threading.Thread(target=press, args=(u,)) for u in clickers]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        owner = w.record(esc["id"])["owner"]
+        winners = [u for u, text in results.items() if not text]
+        assert len(results) == 20 and len(winners) == 1
+        assert w.host.user(winners[0]).username == owner
+        told = [t for t in results.values() if t]
+        assert len(told) == 19 and all(f"already claimed by @{owner}" in t for t in told)
+        replies = w.host.thread(esc["escalation_post_id"])[1:]
+        assert len(replies) == 1 and replies[0].message.startswith(f"@{owner} claimed")
+    finally:
+        w.host.stop()
+
+
+def test_restart_midway_keeps_state_without_duplicates() -> None:
+    w = start_world()
+    try:
+        post = w.post()
+        esc = w.escalate(post.id, "packaging").json()
+        w.click(esc, "claim", w.uid("katie.wiersgalla"))
+        channel_id = w.channel.id
+        w.host.restart_plugin()
+        assert w.channel.id == channel_id  # the channel was found, not created again
+        rec = w.record(esc["id"])
+        assert rec["state"] == "claimed" and rec["owner"] == "katie.wiersgalla"
+        again = w.escalate(post.id, "packaging")
+        assert again.status == 200 and again.json()["id"] == esc["id"]
+        assert len(w.bot_roots()) == 1
+        done = w.click(esc, "resolveresponded", w.uid("corey.hulen"))
+        assert done.ok and w.record(esc["id"])["state"] == "resolved"
+        assert len([b for b in w.host.bots() if b.username == "community-escalations"]) == 1
+    finally:
+        w.host.stop()
+
+
+def test_invalid_override_is_kept_out() -> None:
+    w = start_world(override=OLDER.read_text())
+    try:
+        error = w.host.set_plugin_config(
+            {"TeamName": "private-core", "PolicyOverride": "topics: [unclosed"}
+        )
+        assert error == ""  # the hook does not fail; the bad policy is just not used
+        topics = w.host.http("GET", "/api/v1/topics", user_id=w.alice.id).json()
+        assert topics["policy"]["title"] == "Community Escalations Policy"
+        text = w.host.command(w.alice.id, w.town.id, "/escalation policy").text
+        assert "override was rejected" in text and "PolicyOverride" in text
+        assert any("rejected" in e.message for e in w.host.logs())
+        # still out after a restart: the last good override comes back, not the bad one
+        w.host.restart_plugin()
+        topics = w.host.http("GET", "/api/v1/topics", user_id=w.alice.id).json()
+        assert topics["policy"]["title"] == "Community Escalations Policy"
+        # a valid change is taken
+        w.host.set_plugin_config({"TeamName": "private-core", "PolicyOverride": ""})
+        topics = w.host.http("GET", "/api/v1/topics", user_id=w.alice.id).json()
+        assert topics["policy"]["version"] == "2020-community-response"
+    finally:
+        w.host.stop()
+
+
+def test_unknown_and_deactivated_users_are_reported_and_not_mentioned() -> None:
+    w = start_world()
+    try:
+        w.host.deactivate_user(w.uid("jason.blais"))
+        w.host.set_plugin_config({"TeamName": "private-core"})
+        text = w.host.command(w.alice.id, w.town.id, "/escalation policy").text
+        assert "@jason.blais: deactivated user" in text
+        esc = w.escalate(w.post().id, "privacy-telemetry").json()
+        message = w.host.get_post(esc["escalation_post_id"]).message
+        assert "@jason.blais" not in message
+        assert esc["default_owner"] == "katie.wiersgalla"
+    finally:
+        w.host.stop()
+
+
+def test_not_configured_is_409() -> None:
+    w = start_world()
+    try:
+        w.host.set_plugin_config({"TeamName": ""})
+        assert w.escalate(w.post().id, "licensing").status == 409
+        assert w.host.http("GET", "/api/v1/topics", user_id=w.alice.id).status == 200
+        text = w.host.command(w.alice.id, w.town.id, "/escalation policy").text
+        assert "TeamName" in text
+    finally:
+        w.host.stop()
+
+
+def test_command_new_opens_dialog_and_escalates(world: World) -> None:
+    post = world.post("from mobile")
+    link = f"http://localhost:8065/private-core/pl/{post.id}"
+    result = world.host.command(world.alice.id, world.town.id, f"/escalation new {link}")
+    assert result.error is None and result.text == ""
+    dialog = world.host.dialogs(world.alice.id)[-1]
+    bad = world.host.submit_dialog(world.alice.id, {"topic": "nope"}, dialog=dialog)
+    assert "topic" in bad.errors
+    done = world.host.submit_dialog(
+        world.alice.id, {"topic": "licensing", "note": "seen on mobile"}, dialog=dialog
+    )
+    assert done.errors == {} and not (done.response or {}).get("error")
+    roots = [p for p in world.bot_roots() if "seen on mobile" in p.message]
+    assert len(roots) == 1
+
+
+def test_command_new_refuses_unreadable_post(world: World) -> None:
+    secret = world.post("hidden", channel=world.secret)
+    text = world.host.command(world.mallory.id, world.town.id, f"/escalation new {secret.id}").text
+    assert "cannot read" in text
+    assert world.host.command(world.alice.id, world.town.id, "/escalation new junk").text
+
+
+def test_command_help_list_and_registration(world: World) -> None:
+    assert any(c.trigger == "escalation" and c.auto_complete for c in world.host.commands())
+    help_text = world.host.command(world.alice.id, world.town.id, "/escalation").text
+    for sub in ("list", "show", "policy", "new", "help"):
+        assert f"/escalation {sub}" in help_text
+    esc = world.escalate(world.post().id, "workplace-policies").json()
+    listing = world.host.command(world.mallory.id, world.town.id, "/escalation list").text
+    assert esc["id"] in listing and "Workplace" in listing
+    outsider = world.host.add_user("outsider-list")
+    refused = world.host.command(outsider.id, world.town.id, "/escalation list").text
+    assert esc["id"] not in refused
