@@ -20,7 +20,7 @@ from concurrent import futures
 from typing import Any
 
 import grpc
-from escalations.runtime._pb.mattermost.pluginapi.v1 import api_pb2, models_pb2
+from escalations.runtime.pb import api_pb2, models_pb2
 from google.protobuf import message_factory
 
 from hostemu import convert as cv

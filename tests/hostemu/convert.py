@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from escalations.runtime._pb.mattermost.pluginapi.v1 import common_pb2, models_pb2
+from escalations.runtime.pb import common_pb2, models_pb2
 from google.protobuf import json_format, struct_pb2
 
 from hostemu.errors import AppError

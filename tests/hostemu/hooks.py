@@ -19,9 +19,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import grpc
-from escalations.runtime._pb.grpc.health.v1 import health_pb2, health_pb2_grpc
-from escalations.runtime._pb.mattermost.pluginapi.v1 import (
+from escalations.runtime.pb import (
     common_pb2,
+    health_pb2,
+    health_pb2_grpc,
     hooks_pb2,
     hooks_pb2_grpc,
 )

@@ -88,6 +88,9 @@ class Host:
         self.manifest = read_manifest(self.plugin_dir)
         self.state = ServerState(self.manifest.id, site_url)
         base = dict(os.environ if env is None else env)
+        # A Mattermost server does not run with PYTHONUNBUFFERED; a plugin that forgets to flush
+        # its handshake must fail here too. Pass it in ``extra_env`` to opt back in.
+        base.pop("PYTHONUNBUFFERED", None)
         base.update(extra_env or {})
         self._env, self._interpreter = base, interpreter
         self._server_version = server_version

@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import grpc
-from escalations.runtime._pb.mattermost.pluginapi.v1 import models_pb2
+from escalations.runtime.pb import models_pb2
 
 from hostemu import convert as cv
 from hostemu.errors import AppError, ScenarioError, bad_request, forbidden, not_found

@@ -170,16 +170,17 @@ class PluginProcess:
 
     def terminate(self, grace: float = KILL_GRACE) -> tuple[int, bool]:
         """SIGTERM, then SIGKILL after ``grace``; returns (exit code, whether it was killed)."""
-        if self.popen.poll() is not None:
-            return self.popen.returncode, False
-        self.popen.send_signal(signal.SIGTERM)
-        try:
-            return self.popen.wait(timeout=grace), False
-        except subprocess.TimeoutExpired:
-            self.kill()
-            return self.popen.returncode, True
-        finally:
-            self._close()
+        killed = False
+        if self.popen.poll() is None:
+            self.popen.send_signal(signal.SIGTERM)
+            try:
+                self.popen.wait(timeout=grace)
+            except subprocess.TimeoutExpired:
+                self.popen.kill()
+                self.popen.wait()
+                killed = True
+        self._close()
+        return self.popen.returncode, killed
 
     def kill(self) -> None:
         if self.popen.poll() is None:
