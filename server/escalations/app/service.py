@@ -91,9 +91,6 @@ class Workflow:
             raise TopicNotFound(f"Unknown topic {topic_key!r}.")
         post, channel = self._readable_post(actor_id, post_id)
         _refuse_own_post(env, post)
-        existing = self._store.get(escalation_id(post_id, topic_key))
-        if existing is not None and not existing.pending:
-            return existing, False
         record = self._new_record(env, topic, actor_id, post, channel, note.strip())
         stored, created = self._store.create_if_absent(record)
         if not created:
@@ -183,7 +180,11 @@ class Workflow:
                 permalink=link,
             )
 
-        done = self._store.transition(record.id, posted)
+        # We hold the version we reserved: one compare-and-set, and a full transition only if
+        # someone touched the record meanwhile (a stale-takeover race).
+        done = posted(record)
+        if not self._store.replace(record, done):
+            done = self._store.transition(record.id, posted)
         self._notify_escalator(done)
         self._publish_event(done)
         return done

@@ -54,6 +54,12 @@ class Store(Protocol):
         Raises ``EscalationNotFound``, ``Busy`` or whatever ``change`` raises."""
         ...
 
+    def replace(self, expected: Escalation, new: Escalation) -> bool:
+        """One compare-and-set from ``expected`` (as this store serialised it) to ``new``;
+        False if the stored record is anything else. Saves the read of ``transition`` when the
+        caller holds the current version."""
+        ...
+
     def list_open(self) -> list[Escalation]:
         """Escalations not yet resolved (pending ones excluded), oldest first."""
         ...
@@ -100,6 +106,10 @@ class KVStore:
             # Someone else wrote between our read and our write: re-read and re-decide.
             time.sleep(RETRY_PAUSE_SECONDS * (1 + attempt) * random.random())
         raise Busy("The escalation is being changed by others right now; try again.")
+
+    def replace(self, expected: Escalation, new: Escalation) -> bool:
+        key = keys.escalation(expected.id)
+        return self._kv.compare_and_set(key, expected.to_json(), new.to_json())
 
     def list_open(self) -> list[Escalation]:
         prefix = keys.escalation_prefix()
