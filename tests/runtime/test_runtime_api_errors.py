@@ -7,14 +7,14 @@ A small fake ``PluginAPI`` servicer answers each RPC in one of the two styles (e
 
 from __future__ import annotations
 
-import threading
 from concurrent import futures
 
 import grpc
 import pytest
 from escalations.runtime import errors
 from escalations.runtime.api import PluginAPIClient
-from escalations.runtime.pb import api_pb2, api_pb2_grpc, common_pb2
+from escalations.runtime.pb import common_pb2
+from runtime_support import FakeAPIServer
 
 STATUS_CASES = [
     (400, grpc.StatusCode.INVALID_ARGUMENT, errors.InvalidArgumentError),
@@ -30,55 +30,13 @@ STATUS_CASES = [
 ]
 
 
-class FakeAPI(api_pb2_grpc.PluginAPIServicer):
-    """Scripted answers: ``self.embedded`` / ``self.status`` decide how the next call fails."""
-
-    def __init__(self) -> None:
-        self.embedded: common_pb2.AppError | None = None
-        self.status: tuple[grpc.StatusCode, str] | None = None
-        self.release = threading.Event()
-        self.kv: dict[str, bytes] = {}
-
-    def _fail_status(self, context) -> None:
-        if self.status is not None:
-            context.abort(*self.status)
-
-    def KVGet(self, request, context):
-        self._fail_status(context)
-        if self.embedded is not None:
-            return api_pb2.KVGetResponse(error=self.embedded)
-        return api_pb2.KVGetResponse(value=self.kv.get(request.key, b""))
-
-    def KVSet(self, request, context):
-        if request.value:
-            self.kv[request.key] = request.value
-        else:
-            self.kv.pop(request.key, None)
-        return api_pb2.KVSetResponse()
-
-    def GetUser(self, request, context):
-        self._fail_status(context)
-        if self.embedded is not None:
-            return api_pb2.GetUserResponse(error=self.embedded)
-        return api_pb2.GetUserResponse()
-
-    def GetServerVersion(self, request, context):
-        self.release.wait(5)
-        return api_pb2.GetServerVersionResponse(version="10.5.0")
-
-
 @pytest.fixture()
 def fake():
-    servicer = FakeAPI()
-    server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
-    api_pb2_grpc.add_PluginAPIServicer_to_server(servicer, server)
-    port = server.add_insecure_port("127.0.0.1:0")
-    server.start()
-    client = PluginAPIClient.connect(f"127.0.0.1:{port}", timeout=5.0)
-    yield servicer, client
-    servicer.release.set()
+    server = FakeAPIServer()
+    client = PluginAPIClient.connect(server.target, timeout=5.0)
+    yield server.servicer, client
     client.close()
-    server.stop(0).wait()
+    server.stop()
 
 
 @pytest.mark.parametrize(("status", "code", "cls"), STATUS_CASES)

@@ -21,7 +21,8 @@ Process contract (protocol doc section 2), all done by :func:`run`:
 3. ``grpc.health.v1.Health`` answers SERVING for ``"plugin"`` and ``""``.
 4. Logs go to stderr with go-plugin level prefixes (``[INFO] ...``) and, from INFO up, to the
    server's log API through a background queue (a slow server never blocks a hook).
-5. SIGTERM/SIGINT: stop serving, flush logs, exit 0 -- well inside the server's 5 s grace.
+5. SIGTERM/SIGINT: stop serving (1.5 s grace for running hooks), flush logs, exit 0 -- well
+   inside the server's 5 s grace, even if plugin code is stuck in a hook.
    ``OnDeactivate`` is the server's job (it calls the hook before the signal).
 
 Startup failures (no plugin.json, no target, factory raising) are logged to stderr and exit 1
@@ -284,7 +285,8 @@ def _fail(message: str) -> NoReturn:
     raise SystemExit(1)
 
 
-def _wait_for_signal() -> None:
+def install_stop_signals() -> threading.Event:
+    """An event set by SIGTERM/SIGINT. Installed before the handshake so no signal is lost."""
     stop = threading.Event()
 
     def handle(signum: int, frame: FrameType | None) -> None:
@@ -293,9 +295,7 @@ def _wait_for_signal() -> None:
 
     signal.signal(signal.SIGTERM, handle)
     signal.signal(signal.SIGINT, handle)
-    # Waiting in short slices keeps the main thread responsive to signals.
-    while not stop.wait(0.5):
-        pass
+    return stop
 
 
 def run(factory: Callable[[PluginAPIClient, Manifest], Plugin]) -> NoReturn:
@@ -306,6 +306,7 @@ def run(factory: Callable[[PluginAPIClient, Manifest], Plugin]) -> NoReturn:
     """
     handshake = claim_stdout()
     configure_stderr_logging()
+    stop = install_stop_signals()
     try:
         manifest = Manifest.load(Path.cwd() / "plugin.json")
         target = os.environ.get(API_TARGET_ENV, "").strip()
@@ -322,11 +323,16 @@ def run(factory: Callable[[PluginAPIClient, Manifest], Plugin]) -> NoReturn:
     handshake.write(HANDSHAKE_FORMAT.format(address=running.address) + "\n")
     handshake.flush()
     log.info("plugin %s serving hooks on %s", manifest.id, running.address)
-    _wait_for_signal()
+    # Waiting in short slices keeps the main thread responsive to signals.
+    while not stop.wait(0.5):
+        pass
     running.health.set_all(NOT_SERVING)
     running.stop()
     logging.getLogger().removeHandler(server_log)
     server_log.close()
     api.close()
     logging.shutdown()
-    raise SystemExit(0)
+    sys.stderr.flush()
+    # Hard exit: a hook still running on a worker thread (wedged plugin code) must not keep
+    # the process alive past the server's 5 s grace; everything worth keeping is flushed.
+    os._exit(0)
