@@ -27,7 +27,7 @@ def minimal() -> dict:
     return yaml.safe_load(fixture("valid-minimal.yaml").read_text())
 
 
-class _PlainDumper(yaml.SafeDumper):
+class _PlainDumper(yaml.CSafeDumper):
     """Writes shared objects out in full: the loader refuses anchors and aliases."""
 
     def ignore_aliases(self, data: object) -> bool:
