@@ -57,6 +57,12 @@ class PostStore:
         self.lock = lock
         self.posts: dict[str, Post] = {}
         self.ephemerals: dict[str, list[Post]] = {}
+        self._last_create = 0
+
+    def _stamp(self) -> int:
+        """A strictly increasing ``create_at`` so post order is deterministic within a ms."""
+        self._last_create = max(self.clock.now_ms(), self._last_create + 1)
+        return self._last_create
 
     def _live(self, post_id: str) -> Post:
         post = self.posts.get(post_id)
@@ -72,7 +78,7 @@ class PostStore:
         with self.lock:
             self._check_new(post)
             user = self.directory.user(post.user_id)
-            now = self.clock.now_ms()
+            now = self._stamp()
             props = _with_action_ids(post.props)
             if user.is_bot:
                 props["from_bot"] = "true"
@@ -179,7 +185,7 @@ class PostStore:
     # -- ephemeral ----------------------------------------------------------------------------
     def send_ephemeral(self, user_id: str, post: Post) -> Post:
         with self.lock:
-            now = self.clock.now_ms()
+            now = self._stamp()
             stored = dataclasses.replace(
                 post,
                 id=post.id or new_id(),

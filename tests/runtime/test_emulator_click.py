@@ -32,15 +32,23 @@ def channel(host: Host, people: dict[str, User]) -> Channel:
 
 
 def attachment(mode: str, **extra: Any) -> dict[str, Any]:
-    action = {"id": "go", "name": "Go", "type": "button",
-              "integration": {"url": URL, "context": {"mode": mode}}, **extra}  # fmt: skip
+    action = {
+        "id": "go",
+        "name": "Go",
+        "type": "button",
+        "integration": {"url": URL, "context": {"mode": mode}},
+        **extra,
+    }
     return {"attachments": [{"text": "pick", "actions": [action]}]}
 
 
 def bot_post(host: Host, channel: Channel, mode: str, **extra: Any) -> str:
     """A post with one button, created by the plugin through CreatePost."""
-    resp = host.http("POST", "/post", body={"channel_id": channel.id, "message": "question",
-                                            "props": attachment(mode, **extra)})  # fmt: skip
+    resp = host.http(
+        "POST",
+        "/post",
+        body={"channel_id": channel.id, "message": "question", "props": attachment(mode, **extra)},
+    )
     created = resp.json()["post"]
     assert "props" not in created  # §9: CreatePost answers lose props when attachments exist
     return str(created["id"])

@@ -19,12 +19,20 @@ def host() -> Iterator[Host]:
 
 def test_identity_headers_are_stripped_and_set_for_authenticated_users(host: Host) -> None:
     alice = host.add_user("alice-http")
-    forged = {"Mattermost-User-Id": "forged", "mattermost-plugin-id": "x", "Authorization": "t",
-              "Cookie": "MMAUTHTOKEN=secret; theme=dark", "X-Keep": "yes"}  # fmt: skip
+    forged = {
+        "Mattermost-User-Id": "forged",
+        "mattermost-plugin-id": "x",
+        "Authorization": "t",
+        "Cookie": "MMAUTHTOKEN=secret; theme=dark",
+        "X-Keep": "yes",
+    }
     info = host.http("GET", "/echo", user_id=alice.id, headers=forged).json()
     assert info["user_id"] == alice.id
-    assert info["headers"] == {"X-Keep": ["yes"], "Cookie": ["theme=dark"],
-                               "Mattermost-User-Id": [alice.id]}  # fmt: skip
+    assert info["headers"] == {
+        "X-Keep": ["yes"],
+        "Cookie": ["theme=dark"],
+        "Mattermost-User-Id": [alice.id],
+    }
     assert info["session_id"]
 
 
