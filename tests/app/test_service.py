@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -252,3 +253,39 @@ def test_invalid_override_keeps_last_good(world: World) -> None:
     )
     assert fresh.policy.origin == "last good override"
     assert fresh.policy.policy.version == older.policy.policy.version
+
+
+def test_stale_pending_reservation_is_taken_over(world: World) -> None:
+    from escalations.app.model import escalation_id
+    from escalations.app.store import KVStore as _Store
+
+    post_id = world.post()
+    record, _ = world.workflow.escalate(world.alice.id, world.post(), "licensing")
+    # a creator that died after reserving the pair, a minute ago, before posting:
+    stale = replace(
+        record,
+        id=escalation_id(post_id, "licensing"),
+        post_id=post_id,
+        escalation_post_id="",
+        created_at=record.created_at - 60_000,
+        updated_at=record.updated_at - 60_000,
+    )
+    _Store(world.kv).create_if_absent(stale)
+    taken, created = world.workflow.escalate(world.alice.id, post_id, "licensing")
+    assert created and not taken.pending and taken.escalation_post_id in world.host.posts
+
+
+def test_archived_channel_name_is_a_setup_problem() -> None:
+    w = World()
+    w.host.create_private_channel = _raise_exists  # type: ignore[method-assign]
+    activated = Activator(w.host, w.kv).activate(
+        Settings(team_name="private-core", channel_name="taken-name"), None
+    )
+    assert activated.environment is None
+    assert "cannot create the channel" in activated.status.setup_problems[0]
+
+
+def _raise_exists(team_id: str, name: str, display_name: str):
+    from escalations.runtime.errors import AlreadyExistsError
+
+    raise AlreadyExistsError("CreateChannel", "a channel with that name exists")

@@ -183,9 +183,12 @@ class Activator:
             return None, (f"the team {settings.team_name!r} does not exist",)
         channel = self._host.get_channel_by_name(team.id, settings.channel_name)
         if channel is None:
-            channel = self._host.create_private_channel(
-                team.id, settings.channel_name, _display_name(settings.channel_name)
-            )
+            try:
+                channel = self._host.create_private_channel(
+                    team.id, settings.channel_name, _display_name(settings.channel_name)
+                )
+            except PluginAPIError as exc:  # e.g. an archived channel holds the name
+                return None, (f"cannot create the channel {settings.channel_name!r}: {exc}",)
             log.info("created the escalations channel %s", settings.channel_name)
         problems = self._add_members(channel.id, policy)
         env = Environment(

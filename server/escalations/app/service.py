@@ -16,25 +16,22 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from . import redact, render
+from . import redact, render, transitions
 from .active_policy import ActivePolicy, TopicRoute
 from .errors import (
-    AlreadyClaimed,
-    AlreadyResolved,
     Busy,
     CannotReadPost,
     EscalationNotFound,
     InvalidAssignee,
     InvalidRequest,
     NotAResponder,
-    NotClaimed,
     NotConfigured,
     NotEscalatable,
     NoteTooLong,
     PostNotFound,
     TopicNotFound,
 )
-from .model import Action, Escalation, Event, Outcome, State, escalation_id
+from .model import Action, Escalation, Event, Outcome, escalation_id
 from .ports import CHANNEL_DIRECT, CHANNEL_GROUP, CHANNEL_OPEN, ChannelRef, Host, PostRef
 from .store import Store
 
@@ -196,18 +193,24 @@ class Workflow:
     # --- ownership ---------------------------------------------------------------------------
 
     def claim(self, actor_id: str, esc_id: str) -> tuple[Escalation, bool]:
-        return self._act(actor_id, esc_id, "claim", lambda who: _claim(who, self._now()))
+        return self._act(actor_id, esc_id, "claim", lambda who: transitions.claim(who, self._now()))
 
     def assign(self, actor_id: str, esc_id: str, assignee: str) -> tuple[Escalation, bool]:
         target = assignee.strip().removeprefix("@").lower()
         if not target:
             raise InvalidAssignee("Choose an owner.")
         return self._act(
-            actor_id, esc_id, "assign", lambda who: _assign(who, target, self._now()), target
+            actor_id,
+            esc_id,
+            "assign",
+            lambda who: transitions.assign(who, target, self._now()),
+            target,
         )
 
     def release(self, actor_id: str, esc_id: str) -> tuple[Escalation, bool]:
-        return self._act(actor_id, esc_id, "release", lambda who: _release(who, self._now()))
+        return self._act(
+            actor_id, esc_id, "release", lambda who: transitions.release(who, self._now())
+        )
 
     def resolve(self, actor_id: str, esc_id: str, outcome: str) -> tuple[Escalation, bool]:
         try:
@@ -215,7 +218,7 @@ class Workflow:
         except ValueError:
             raise InvalidRequest("Unknown outcome.") from None
         return self._act(
-            actor_id, esc_id, "resolve", lambda who: _resolve(who, result, self._now())
+            actor_id, esc_id, "resolve", lambda who: transitions.resolve(who, result, self._now())
         )
 
     def _act(
@@ -384,59 +387,8 @@ class Workflow:
             log.exception("side effect %s failed", getattr(fn, "__name__", fn))
 
 
-# --- the transitions, pure -------------------------------------------------------------------
-
-
-def _claim(who: str, now: int) -> Callable[[Escalation], Escalation]:
-    def change(r: Escalation) -> Escalation:
-        _not_resolved(r)
-        if r.state is State.CLAIMED:
-            if r.owner == who:
-                return r
-            raise AlreadyClaimed(r.owner or "?")
-        return r.with_event(Event(Action.CLAIMED, who, now), state=State.CLAIMED, owner=who)
-
-    return change
-
-
-def _assign(who: str, target: str, now: int) -> Callable[[Escalation], Escalation]:
-    def change(r: Escalation) -> Escalation:
-        _not_resolved(r)
-        if r.state is State.CLAIMED and r.owner == target:
-            return r
-        event = Event(Action.ASSIGNED, who, now, target)
-        return r.with_event(event, state=State.CLAIMED, owner=target)
-
-    return change
-
-
-def _release(who: str, now: int) -> Callable[[Escalation], Escalation]:
-    def change(r: Escalation) -> Escalation:
-        _not_resolved(r)
-        if r.state is not State.CLAIMED:
-            raise NotClaimed("This escalation has no owner to release.")
-        event = Event(Action.RELEASED, who, now, r.owner or "")
-        return r.with_event(event, state=State.OPEN, owner=None)
-
-    return change
-
-
-def _resolve(who: str, outcome: Outcome, now: int) -> Callable[[Escalation], Escalation]:
-    def change(r: Escalation) -> Escalation:
-        _not_resolved(r)
-        event = Event(Action.RESOLVED, who, now, outcome.value)
-        return r.with_event(event, state=State.RESOLVED, outcome=outcome)
-
-    return change
-
-
 def _refuse_own_post(env: Environment, post: PostRef) -> None:
     if render.ESCALATION_PROP in post.props or (
         post.channel_id == env.channel.id and post.user_id == env.bot_user_id
     ):
         raise NotEscalatable("This post is an escalation itself.")
-
-
-def _not_resolved(r: Escalation) -> None:
-    if r.state is State.RESOLVED:
-        raise AlreadyResolved("This escalation is already resolved.")
