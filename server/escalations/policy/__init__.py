@@ -9,13 +9,13 @@ The public surface is exactly what ``__all__`` lists::
         routing = route(result.policy, "illicit-use")
 
 Modules: ``model`` (frozen records), ``load`` (parse + validate, all errors at once),
-``checks`` (warnings), ``engine`` (``route`` / ``may_engage``), ``diff``, ``limits`` (named
-bounds), ``errors`` (the exception tree), ``paths`` (bundled files).
+``checks`` (warnings), ``engine`` (``route`` / ``may_engage``), ``compare`` (``diff``),
+``limits`` (named bounds), ``errors`` (the exception tree), ``paths`` (bundled files).
 """
 
 from __future__ import annotations
 
-from escalations.policy.diff import PolicyDiff, diff
+from escalations.policy.compare import PolicyDiff, diff
 from escalations.policy.engine import Routing, may_engage, route
 from escalations.policy.errors import UnknownTopic
 from escalations.policy.load import LoadResult, load_policy_file, load_policy_text
