@@ -24,7 +24,7 @@ def test_list_is_sorted_and_defaults_to_pages_of_ten() -> None:
 def test_expired_rows_are_hidden_everywhere_until_replaced() -> None:
     kv, clock = store()
     kv.set("ttl", b"v", expire_in_seconds=2)
-    assert kv.expiry_of("ttl") == clock.now_ms() + 2000 or kv.expiry_of("ttl") > 0
+    assert kv.expiry_of("ttl") > clock.now_ms()
     clock.advance(3)
     assert kv.get("ttl") is None and kv.list_keys(0, 10) == [] and kv.dump() == {}
     assert kv.dump(include_expired=True) == {"ttl": b"v"}
