@@ -1,5 +1,4 @@
 import {ActionTypes} from 'src/action_types';
-import type {Dispatch} from 'src/actions';
 import {manifest} from 'src/manifest';
 import {ESCALATION_UPDATED_EVENT, handleEscalationUpdated} from 'src/websocket_events';
 

@@ -3,7 +3,6 @@ import userEvent from '@testing-library/user-event';
 import React from 'react';
 
 import {ActionTypes} from 'src/action_types';
-import type {Dispatch} from 'src/actions';
 import EscalationNotice from 'src/components/escalation_notice/escalation_notice';
 import {ESCALATION_UPDATED_EVENT, handleEscalationUpdated} from 'src/websocket_events';
 
