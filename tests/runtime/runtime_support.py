@@ -35,6 +35,7 @@ class FakeAPI(api_pb2_grpc.PluginAPIServicer):
         self.logs: list[tuple[str, str]] = []
         self.users = {"alice": models_pb2.User(id="u-alice", username="alice")}
         self.config = {"Greeting": "hi", "Limit": 5}
+        self.commands: list[str] = []
 
     def _fail(self, context, response_cls):
         if self.status is not None:
@@ -77,6 +78,10 @@ class FakeAPI(api_pb2_grpc.PluginAPIServicer):
         response = api_pb2.GetPluginConfigResponse()
         response.config.update(self.config)
         return response
+
+    def RegisterCommand(self, request, context):
+        self.commands.append(request.command.trigger)
+        return api_pb2.RegisterCommandResponse()
 
     def GetServerVersion(self, request, context):
         self.release.wait(5)
