@@ -317,3 +317,19 @@ def test_issue_str() -> None:
 def test_text_source_defaults_and_can_be_named() -> None:
     assert load_policy_text("").errors[0].source == "<text>"
     assert load_policy_text("", source="System Console").errors[0].source == "System Console"
+
+
+def test_deeply_nested_brackets_are_refused_without_crashing() -> None:
+    deep = 100_000  # libyaml alone would crash the process (SIGSEGV) on this
+    result = load_policy_text("topics: " + "[" * deep + "]" * deep)
+    assert errors_of(result) == [("", "yaml")]
+    assert result.errors[0].message == (
+        f"line 1: brackets nested more than {limits.MAX_BRACKET_DEPTH} levels deep"
+    )
+
+
+def test_deep_block_nesting_within_the_size_limit_is_just_an_error() -> None:
+    depth = 600  # about as deep as block indentation gets within MAX_POLICY_BYTES
+    text = "\n".join(" " * i + "k:" for i in range(depth)) + "\n" + " " * depth + "v\n"
+    assert len(text.encode()) <= limits.MAX_POLICY_BYTES
+    assert errors_of(load_policy_text(text)) == [("k", "unknown-key")]

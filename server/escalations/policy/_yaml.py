@@ -3,14 +3,19 @@
 PyYAML silently keeps the last of two equal mapping keys; in a hand-edited policy that hides a
 mistake (a second ``loop_in:`` replacing the first), so duplicates are collected and reported.
 Anchors/aliases are refused: they are never needed in a policy and an alias "bomb" would make
-validation walk an exponentially large document.
+validation walk an exponentially large document. Deeply nested brackets are refused before the
+parser sees them (``limits.MAX_BRACKET_DEPTH``): libyaml recurses per nesting level and a
+policy override must never be able to crash the plugin process.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import yaml
+
+from escalations.policy.limits import MAX_BRACKET_DEPTH
 
 try:  # the libyaml parser when PyYAML was built with it (the wheels are); same behaviour, faster
     from yaml import CSafeLoader as _BaseLoader
@@ -54,6 +59,7 @@ def parse(text: str) -> tuple[object, list[tuple[int, str]]]:
     Raises:
         YamlProblem: syntax errors, several documents, aliases.
     """
+    _check_bracket_depth(text)
     loader = _StrictLoader(text)
     try:
         document = loader.get_single_data()
@@ -66,3 +72,25 @@ def parse(text: str) -> tuple[object, list[tuple[int, str]]]:
     finally:
         loader.dispose()
     return document, loader.duplicates
+
+
+_BRACKET = re.compile(r"[\[\]{}]")
+
+
+def _check_bracket_depth(text: str) -> None:
+    """Refuse text whose brackets nest deeper than the limit.
+
+    Counts every bracket, including those inside quoted text or comments: a deliberately
+    conservative over-estimate (real policies nest one or two levels).
+    """
+    depth = 0
+    for match in _BRACKET.finditer(text):
+        if match.group() in "[{":
+            depth += 1
+            if depth > MAX_BRACKET_DEPTH:
+                line = text.count("\n", 0, match.start()) + 1
+                raise YamlProblem(
+                    f"line {line}: brackets nested more than {MAX_BRACKET_DEPTH} levels deep"
+                )
+        else:
+            depth = max(0, depth - 1)

@@ -15,6 +15,9 @@ from typing import Final
 FORMAT_VERSION: Final = 1
 
 MAX_POLICY_BYTES: Final = 256 * 1024  # whole document, checked before parsing
+# Brackets ("[", "{") open at once, checked before parsing: libyaml's composer recurses per
+# level and crashes the process (SIGSEGV) on tens of thousands of nested flow collections.
+MAX_BRACKET_DEPTH: Final = 32
 MAX_TOPICS: Final = 50
 MAX_ROLES: Final = 100
 MAX_MEMBERS_PER_ROLE: Final = 50
