@@ -289,3 +289,17 @@ def _raise_exists(team_id: str, name: str, display_name: str):
     from escalations.runtime.errors import AlreadyExistsError
 
     raise AlreadyExistsError("CreateChannel", "a channel with that name exists")
+
+
+def test_excerpt_respects_the_setting() -> None:
+    w = World()
+    w.activated = Activator(w.host, w.kv).activate(
+        Settings(team_name="private-core", excerpt_max_chars=12), None
+    )
+    record, _ = w.workflow.escalate(w.alice.id, w.post("abcdefghijklmnopqrstuvwxyz"), "licensing")
+    assert record.excerpt == "abcdefghijk…"
+    w.activated = Activator(w.host, w.kv).activate(
+        Settings(team_name="private-core", excerpt_max_chars=0), None
+    )
+    quiet, _ = w.workflow.escalate(w.alice.id, w.post("nothing to quote"), "licensing")
+    assert quiet.excerpt == "" and "> " not in w.host.posts[quiet.escalation_post_id].message

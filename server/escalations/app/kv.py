@@ -14,7 +14,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Sequence
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 
 class KV(Protocol):
@@ -83,3 +83,7 @@ class MemoryKV:
             del self._data[key]
             return None
         return value
+
+
+if TYPE_CHECKING:  # static conformance: the fake implements the port
+    _conforms: KV = MemoryKV()

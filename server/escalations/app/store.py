@@ -17,7 +17,7 @@ import logging
 import random
 import time
 from collections.abc import Callable
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from . import keys
 from .errors import Busy, EscalationNotFound
@@ -135,3 +135,9 @@ class KVStore:
         except (ValueError, KeyError, TypeError):
             log.warning("ignoring an unreadable escalation record")
             return None
+
+
+if TYPE_CHECKING:  # static conformance
+    from .kv import MemoryKV
+
+    _conforms: Store = KVStore(MemoryKV())
