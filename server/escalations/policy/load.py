@@ -29,6 +29,7 @@ from escalations.policy.model import Issue, Member, Policy, ResponseTip, Role, T
 
 DEFAULT_SOURCE: Final = "<text>"
 DEFAULT_CHANNEL_NAME: Final = "community-escalations"
+_TOO_LARGE: Final = f"the policy is larger than {limits.MAX_POLICY_BYTES // 1024} KiB"
 CHANNEL_VISIBILITIES: Final = ("public", "private")
 
 # Allowed keys of each mapping in the format, and whether each is required. policy/schema.json
@@ -79,11 +80,12 @@ def load_policy_file(path: str | os.PathLike[str]) -> LoadResult:
     """Load and validate the policy file at ``path``; the path as given is the issues' source."""
     source = str(path)
     try:
-        data = Path(path).read_bytes()
+        with Path(path).open("rb") as file:
+            data = file.read(limits.MAX_POLICY_BYTES + 1)  # never more than the limit + 1
     except OSError as exc:
         return _failed(source, "cannot-read", f"cannot read the file: {exc.strerror or exc}")
     if len(data) > limits.MAX_POLICY_BYTES:
-        return _failed(source, "too-large", _too_large(len(data)))
+        return _failed(source, "too-large", _TOO_LARGE)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -93,9 +95,8 @@ def load_policy_file(path: str | os.PathLike[str]) -> LoadResult:
 
 def load_policy_text(text: str, source: str = DEFAULT_SOURCE) -> LoadResult:
     """Load and validate a policy given as YAML text (e.g. the System Console override)."""
-    size = len(text.encode("utf-8"))
-    if size > limits.MAX_POLICY_BYTES:
-        return _failed(source, "too-large", _too_large(size))
+    if len(text.encode("utf-8")) > limits.MAX_POLICY_BYTES:
+        return _failed(source, "too-large", _TOO_LARGE)
     try:
         document, duplicates = parse(text)
     except YamlProblem as exc:
@@ -111,10 +112,6 @@ def load_policy_text(text: str, source: str = DEFAULT_SOURCE) -> LoadResult:
 
 def _failed(source: str, code: str, message: str) -> LoadResult:
     return LoadResult(None, (Issue(source, "", message, code),), ())
-
-
-def _too_large(size: int) -> str:
-    return f"the policy is too large ({size} bytes; at most {limits.MAX_POLICY_BYTES})"
 
 
 class _Walker(ShapeChecker):
@@ -133,7 +130,7 @@ class _Walker(ShapeChecker):
         root = self.mapping(document, "", POLICY_KEYS)
         if root is None:
             return None
-        # Fields are checked in document order, so errors are listed in that order.
+        # Checked in the format's order (the bundled files' order), which errors are listed in.
         version = self.text(root.get("version", MISSING), "version", limits.MAX_NAME_CHARS)
         title = self.text(root.get("title", MISSING), "title", limits.MAX_TITLE_CHARS)
         source = self.optional(root, "source", limits.MAX_TITLE_CHARS) or ""
