@@ -107,7 +107,8 @@ class PluginAPIServer:
         convention = convention_of(rpc)
 
         def behaviour(request: Any, context: grpc.ServicerContext) -> Any:
-            self.calls[rpc] += 1
+            with self._lock:
+                self.calls[rpc] += 1
             if handler is None:
                 context.abort(grpc.StatusCode.UNIMPLEMENTED, f"{rpc} is not emulated")
             try:

@@ -97,6 +97,14 @@ class HooksClient:
         answer = getattr(self.stub, hook)(request, timeout=self.hook_timeout)
         return answer.error if answer.HasField("error") and answer.error.id else None
 
+    def message_has_been_posted(self, post: Any) -> None:
+        request = hooks_pb2.MessageHasBeenPostedRequest(
+            context=common_pb2.RequestContext(),
+            plugin_context=common_pb2.PluginContext(),
+            post=post,
+        )
+        self.stub.MessageHasBeenPosted(request, timeout=self.hook_timeout)
+
     def execute_command(self, args: Any, session_id: str) -> Any:
         request = hooks_pb2.ExecuteCommandRequest(
             context=common_pb2.RequestContext(),

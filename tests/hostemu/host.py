@@ -32,6 +32,7 @@ from typing import Any
 
 import grpc
 
+from hostemu import convert as cv
 from hostemu import interactions as ix
 from hostemu.api_server import PluginAPIServer
 from hostemu.directory import admin_roles
@@ -484,7 +485,9 @@ class Host:
         props: dict[str, Any] | None = None,
         type: str = "",
     ) -> Post:
-        """A post as if the user had written it (same validation as ``CreatePost``)."""
+        """A post as if the user had written it (same validation as ``CreatePost``). A running
+        plugin that implements ``MessageHasBeenPosted`` gets the hook-side post (no props, §3.3)
+        before this returns (upstream calls it asynchronously, right after saving)."""
         post = Post(
             id="",
             channel_id=channel_id,
@@ -494,7 +497,10 @@ class Host:
             props=copy.deepcopy(props or {}),
             type=type,
         )
-        return self.state.posts.create(post)
+        created = self.state.posts.create(post)
+        if self._hooks is not None and self.running and "MessageHasBeenPosted" in self.implemented:
+            self._hooks.message_has_been_posted(cv.hook_post(created))
+        return created
 
     def delete_post(self, post_id: str) -> None:
         self.state.posts.delete(post_id, "")

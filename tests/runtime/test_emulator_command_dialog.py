@@ -108,6 +108,13 @@ def test_submit_without_dialog_is_a_scenario_error(host: Host) -> None:
         host.submit_dialog(nobody.id, {})
 
 
+def test_user_posts_reach_message_has_been_posted_without_props(host: Host, alice, channel) -> None:
+    post = host.add_post(channel.id, alice.id, "hello", props={"attachments": [{"text": "a"}]})
+    seen = json.loads(host.kv_get(f"posted:{post.id}") or b"{}")
+    assert seen["message"] == "hello" and seen["user_id"] == alice.id
+    assert "props" not in seen  # the hook-side Post carries no props (§3.3)
+
+
 def test_config_change_runs_the_hook_with_console_lowercased_keys(host: Host) -> None:
     assert host.set_plugin_config({"TeamName": "core", "ExcerptMaxChars": 500}) == ""
     event = host.ws_events("config")[-1]

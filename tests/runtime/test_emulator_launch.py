@@ -13,7 +13,14 @@ from hostemu import Host, PluginActivationError, PluginNotRunningError
 from hostemu.launcher import find_interpreter, parse_handshake, read_manifest
 from hostemu.testing import echo_host, venv_env
 
-ECHO_HOOKS = {"OnActivate", "OnDeactivate", "OnConfigurationChange", "ExecuteCommand", "ServeHTTP"}
+ECHO_HOOKS = {
+    "OnActivate",
+    "OnDeactivate",
+    "OnConfigurationChange",
+    "ExecuteCommand",
+    "ServeHTTP",
+    "MessageHasBeenPosted",
+}
 
 
 def test_minimal_plugin_activates_and_stops_cleanly() -> None:
