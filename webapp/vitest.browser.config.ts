@@ -1,6 +1,6 @@
 /**
  * The real-browser test: Debian's Chromium driven by playwright-core against the built bundle.
- * Run after `npm run build` (the `test` script does both).
+ * `npm run test:browser` builds dist/main.js first.
  */
 import {defineConfig} from 'vitest/config';
 
@@ -8,8 +8,9 @@ export default defineConfig({
     test: {
         environment: 'node',
         include: ['test/browser/**/*.browser.test.ts'],
-        testTimeout: 60_000,
+        testTimeout: 30_000,
         hookTimeout: 60_000,
         fileParallelism: false,
+        sequence: {concurrent: false},
     },
 });

@@ -63,16 +63,17 @@ export const css = `
   position: fixed; inset: 0; z-index: 1050;
   background: rgba(0, 0, 0, 0.64);
   display: flex; align-items: flex-start; justify-content: center;
-  overflow-y: auto; padding: 48px 16px;
+  padding: 32px 16px; box-sizing: border-box;
 }
 .ce-dialog {
-  width: 100%; max-width: 760px;
+  width: 100%; max-width: 760px; max-height: 100%;
+  display: flex; flex-direction: column; box-sizing: border-box;
   background: var(--ce-bg-d); color: var(--ce-fg-d);
   border: 1px solid var(--ce-fg-16); border-radius: 12px;
   box-shadow: 0 20px 32px rgba(0, 0, 0, 0.12);
   outline: none;
 }
-.ce-header { display: flex; align-items: flex-start; padding: 26px 32px 8px; gap: 16px; }
+.ce-header { display: flex; align-items: flex-start; padding: 26px 32px 8px; gap: 16px; flex: none; }
 .ce-title {
   flex: 1; margin: 0; font-size: 22px; line-height: 28px; font-weight: 600;
   font-family: Metropolis, 'Open Sans', sans-serif;
@@ -83,7 +84,7 @@ export const css = `
   color: var(--ce-fg-64); font-size: 22px; line-height: 32px; cursor: pointer; flex: none;
 }
 .ce-icon-button:hover { background: var(--ce-fg-08); color: var(--ce-fg-d); }
-.ce-body { padding: 12px 32px 0; }
+.ce-body { padding: 12px 32px 4px; overflow-y: auto; flex: 1 1 auto; min-height: 0; }
 .ce-quote {
   margin: 0 0 16px; padding: 8px 12px; border-left: 4px solid var(--ce-fg-16);
   background: var(--ce-fg-04); border-radius: 0 4px 4px 0; color: var(--ce-fg-d);
@@ -144,7 +145,8 @@ export const css = `
   background: color-mix(in srgb, var(--ce-error-d) 8%, transparent);
   border: 1px solid color-mix(in srgb, var(--ce-error-d) 24%, transparent);
 }
-.ce-footer { display: flex; align-items: center; gap: 8px; padding: 24px 32px; }
+.ce-error.ce-submit-error { margin: 12px 32px 0; flex: none; }
+.ce-footer { display: flex; align-items: center; gap: 8px; padding: 20px 32px 24px; flex: none; }
 .ce-hint { flex: 1; font-size: 12px; color: var(--ce-fg-64); }
 .ce-button {
   height: 40px; padding: 0 20px; border-radius: 4px; border: none; cursor: pointer;
@@ -170,6 +172,7 @@ export const css = `
   .ce-columns { grid-template-columns: minmax(0, 1fr); }
   .ce-header, .ce-footer { padding-left: 16px; padding-right: 16px; }
   .ce-body { padding-left: 16px; padding-right: 16px; }
+  .ce-error.ce-submit-error { margin-left: 16px; margin-right: 16px; }
   .ce-hint { display: none; }
 }
 `;

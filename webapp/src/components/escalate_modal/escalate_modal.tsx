@@ -268,17 +268,17 @@ export default function EscalateModal({theme}: Props) {
                         <span>{guidance}</span>
                     </div>
                     {content}
-                    {submitError || showChooseHint ? (
-                        <div
-                            id={ids.error}
-                            className='ce-error'
-                            role='alert'
-                            data-testid='submit-error'
-                        >
-                            {submitError ?? intl.formatMessage(messages.chooseTopicFirst)}
-                        </div>
-                    ) : null}
                 </div>
+                {submitError || showChooseHint ? (
+                    <div
+                        id={ids.error}
+                        className='ce-error ce-submit-error'
+                        role='alert'
+                        data-testid='submit-error'
+                    >
+                        {submitError ?? intl.formatMessage(messages.chooseTopicFirst)}
+                    </div>
+                ) : null}
                 <div className='ce-footer'>
                     <span
                         className='ce-hint'
