@@ -303,3 +303,31 @@ def test_excerpt_respects_the_setting() -> None:
     )
     quiet, _ = w.workflow.escalate(w.alice.id, w.post("nothing to quote"), "licensing")
     assert quiet.excerpt == "" and "> " not in w.host.posts[quiet.escalation_post_id].message
+
+
+def test_nodes_activating_at_once_create_one_channel() -> None:
+    w = World()
+    for key in [k for k, c in w.host.channels.items() if c.name == "community-escalations"]:
+        del w.host.channels[key]  # as on a fresh server
+    created: list[str] = []
+    original = w.host.create_private_channel
+
+    def counting(team_id: str, name: str, display_name: str):
+        created.append(name)
+        return original(team_id, name, display_name)
+
+    w.host.create_private_channel = counting  # type: ignore[method-assign]
+    barrier = threading.Barrier(4)
+    results = []
+
+    def node() -> None:
+        barrier.wait()
+        results.append(Activator(w.host, w.kv).activate(Settings(team_name="private-core"), None))
+
+    threads = [threading.Thread(target=node) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert created == ["community-escalations"]
+    assert len({r.environment.channel.id for r in results}) == 1
