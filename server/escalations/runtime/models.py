@@ -447,7 +447,10 @@ class PluginContext:
 
 @dataclass(frozen=True)
 class WebsocketBroadcast:
-    """Who receives a WebSocket event; all empty means everyone."""
+    """Who receives a WebSocket event; all empty means everyone.
+
+    ``omit_users``: wire type unconfirmed against a real server (see models.proto); avoid it.
+    """
 
     user_id: str = ""
     channel_id: str = ""
