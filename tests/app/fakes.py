@@ -113,6 +113,10 @@ class FakeHost:
         with self.lock:
             self.posts[post_id] = replace(self.posts[post_id], message=message, props=dict(props))
 
+    def delete_post(self, post_id: str) -> None:
+        with self.lock:
+            self.posts[post_id] = replace(self.posts[post_id], delete_at=1)
+
     def send_ephemeral(self, user_id: str, channel_id: str, message: str) -> None:
         self.calls += 1
         with self.lock:

@@ -331,3 +331,35 @@ def test_nodes_activating_at_once_create_one_channel() -> None:
         t.join()
     assert created == ["community-escalations"]
     assert len({r.environment.channel.id for r in results}) == 1
+
+
+def test_takeover_race_keeps_one_post(world: World) -> None:
+    from escalations.app.model import escalation_id
+    from escalations.app.store import KVStore as _Store
+
+    store = _Store(world.kv)
+    post_id = world.post()
+    record, _ = world.workflow.escalate(world.alice.id, world.post(), "licensing")
+    stale = replace(
+        record,
+        id=escalation_id(post_id, "licensing"),
+        post_id=post_id,
+        escalation_post_id="",
+        updated_at=record.updated_at - 60_000,
+    )
+    store.create_if_absent(stale)
+    original = world.host.create_post
+
+    def racing_create(channel_id, user_id, message, props, root_id):  # type: ignore[no-untyped-def]
+        mine = original(channel_id, user_id, message, props, root_id)
+        if not root_id:  # another node finishes its takeover first
+            store.transition(stale.id, lambda r: r.with_changes(1, escalation_post_id="theirs"))
+        return mine
+
+    world.host.create_post = racing_create  # type: ignore[method-assign]
+    result, _ = world.workflow.escalate(world.alice.id, post_id, "licensing")
+    assert result.escalation_post_id == "theirs"
+    ours = [
+        p for p in world.host.posts.values() if p.props.get("community_escalation_id") == stale.id
+    ]
+    assert len(ours) == 1 and ours[0].delete_at

@@ -145,6 +145,9 @@ class RuntimeHost:
         )
         self._api.update_post(post)
 
+    def delete_post(self, post_id: str) -> None:
+        self._api.delete_post(post_id)
+
     def send_ephemeral(self, user_id: str, channel_id: str, message: str) -> None:
         post = models.Post(channel_id=channel_id, user_id=user_id, message=message)
         self._api.send_ephemeral_post(user_id, post)

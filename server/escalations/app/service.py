@@ -170,6 +170,8 @@ class Workflow:
         link = f"{env.site_url}/{env.team_name}/pl/{post_id}"
 
         def posted(current: Escalation) -> Escalation:
+            if not current.pending:  # another request took over and posted first: theirs wins
+                return current
             return current.with_changes(
                 self._now(),
                 escalation_post_id=post_id,
@@ -182,6 +184,8 @@ class Workflow:
         done = posted(record)
         if not self._store.replace(record, done):
             done = self._store.transition(record.id, posted)
+            if done.escalation_post_id != post_id:
+                self._best_effort(self._host.delete_post, post_id)
         self._notify_escalator(done)
         self._publish_event(done)
         return done
