@@ -20,6 +20,7 @@ setup: ## first command on a fresh machine: Python venv, generated stubs, webapp
 	$(PY) -m pip install -q -e '.[dev]'
 	$(MAKE) gen
 	cd webapp && npm ci --no-audit --no-fund
+	webapp/scripts/ensure-chromium.sh
 
 gen: ## generate the gRPC stubs from our own .proto files
 	$(PY) scripts/gen_protos.py
