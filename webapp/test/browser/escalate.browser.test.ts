@@ -118,7 +118,30 @@ async function openEscalate(): Promise<void> {
     await page.getByRole('dialog', {name: 'Escalate message'}).waitFor();
 }
 
+/**
+ * A missing browser or bundle must fail every test with the reason, not skip them (a failing
+ * beforeAll makes vitest report the tests as skipped), so setup problems are kept and rethrown.
+ */
+let setupError: Error | null = null;
+
+function step(name: string, fn: () => Promise<void>): void {
+    it(name, async () => {
+        if (setupError) {
+            throw setupError;
+        }
+        await fn();
+    });
+}
+
 beforeAll(async () => {
+    try {
+        await setUp();
+    } catch (err) {
+        setupError = err instanceof Error ? err : new Error(String(err));
+    }
+});
+
+async function setUp(): Promise<void> {
     if (!existsSync(CHROMIUM)) {
         throw new Error(`No Chromium at ${CHROMIUM}. Install Debian's chromium with webapp/scripts/ensure-chromium.sh (as root), or set CHROMIUM_PATH.`);
     }
@@ -154,7 +177,7 @@ beforeAll(async () => {
             pageErrors.push(`${msg.text()} ${url}`);
         }
     });
-});
+}
 
 afterAll(async () => {
     await context?.close();
@@ -165,7 +188,7 @@ afterAll(async () => {
 });
 
 describe('Escalate in a real browser', () => {
-    it('loads dist/main.js into the host, registered under the id from plugin.json', async () => {
+    step('loads dist/main.js into the host, registered under the id from plugin.json', async () => {
         await page.goto(`${server.url}/chat/channels/ask-anything`);
         await page.waitForFunction(() => Boolean((window as unknown as {__host?: {registered: {pluginId: string}}}).__host?.registered.pluginId));
         const registered = await page.evaluate(() => {
@@ -176,14 +199,14 @@ describe('Escalate in a real browser', () => {
         expect(pageErrors).toEqual([]);
     });
 
-    it('offers Escalate on a user post only: not on system, ephemeral or escalation posts', async () => {
+    step('offers Escalate on a user post only: not on system, ephemeral or escalation posts', async () => {
         expect(await menuItems(USER_POST)).toEqual(['Escalate']);
         expect(await menuItems(SYSTEM_POST)).toEqual([]);
         expect(await menuItems(EPHEMERAL_POST)).toEqual([]);
         expect(await menuItems(ESCALATION_POST)).toEqual([]);
     });
 
-    it('opens the modal, shows loading, then the topics; keyboard picks a topic and the preview follows', async () => {
+    step('opens the modal, shows loading, then the topics; keyboard picks a topic and the preview follows', async () => {
         server.script(`GET ${API}/topics`, {status: 200, body: TOPICS, delayMs: 600});
         await openEscalate();
         await expect(page.getByTestId('topics-loading').textContent()).resolves.toBe('Loading topics…');
@@ -209,7 +232,7 @@ describe('Escalate in a real browser', () => {
         await page.getByRole('dialog').screenshot({path: join(ARTIFACTS, 'escalate-modal.png')});
     });
 
-    it('shows the server error as sent and keeps the modal open', async () => {
+    step('shows the server error as sent and keeps the modal open', async () => {
         server.script(`POST ${API}/escalations`,
             {status: 403, body: {error: "You can't escalate a message in a channel you cannot read."}},
             {status: 201, body: escalation()},
@@ -223,7 +246,7 @@ describe('Escalate in a real browser', () => {
         await shot('modal-server-error');
     });
 
-    it('submits with the CSRF token and a JSON body, then closes and links to the escalation', async () => {
+    step('submits with the CSRF token and a JSON body, then closes and links to the escalation', async () => {
         await page.keyboard.press('Enter');
         await page.getByRole('dialog').waitFor({state: 'detached'});
         const notice = page.getByTestId('escalation-notice');
@@ -250,7 +273,7 @@ describe('Escalate in a real browser', () => {
         });
     });
 
-    it('keeps the notice current from WebSocket events', async () => {
+    step('keeps the notice current from WebSocket events', async () => {
         await page.evaluate((event) => {
             (window as unknown as {__host: {emit: (m: unknown) => void}}).__host.emit({
                 event,
@@ -260,7 +283,7 @@ describe('Escalate in a real browser', () => {
         await expect.poll(() => page.getByTestId('escalation-state').textContent()).toBe('Claimed by @daniel.schalla');
     });
 
-    it('an already-escalated post links to the existing escalation (200)', async () => {
+    step('an already-escalated post links to the existing escalation (200)', async () => {
         server.script(`GET ${API}/topics`, {status: 200, body: TOPICS});
         server.script(`POST ${API}/escalations`, {status: 200, body: escalation({state: 'claimed', owner: 'daniel.schalla'})});
         await openEscalate();
@@ -273,7 +296,7 @@ describe('Escalate in a real browser', () => {
         expect(JSON.parse(server.requests.filter((r) => r.method === 'POST')[2].body)).toEqual({post_id: USER_POST, topic: 'security-vulnerabilities'});
     });
 
-    it('Escape closes the modal; the page logged no errors', async () => {
+    step('Escape closes the modal; the page logged no errors', async () => {
         await openEscalate();
         await page.getByRole('radio').first().waitFor();
         await page.keyboard.press('Escape');
