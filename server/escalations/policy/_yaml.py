@@ -3,9 +3,13 @@
 PyYAML silently keeps the last of two equal mapping keys; in a hand-edited policy that hides a
 mistake (a second ``loop_in:`` replacing the first), so duplicates are collected and reported.
 Anchors/aliases are refused: they are never needed in a policy and an alias "bomb" would make
-validation walk an exponentially large document. Deeply nested brackets are refused before the
-parser sees them (``limits.MAX_BRACKET_DEPTH``): libyaml recurses per nesting level and a
-policy override must never be able to crash the plugin process.
+validation walk an exponentially large document.
+
+Nesting is bounded, because a policy override must never be able to crash the plugin process:
+libyaml's composer recurses per level and dies (SIGSEGV) on tens of thousands of nested
+brackets, so those are refused before parsing (``limits.MAX_BRACKET_DEPTH``); the pure-Python
+composer (the plugin bundle ships PyYAML without libyaml) recurses too and raises
+``RecursionError`` on a few hundred levels of block indentation, which becomes an ordinary error.
 """
 
 from __future__ import annotations
@@ -14,23 +18,19 @@ import re
 from typing import Any
 
 import yaml
+from yaml.constructor import SafeConstructor
 
 from escalations.policy.limits import MAX_BRACKET_DEPTH
-
-try:  # the libyaml parser when PyYAML was built with it (the wheels are); same behaviour, faster
-    from yaml import CSafeLoader as _BaseLoader
-except ImportError:  # pragma: no cover - depends on the PyYAML build
-    from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
 
 
 class YamlProblem(Exception):
     """The text is not YAML we accept; ``str()`` is a one-line explanation with a line number."""
 
 
-class _StrictLoader(_BaseLoader):
-    def __init__(self, stream: str) -> None:
-        super().__init__(stream)
-        self.duplicates: list[tuple[int, str]] = []
+class _Strict(SafeConstructor):
+    """Constructor overrides shared by both loaders below."""
+
+    duplicates: list[tuple[int, str]]  # (line, key), set by ``parse`` before loading
 
     def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
         # A node constructed before is reached a second time only through an alias.
@@ -49,7 +49,23 @@ class _StrictLoader(_BaseLoader):
         return super().construct_mapping(node, deep=deep)
 
 
-def parse(text: str) -> tuple[object, list[tuple[int, str]]]:
+class PureLoader(_Strict, yaml.SafeLoader):
+    """The strict loader on PyYAML's pure-Python parser (always available)."""
+
+
+if yaml.__with_libyaml__:
+
+    class FastLoader(_Strict, yaml.CSafeLoader):
+        """The strict loader on libyaml's parser: same behaviour, several times faster."""
+
+    DEFAULT_LOADER: type[PureLoader] | type[FastLoader] = FastLoader
+else:  # pragma: no cover - depends on the PyYAML build (the plugin bundle has no libyaml)
+    DEFAULT_LOADER = PureLoader
+
+
+def parse(
+    text: str, loader_class: type[PureLoader] | type[FastLoader] | None = None
+) -> tuple[object, list[tuple[int, str]]]:
     """Parse one YAML document.
 
     Returns:
@@ -57,10 +73,11 @@ def parse(text: str) -> tuple[object, list[tuple[int, str]]]:
         ``(line, key)`` pairs.
 
     Raises:
-        YamlProblem: syntax errors, several documents, aliases.
+        YamlProblem: syntax errors, several documents, aliases, excessive nesting.
     """
     _check_bracket_depth(text)
-    loader = _StrictLoader(text)
+    loader = (loader_class or DEFAULT_LOADER)(text)
+    loader.duplicates = []
     try:
         document = loader.get_single_data()
     except yaml.MarkedYAMLError as exc:
@@ -69,9 +86,11 @@ def parse(text: str) -> tuple[object, list[tuple[int, str]]]:
         raise YamlProblem(f"{where}not valid YAML: {exc.problem or exc.context}") from exc
     except yaml.YAMLError as exc:
         raise YamlProblem(f"not valid YAML: {exc}") from exc
+    except RecursionError as exc:
+        raise YamlProblem("the document is nested too deeply") from exc
     finally:
         loader.dispose()
-    return document, loader.duplicates
+    return document, sorted(loader.duplicates)
 
 
 _BRACKET = re.compile(r"[\[\]{}]")
