@@ -14,10 +14,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 try:
-    from escalations.policy import bundled_policy_path, load_policy_file, may_engage, route
+    import escalations.policy  # noqa: F401
 except ImportError:  # run from a checkout without the editable install
     sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "server"))
-    from escalations.policy import bundled_policy_path, load_policy_file, may_engage, route
+
+from escalations.policy import _yaml, bundled_policy_path, load_policy_file, may_engage, route
 
 LOAD_REPEATS = 50
 ROUTINGS = 10_000
@@ -29,10 +30,19 @@ def _timed(func: Callable[[], object]) -> float:
     return time.perf_counter() - start
 
 
-def bench_load(repeats: int = LOAD_REPEATS) -> list[float]:
-    """Seconds per load+validate (read, parse, validate, warnings) of the bundled policy."""
+def bench_load(repeats: int = LOAD_REPEATS, pure_python: bool = False) -> list[float]:
+    """Seconds per load+validate (read, parse, validate, warnings) of the bundled policy.
+
+    ``pure_python`` parses without libyaml, as the plugin bundle does.
+    """
     path = bundled_policy_path()
-    return [_timed(lambda: load_policy_file(path)) for _ in range(repeats)]
+    default = _yaml.DEFAULT_LOADER
+    if pure_python:
+        _yaml.DEFAULT_LOADER = _yaml.PureLoader
+    try:
+        return [_timed(lambda: load_policy_file(path)) for _ in range(repeats)]
+    finally:
+        _yaml.DEFAULT_LOADER = default
 
 
 def bench_routing(count: int = ROUTINGS) -> tuple[float, float]:
@@ -54,13 +64,14 @@ def bench_routing(count: int = ROUTINGS) -> tuple[float, float]:
 
 
 def main() -> None:
-    loads = bench_load()
     routing_s, engage_s = bench_routing()
     print(f"policy: bundled policy {bundled_policy_path().name}")
-    print(
-        f"policy: load+validate: median {statistics.median(loads) * 1e3:.2f} ms, "
-        f"min {min(loads) * 1e3:.2f} ms ({len(loads)} runs)"
-    )
+    for label, pure in (("libyaml", False), ("pure-Python YAML, as bundled", True)):
+        loads = bench_load(pure_python=pure)
+        print(
+            f"policy: load+validate ({label}): median {statistics.median(loads) * 1e3:.2f} ms, "
+            f"min {min(loads) * 1e3:.2f} ms ({len(loads)} runs)"
+        )
     print(
         f"policy: {ROUTINGS:,} routings: {routing_s * 1e3:.1f} ms total, "
         f"{routing_s / ROUTINGS * 1e6:.1f} us each"
