@@ -52,6 +52,7 @@ class PluginAPIServer:
         self.bundle_path = bundle_path
         self.server_version = server_version
         self.on_config_saved: Callable[[], object] | None = None
+        self.on_post_created: Callable[[Post], object] | None = None
         self.calls: collections.Counter[str] = collections.Counter()
         self._injected: dict[str, list[AppError]] = {}
         self._lock = threading.Lock()
@@ -180,10 +181,14 @@ class PluginAPIServer:
         def post_of(r: Any) -> Post:
             return cv.post_from_proto(r.post)
 
+        def create(r: Any) -> Any:
+            created = posts.create(post_of(r))
+            if self.on_post_created is not None:
+                self.on_post_created(created)
+            return pb.CreatePostResponse(post=cv.api_post_props(created))
+
         return {
-            "CreatePost": lambda r: pb.CreatePostResponse(
-                post=cv.api_post_props(posts.create(post_of(r)))
-            ),
+            "CreatePost": create,
             "UpdatePost": lambda r: pb.UpdatePostResponse(
                 post=cv.api_post_props(posts.update(post_of(r)))
             ),

@@ -25,6 +25,7 @@ import json
 import os
 import threading
 from collections.abc import Iterable, Mapping
+from concurrent import futures
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -104,6 +105,7 @@ class Host:
         self.implemented: frozenset[str] = frozenset()
         self.last_stop: StopResult | None = None
         self._lifecycle = threading.Lock()
+        self._post_hooks: futures.ThreadPoolExecutor | None = None
 
     # -- lifecycle ----------------------------------------------------------------------------
     @property
@@ -142,6 +144,8 @@ class Host:
                 raise ScenarioError("plugin already started")
             api = PluginAPIServer(self.state, str(self.plugin_dir), self._server_version)
             api.on_config_saved = self._notify_config_change
+            api.on_post_created = self._post_created_async
+            self._post_hooks = futures.ThreadPoolExecutor(1, thread_name_prefix="hostemu-posted")
             api.start()
             self._api = api
             try:
@@ -189,6 +193,9 @@ class Host:
             return self._teardown(call_deactivate=True)
 
     def _teardown(self, call_deactivate: bool) -> StopResult:
+        if self._post_hooks is not None:
+            self._post_hooks.shutdown(wait=True, cancel_futures=not call_deactivate)
+            self._post_hooks = None
         deactivate_error = ""
         if call_deactivate and self._hooks and self.running and "OnDeactivate" in self.implemented:
             try:
@@ -356,6 +363,27 @@ class Host:
         hook's error as ``"<id>: <message>"`` or ``""`` (upstream only logs it)."""
         self.state.set_plugin_config(dict(settings), as_console)
         return self._notify_config_change()
+
+    def _post_created_async(self, post: Post) -> None:
+        """Upstream runs MessageHasBeenPosted in a goroutine after any post is saved, including
+        the plugin's own ``CreatePost`` calls (a plugin must ignore its bot's posts)."""
+        pool = self._post_hooks
+        if pool is not None and "MessageHasBeenPosted" in self.implemented:
+            pool.submit(self._deliver_posted, post)
+
+    def _deliver_posted(self, post: Post) -> None:
+        hooks = self._hooks
+        if hooks is not None and self.running:
+            try:
+                hooks.message_has_been_posted(cv.hook_post(post))
+            except grpc.RpcError:
+                pass  # upstream logs hook failures and moves on (§3.4)
+
+    def wait_idle(self, timeout: float = 10.0) -> None:
+        """Wait until MessageHasBeenPosted calls queued by the plugin's own posts are done."""
+        pool = self._post_hooks
+        if pool is not None:
+            pool.submit(lambda: None).result(timeout=timeout)
 
     def _notify_config_change(self) -> str:
         hooks = self._hooks

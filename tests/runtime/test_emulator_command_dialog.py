@@ -115,6 +115,14 @@ def test_user_posts_reach_message_has_been_posted_without_props(host: Host, alic
     assert "props" not in seen  # the hook-side Post carries no props (§3.3)
 
 
+def test_plugin_posts_reach_message_has_been_posted_too(host: Host, channel: Channel) -> None:
+    created = host.http("POST", "/post", body={"channel_id": channel.id, "message": "bot says"})
+    post_id = created.json()["post"]["id"]
+    host.wait_idle()
+    seen = json.loads(host.kv_get(f"posted:{post_id}") or b"{}")
+    assert seen["message"] == "bot says" and host.user(seen["user_id"]).is_bot
+
+
 def test_config_change_runs_the_hook_with_console_lowercased_keys(host: Host) -> None:
     assert host.set_plugin_config({"TeamName": "core", "ExcerptMaxChars": 500}) == ""
     event = host.ws_events("config")[-1]
