@@ -19,7 +19,7 @@ def test_claim_assign_release_resolve(world: World) -> None:
     assert claimed.ok and not ephemeral_text(claimed)
     assert world.record(esc["id"])["owner"] == "jason.blais"
     post = world.host.get_post(post_id)
-    assert "Claimed by @jason.blais" in post.message
+    assert "Claimed by `@jason.blais`" in post.message
     ids = [a["id"] for a in post.props["attachments"][0]["actions"]]
     assert ids == ["assign", "release", "resolveresponded", "resolvenoresponse"]
 
@@ -40,7 +40,7 @@ def test_claim_assign_release_resolve(world: World) -> None:
     assert rec["state"] == "resolved" and rec["outcome"] == "no_response_needed"
     final = world.host.get_post(post_id)
     assert final.props["attachments"][0]["actions"] == []
-    assert "Resolved by @jason.blais" in final.message
+    assert "Resolved by `@jason.blais`" in final.message
 
     # edited in place: still one root post; each change replied in the thread
     assert len(world.bot_roots()) == roots

@@ -208,7 +208,7 @@ def test_claim_assign_release_resolve(world: World) -> None:
     assert any("@ian.tien assigned this escalation to @ian.tien" in p.message for p in replies)
     final = world.host.posts[record.escalation_post_id]
     assert final.props["attachments"][0]["actions"] == []
-    assert "Resolved by @jason.blais" in final.message
+    assert "Resolved by `@jason.blais`" in final.message
 
 
 def test_non_responder_changes_nothing(world: World) -> None:

@@ -52,7 +52,7 @@ def escalation_post(
 
 def _message(r: Escalation, tips: Sequence[str]) -> str:
     lines = [f"#### Escalation: {r.topic_title}", f"**Status:** {status_line(r)}"]
-    source = f"**Escalated by** @{r.created_by} from {r.source_channel}"
+    source = f"**Escalated by** {quiet(r.created_by)} from {r.source_channel}"
     lines.append(f"{source} ([original post]({r.source_link}))" if r.source_link else source)
     if r.excerpt:
         lines.append("")
@@ -63,7 +63,7 @@ def _message(r: Escalation, tips: Sequence[str]) -> str:
     lines.append("**Approved responders:** " + (_mentions(r.responders) or "_none resolvable_"))
     if r.loop_in:
         lines.append("**cc:** " + _mentions(r.loop_in))
-    owner = f"@{r.default_owner}" if r.default_owner else "_none_"
+    owner = quiet(r.default_owner) if r.default_owner else "_none_"
     lines.append(f"**Default owner:** {owner}")
     lines.append("**Template response:** " + (r.template_response or _NO_TEMPLATE))
     if tips:
@@ -74,13 +74,13 @@ def _message(r: Escalation, tips: Sequence[str]) -> str:
 def status_line(r: Escalation) -> str:
     if r.state is State.OPEN:
         if r.default_owner:
-            return f"Open, default owner @{r.default_owner} (claim or assign to take it)"
+            return f"Open, default owner {quiet(r.default_owner)} (claim or assign to take it)"
         return "Open, no owner yet"
     if r.state is State.CLAIMED:
-        return f"Claimed by @{r.owner}"
+        return f"Claimed by {quiet(r.owner or '?')}"
     resolver = r.last_event.who if r.last_event else "?"
     outcome = r.outcome.label if r.outcome else ""
-    return f"Resolved by @{resolver} ({outcome})"
+    return f"Resolved by {quiet(resolver)} ({outcome})"
 
 
 def _attachment(r: Escalation, assignable: Sequence[str]) -> dict[str, Any]:
@@ -181,6 +181,13 @@ def format_time(ms: int) -> str:
 def defuse_mentions(text: str) -> str:
     """Text with every ``@`` followed by a zero-width joiner, so it mentions nobody."""
     return text.replace("@", "@\u200d")
+
+
+def quiet(username: str) -> str:
+    """``@username`` shown as code: readable, but not a mention. In the escalation post only the
+    responder and cc lines mention people, each person once; everything else names them quietly
+    (thread replies do mention, that is how the people concerned are notified of a change)."""
+    return f"`@{username}`"
 
 
 def _mentions(usernames: Sequence[str]) -> str:
