@@ -81,6 +81,7 @@ def test_limits_match_the_loader() -> None:
 def test_readme_limits_table_matches() -> None:
     readme = (POLICY_DIR / "README.md").read_text()
     assert f"| whole document | {limits.MAX_POLICY_BYTES // 1024} KiB |" in readme
+    assert f"counted anywhere in the text | {limits.MAX_BRACKET_DEPTH} |" in readme
     counts = (
         f"| {limits.MAX_TOPICS} / {limits.MAX_ROLES} / {limits.MAX_MEMBERS_PER_ROLE} / "
         f"{limits.MAX_RESPONSE_TIPS} |"
