@@ -117,7 +117,7 @@ class FakeHost:
         with self.lock:
             self.posts[post_id] = replace(self.posts[post_id], delete_at=1)
 
-    def send_ephemeral(self, user_id: str, channel_id: str, message: str) -> None:
+    def send_ephemeral(self, user_id: str, channel_id: str, message: str, sender_id: str) -> None:
         self.calls += 1
         with self.lock:
             self.ephemerals.append((user_id, channel_id, message))

@@ -148,8 +148,9 @@ class RuntimeHost:
     def delete_post(self, post_id: str) -> None:
         self._api.delete_post(post_id)
 
-    def send_ephemeral(self, user_id: str, channel_id: str, message: str) -> None:
-        post = models.Post(channel_id=channel_id, user_id=user_id, message=message)
+    def send_ephemeral(self, user_id: str, channel_id: str, message: str, sender_id: str) -> None:
+        """Show ``message`` to ``user_id`` only, as written by ``sender_id`` (the bot)."""
+        post = models.Post(channel_id=channel_id, user_id=sender_id, message=message)
         self._api.send_ephemeral_post(user_id, post)
 
     def publish_event(self, event: str, payload: Mapping[str, str], channel_id: str) -> None:

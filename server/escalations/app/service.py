@@ -186,13 +186,15 @@ class Workflow:
             done = self._store.transition(record.id, posted)
             if done.escalation_post_id != post_id:
                 self._best_effort(self._host.delete_post, post_id)
-        self._notify_escalator(done)
+        self._notify_escalator(env, done)
         self._publish_event(done)
         return done
 
-    def _notify_escalator(self, r: Escalation) -> None:
+    def _notify_escalator(self, env: Environment, r: Escalation) -> None:
         text = f"Escalated to the approved responders of **{r.topic_title}**: {r.permalink}"
-        self._best_effort(self._host.send_ephemeral, r.created_by_id, r.channel_id, text)
+        self._best_effort(
+            self._host.send_ephemeral, r.created_by_id, r.channel_id, text, env.bot_user_id
+        )
 
     # --- ownership ---------------------------------------------------------------------------
 
