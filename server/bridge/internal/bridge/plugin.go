@@ -54,7 +54,7 @@ type Plugin struct {
 	MaxBackoff       time.Duration
 
 	mu       sync.RWMutex
-	sess     *session      // nil while stopped or restarting
+	sess     *session // nil while stopped or restarting
 	apiSrv   *apiserver.Server
 	procCfg  ProcessConfig // how to (re)start the backend
 	stop     chan struct{} // closed by OnDeactivate; ends the supervisor

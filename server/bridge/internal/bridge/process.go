@@ -166,20 +166,33 @@ func (p *Process) readStderr(r io.Reader, log LogFunc) {
 	_, _ = io.Copy(io.Discard, r)
 }
 
-// levelOf reads a go-plugin style level prefix ("[ERROR] ..."), or a Python logging level word
-// near the start of the line; the default is info.
+// levelOf reads a go-plugin style level prefix ("[ERROR] ..."); without one it looks for a
+// Python logging level word near the start of the line (tracebacks are errors); default info.
 func levelOf(line string) string {
-	head := strings.ToUpper(line)
+	head := strings.ToUpper(strings.TrimSpace(line))
+	if strings.HasPrefix(head, "[") {
+		if end := strings.Index(head, "]"); end > 0 {
+			switch head[1:end] {
+			case "ERROR", "CRITICAL", "FATAL":
+				return "error"
+			case "WARN", "WARNING":
+				return "warn"
+			case "DEBUG", "TRACE":
+				return "debug"
+			case "INFO":
+				return "info"
+			}
+		}
+	}
 	if len(head) > 48 {
 		head = head[:48]
 	}
 	switch {
-	case strings.Contains(head, "[ERROR]"), strings.Contains(head, "ERROR"), strings.Contains(head, "CRITICAL"),
-		strings.HasPrefix(head, "TRACEBACK"):
+	case strings.HasPrefix(head, "TRACEBACK"), strings.Contains(head, "ERROR"), strings.Contains(head, "CRITICAL"):
 		return "error"
 	case strings.Contains(head, "WARN"):
 		return "warn"
-	case strings.Contains(head, "DEBUG"), strings.Contains(head, "[TRACE]"):
+	case strings.Contains(head, "DEBUG"):
 		return "debug"
 	default:
 		return "info"
