@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import sys
-
 from escalations.cli import main
 
 if __name__ == "__main__":
-    sys.argv[0] = "escalations"
     raise SystemExit(main())
