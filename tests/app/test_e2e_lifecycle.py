@@ -45,6 +45,7 @@ def test_older_policy_routes(older_world: World, topic, responders, cc, owner) -
     assert mentions(message, "Approved responders") == responders
     assert mentions(message, "cc") == cc
     assert f"**Default owner:** `@{owner}`" in message
+    assert "**Before you respond:** read the community response principles" in message
     assert esc["default_owner"] == owner
 
 

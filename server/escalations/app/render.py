@@ -30,6 +30,11 @@ RESOLVE = "resolve"
 ACTIONS = (CLAIM, ASSIGN, RELEASE, RESOLVE)
 
 _COLOURS = {State.OPEN: "#d24b4e", State.CLAIMED: "#ffbc1f", State.RESOLVED: "#3db887"}
+# For a policy without response-writing tips (the older document only points to the guidelines).
+_NO_TIPS = (
+    "read the community response principles, tips and sample responses; keep community end "
+    "user information secure."
+)
 _NO_TEMPLATE = (
     "none yet: there is no official response for this topic; an approved responder writes one."
 )
@@ -66,8 +71,7 @@ def _message(r: Escalation, tips: Sequence[str]) -> str:
     owner = quiet(r.default_owner) if r.default_owner else "_none_"
     lines.append(f"**Default owner:** {owner}")
     lines.append("**Template response:** " + (r.template_response or _NO_TEMPLATE))
-    if tips:
-        lines.append("**Before you respond:** " + " · ".join(tips))
+    lines.append("**Before you respond:** " + (" · ".join(tips) if tips else _NO_TIPS))
     return "\n".join(lines)
 
 
