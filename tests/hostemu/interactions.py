@@ -173,9 +173,10 @@ def _action_target(state: ServerState, url: str) -> tuple[str, bool]:
     if not in_process and parts.netloc != urlsplit(state.site_url).netloc:
         raise ScenarioError(f"external integration URL not emulated: {url}")
     path = parts.path if not parts.query else f"{parts.path}?{parts.query}"
-    if not path.lstrip("/").startswith(f"plugins/{state.plugin_id}"):
+    relative, prefix = path.lstrip("/"), f"plugins/{state.plugin_id}"
+    if relative != prefix and not relative.startswith((prefix + "/", prefix + "?")):
         raise not_found("api.plugin.not_found", f"no plugin serves {url}")
-    return plugin_path(state.plugin_id, path.lstrip("/")), in_process
+    return plugin_path(state.plugin_id, relative), in_process
 
 
 def build_action_request(

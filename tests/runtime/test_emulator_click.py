@@ -152,3 +152,27 @@ def test_twenty_concurrent_claims_have_exactly_one_winner(host: Host) -> None:
     assert host.kv_get(f"claim:{post_id}") == winner.encode()
     losers = [r.ephemeral.message for uid, r in results.items() if uid != winners[0]]
     assert losers == [f"already claimed by {winner}"] * 19
+
+
+@pytest.mark.parametrize(
+    ("url", "ok"),
+    [
+        ("plugins/com.example.echo/action", True),
+        ("http://localhost:8065/plugins/com.example.echo/action", True),
+        ("/plugins/com.example.echoes/action", False),
+        ("/plugins/other/action", False),
+    ],
+)
+def test_integration_urls_reach_only_this_plugin(host: Host, channel: Channel, people, url, ok):
+    action = {
+        "id": "u",
+        "name": "U",
+        "integration": {"url": url, "context": {"mode": "keep_props"}},
+    }
+    post = host.add_post(
+        channel.id, people["alice"].id, "x", props={"attachments": [{"actions": [action]}]}
+    )
+    result = host.click(post.id, "u", people["alice"].id)
+    assert result.ok is ok
+    if not ok:
+        assert result.error is not None and result.error.status_code == 404
