@@ -21,8 +21,9 @@ Process contract (protocol doc section 2), all done by :func:`run`:
 3. ``grpc.health.v1.Health`` answers SERVING for ``"plugin"`` and ``""``.
 4. Logs go to stderr with go-plugin level prefixes (``[INFO] ...``) and, from INFO up, to the
    server's log API through a background queue (a slow server never blocks a hook).
-5. SIGTERM/SIGINT: stop serving (1.5 s grace for running hooks), flush logs, exit 0 -- well
-   inside the server's 5 s grace, even if plugin code is stuck in a hook.
+5. SIGTERM/SIGINT: stop serving (1 s grace for running hooks), flush logs, exit 0 -- inside
+   the server's 5 s grace even if plugin code is stuck in a hook (a watchdog forces the exit
+   at 3.5 s).
    ``OnDeactivate`` is the server's job (it calls the hook before the signal).
 
 Startup failures (no plugin.json, no target, factory raising) are logged to stderr and exit 1
@@ -62,7 +63,10 @@ HANDSHAKE_FORMAT = "1|1|tcp|{address}|grpc"
 MAX_WORKERS = 48
 # Matches the upstream SDK's hooks server; request bodies are capped far lower (max_request_body).
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024
-STOP_GRACE_SECONDS = 1.5
+STOP_GRACE_SECONDS = 1.0
+# After SIGTERM the process exits by this many seconds at the latest, whatever still runs
+# (the server kills it at 5 s).
+SHUTDOWN_DEADLINE_SECONDS = 3.5
 
 # Python method name -> exact Go hook name reported by Implemented.
 HOOK_NAMES: Mapping[str, str] = {
@@ -326,13 +330,23 @@ def run(factory: Callable[[PluginAPIClient, Manifest], Plugin]) -> NoReturn:
     # Waiting in short slices keeps the main thread responsive to signals.
     while not stop.wait(0.5):
         pass
+    watchdog = threading.Timer(SHUTDOWN_DEADLINE_SECONDS, _exit_now, args=("shutdown overran",))
+    watchdog.daemon = True
+    watchdog.start()
     running.health.set_all(NOT_SERVING)
     running.stop()
     logging.getLogger().removeHandler(server_log)
-    server_log.close()
+    server_log.close(timeout=0.5)
     api.close()
     logging.shutdown()
-    sys.stderr.flush()
     # Hard exit: a hook still running on a worker thread (wedged plugin code) must not keep
     # the process alive past the server's 5 s grace; everything worth keeping is flushed.
+    _exit_now("")
+
+
+def _exit_now(reason: str) -> NoReturn:
+    """Flush stderr and leave at once with status 0 (the stop itself was orderly)."""
+    if reason:
+        sys.stderr.write(f"[WARN] escalations.runtime.plugin: {reason}; exiting now\n")
+    sys.stderr.flush()
     os._exit(0)
