@@ -107,11 +107,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--escalations", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=20)
-    args = parser.parse_args(argv)
+    args = parser.parse_args([] if argv is None else argv)
     extra = [f"responder{i:02d}" for i in range(CLICKERS - 1)]
     w = start_world(override=policy_with_extra_members("CEO", extra), extra_users=extra)
     try:
-        print("== bench_workflow (host emulator, real plugin process) ==")
+        print("workflow through the host emulator (real plugin process, real gRPC)")
         bench_escalate(w, args.escalations)
         bench_claims(w, args.rounds, [w.uid(u) for u in ["ian.tien", *extra]])
     finally:
@@ -120,4 +120,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(main(sys.argv[1:]))
