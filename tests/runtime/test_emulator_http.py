@@ -100,3 +100,17 @@ def test_local_writer_keeps_only_the_last_non_empty_chunk() -> None:
 )
 def test_plugin_path(path: str, expected: str) -> None:
     assert plugin_path("com.example.echo", path) == expected
+
+
+def test_injected_errors_reach_the_plugin_in_each_convention(host: Host) -> None:
+    host.inject_error("KVGet", "app.plugin.kv.get", "db down", 500)
+    embedded = host.http("POST", "/rpc/KVGet", body={"key": "x"}).json()
+    assert embedded["code"] == "OK"
+    assert embedded["response"]["error"]["id"] == "app.plugin.kv.get"
+    assert embedded["response"]["error"]["status_code"] == 500
+    host.inject_error("GetUser", "app.user.missing_account.const", "gone", 404)
+    status = host.http("POST", "/rpc/GetUser", body={"user_id": "x"}).json()
+    assert status == {"code": "NOT_FOUND", "details": "app.user.missing_account.const: gone"}
+    calls = host.api_calls("GetUser")
+    host.http("POST", "/rpc/GetUser", body={"user_id": "x"})
+    assert host.api_calls("GetUser") == calls + 1
