@@ -40,7 +40,8 @@ func Listen(svc *Service) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	gs := grpc.NewServer(grpc.MaxRecvMsgSize(MaxMessageBytes), grpc.MaxSendMsgSize(MaxMessageBytes))
+	gs := grpc.NewServer(grpc.MaxRecvMsgSize(MaxMessageBytes), grpc.MaxSendMsgSize(MaxMessageBytes),
+		grpc.ChainUnaryInterceptor(recoverPanics))
 	pb.RegisterPluginAPIServer(gs, svc)
 	go func() { _ = gs.Serve(lis) }()
 	return &Server{grpc: gs, lis: lis}, nil
@@ -52,6 +53,17 @@ func (s *Server) Addr() string { return s.lis.Addr().String() }
 // Stop ends the server: in-flight calls get a short grace, then connections are closed.
 func (s *Server) Stop() {
 	s.grpc.Stop()
+}
+
+// recoverPanics turns a panic in a handler into an INTERNAL status: a bug in one conversion must
+// not take the whole plugin process (and with it every hook) down.
+func recoverPanics(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (resp any, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			resp, err = nil, status.Errorf(codes.Internal, "plugin.bridge.panic: %s: %v", info.FullMethod, r)
+		}
+	}()
+	return handler(ctx, req)
 }
 
 // ---- KV store (embedded errors) ----
