@@ -33,7 +33,7 @@ test-python: gen ## Python: policy, runtime + host emulator, workflow
 test-webapp: ## webapp: unit/component tests and the real-browser test
 	cd webapp && npm test
 
-test-bridge: ## Go bridge unit tests and its run against the Python backend
+test-bridge: gen ## Go bridge unit tests and its run against the Python backend
 	$(MAKE) -C server/bridge gen
 	cd server/bridge && go test ./...
 
