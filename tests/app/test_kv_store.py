@@ -192,3 +192,21 @@ def test_lock_refresh_keeps_it() -> None:
     assert kv.get(keys.lock("r")) is not None
     lock.release()
     assert kv.get(keys.lock("r")) is None
+
+
+def test_transition_from_a_known_copy() -> None:
+    store = KVStore(MemoryKV())
+    original, _ = store.create_if_absent(record())
+    fresh = store.transition("e1", claim_by("bob"), known=original)
+    assert fresh.owner == "bob" and fresh.version == 2
+    # the caller's copy is stale now: the refusal is decided on the stored record
+    with pytest.raises(AlreadyClaimed) as caught:
+        store.transition("e1", claim_by("carol"), known=original)
+    assert caught.value.owner == "bob"
+    # a stale copy on which the change looks like a no-op is re-checked too
+    released = store.transition(
+        "e1",
+        lambda r: r.with_event(Event(Action.RELEASED, "bob", 3), state=State.OPEN, owner=None),
+    )
+    again = store.transition("e1", claim_by("bob"), known=fresh)
+    assert again.owner == "bob" and again.version == released.version + 1

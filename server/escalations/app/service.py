@@ -259,7 +259,7 @@ class Workflow:
             noop[:] = [result is current]
             return result
 
-        updated = self._store.transition(esc_id, tracked)
+        updated = self._store.transition(esc_id, tracked, known=record)
         changed = noop == [False]
         if changed:
             self._after_change(env, policy, updated)

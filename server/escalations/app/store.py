@@ -20,7 +20,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 
 from . import keys
-from .errors import Busy, EscalationNotFound
+from .errors import Busy, EscalationNotFound, WorkflowError
 from .kv import KV
 from .model import Escalation, State
 
@@ -48,9 +48,13 @@ class Store(Protocol):
         """The record, or ``None``."""
         ...
 
-    def transition(self, escalation_id: str, change: Change) -> Escalation:
+    def transition(
+        self, escalation_id: str, change: Change, known: Escalation | None = None
+    ) -> Escalation:
         """Apply ``change`` with compare-and-set and retries; return the stored result.
-        ``change`` returning its argument unchanged writes nothing.
+        ``change`` returning its argument unchanged writes nothing. ``known``: a copy the caller
+        just read, tried first (saves a read when nobody else wrote); refusals and no-ops are
+        always decided on a fresh read.
         Raises ``EscalationNotFound``, ``Busy`` or whatever ``change`` raises."""
         ...
 
@@ -89,8 +93,14 @@ class KVStore:
         raw = self._kv.get(keys.escalation(escalation_id))
         return self._parse(raw) if raw else None
 
-    def transition(self, escalation_id: str, change: Change) -> Escalation:
+    def transition(
+        self, escalation_id: str, change: Change, known: Escalation | None = None
+    ) -> Escalation:
         key = keys.escalation(escalation_id)
+        if known is not None:
+            fast = self._try_known(key, change, known)
+            if fast is not None:
+                return fast
         for attempt in range(self._retries):
             raw = self._kv.get(key)
             if not raw:
@@ -106,6 +116,19 @@ class KVStore:
             # Someone else wrote between our read and our write: re-read and re-decide.
             time.sleep(RETRY_PAUSE_SECONDS * (1 + attempt) * random.random())
         raise Busy("The escalation is being changed by others right now; try again.")
+
+    def _try_known(self, key: str, change: Change, known: Escalation) -> Escalation | None:
+        """One compare-and-set from the caller's copy; ``None`` means "decide on a fresh read"
+        (the copy was stale, or ``change`` refused or had nothing to do on it)."""
+        try:
+            updated = change(known)
+        except WorkflowError:
+            return None
+        if updated is known:
+            return None
+        if self._kv.compare_and_set(key, known.to_json(), updated.to_json()):
+            return updated
+        return None
 
     def replace(self, expected: Escalation, new: Escalation) -> bool:
         key = keys.escalation(expected.id)
