@@ -84,3 +84,10 @@ def test_keys_are_bounded_and_not_reserved() -> None:
     assert keys.lock("weird name/with:chars") != keys.lock("weird name/with:chars2")
     for key in (keys.escalation("a"), keys.lock("a"), keys.last_good_policy()):
         assert not key.startswith(("mmi_", "mutex_"))
+
+
+def test_multi_line_template_is_quoted() -> None:
+    from escalations.app.render import escalation_post
+
+    message, _ = escalation_post(make(template_response="Line one.\nLine two."), (), ())
+    assert "**Template response:**\n> Line one.\n> Line two." in message

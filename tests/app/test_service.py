@@ -363,3 +363,17 @@ def test_takeover_race_keeps_one_post(world: World) -> None:
         p for p in world.host.posts.values() if p.props.get("community_escalation_id") == stale.id
     ]
     assert len(ours) == 1 and ours[0].delete_at
+
+
+def test_template_response_is_shown_when_the_policy_has_one() -> None:
+    import yaml
+
+    data = yaml.safe_load((ROOT / "policy" / "community-response.yaml").read_text())
+    for topic in data["topics"]:
+        if topic["key"] == "licensing":
+            topic["template_response"] = "Thanks for asking! Our licensing FAQ answers this."
+    w = World(override=yaml.safe_dump(data, sort_keys=False))
+    record, _ = w.workflow.escalate(w.alice.id, w.post(), "licensing")
+    message = w.host.posts[record.escalation_post_id].message
+    assert "**Template response:** Thanks for asking! Our licensing FAQ answers this." in message
+    assert w.activated.policy.topic("licensing").to_api()["template_response"].startswith("Thanks")

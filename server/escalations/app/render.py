@@ -70,9 +70,19 @@ def _message(r: Escalation, tips: Sequence[str]) -> str:
         lines.append("**cc:** " + _mentions(r.loop_in))
     owner = quiet(r.default_owner) if r.default_owner else "_none_"
     lines.append(f"**Default owner:** {owner}")
-    lines.append("**Template response:** " + (r.template_response or _NO_TEMPLATE))
+    lines.extend(_template(r.template_response))
     lines.append("**Before you respond:** " + (" · ".join(tips) if tips else _NO_TIPS))
     return "\n".join(lines)
+
+
+def _template(text: str | None) -> list[str]:
+    """The template response: inline when one line, else as a quote block below the label."""
+    body = (text or "").strip()
+    if not body:
+        return ["**Template response:** " + _NO_TEMPLATE]
+    if "\n" not in body:
+        return ["**Template response:** " + body]
+    return ["**Template response:**", *("> " + line for line in body.splitlines())]
 
 
 def status_line(r: Escalation) -> str:
