@@ -194,3 +194,33 @@ def test_command_help_list_and_registration(world: World) -> None:
     outsider = world.host.add_user("outsider-list")
     refused = world.host.command(outsider.id, world.town.id, "/escalation list").text
     assert esc["id"] not in refused
+
+
+def test_dialog_submission_checks(world: World) -> None:
+    post = world.post()
+    forged = {
+        "type": "dialog_submission",
+        "callback_id": "community-escalations-new",
+        "state": post.id,
+        "user_id": world.mallory.id,
+        "submission": {"topic": "licensing"},
+    }
+    resp = world.host.http("POST", "/api/v1/dialogs/new", user_id=world.alice.id, body=forged)
+    assert resp.status == 200 and "different user" in resp.json()["error"]
+    gone = dict(forged, user_id=world.alice.id, state="q" * 26)
+    resp = world.host.http("POST", "/api/v1/dialogs/new", user_id=world.alice.id, body=gone)
+    assert "does not exist" in resp.json()["error"]
+    cancelled = dict(forged, user_id=world.alice.id, cancelled=True)
+    resp = world.host.http("POST", "/api/v1/dialogs/new", user_id=world.alice.id, body=cancelled)
+    assert resp.json() == {}
+    assert world.escalate(post.id, "licensing").status == 201  # nothing was created before
+
+
+def test_show_is_private_to_creator_and_channel(world: World) -> None:
+    esc = world.escalate(world.post().id, "licensing").json()
+    outsider = world.host.add_user("outsider-show")
+    world.host.add_channel_member(world.town.id, outsider.id)
+    text = world.host.command(outsider.id, world.town.id, f"/escalation show {esc['id']}").text
+    assert "Unknown escalation" in text
+    mine = world.host.command(world.alice.id, world.town.id, f"/escalation show {esc['id']}").text
+    assert "Event log" in mine and "@alice escalated" in mine
