@@ -5,22 +5,24 @@ health."""
 from __future__ import annotations
 
 import json
+import logging
 import threading
 
 import grpc
 import pytest
-from escalations.runtime.errors import HookError
+from escalations.runtime.errors import HookError, ManifestError
 from escalations.runtime.hooks import CHUNK_SIZE, SINGLE_MESSAGE_MAX_BODY
 from escalations.runtime.http import Request, Response, Router, json_response
 from escalations.runtime.models import CommandArgs, CommandResponse, Post
 from escalations.runtime.pb import (
+    common_pb2,
     health_pb2,
     health_pb2_grpc,
     hooks_pb2,
     hooks_pb2_grpc,
     models_pb2,
 )
-from escalations.runtime.plugin import Manifest, Plugin, serve
+from escalations.runtime.plugin import Manifest, Plugin, ServerLogHandler, serve
 
 
 class Sample(Plugin):
@@ -267,3 +269,103 @@ def test_health_plugin_and_empty_service_serving(running):
     with pytest.raises(grpc.RpcError) as info:
         health.Check(health_pb2.HealthCheckRequest(service="other"))
     assert info.value.code() == grpc.StatusCode.NOT_FOUND
+
+
+def test_serve_http_passes_session_id(running):
+    _, stub, _ = running
+    init = hooks_pb2.ServeHTTPRequestInit(
+        method="POST",
+        url="/echo",
+        plugin_context=common_pb2.PluginContext(session_id="s1"),
+    )
+    message = hooks_pb2.ServeHTTPRequest(init=init, body_complete=True)
+    out = list(stub.ServeHTTP(iter([message]), timeout=10))
+    assert json.loads(out[0].body_chunk)["session"] == "s1"
+
+
+def test_serve_http_stream_without_init_is_400(running):
+    _, stub, _ = running
+    out = list(stub.ServeHTTP(iter([hooks_pb2.ServeHTTPRequest(body_complete=True)]), timeout=10))
+    assert out[0].init.status_code == 400
+
+
+def test_health_watch_streams_changes():
+    server = serve(Minimal(None, Manifest("m")))
+    channel = grpc.insecure_channel(server.address)
+    try:
+        watch = health_pb2_grpc.HealthStub(channel).Watch(
+            health_pb2.HealthCheckRequest(service="plugin"), timeout=10
+        )
+        assert next(watch).status == health_pb2.HealthCheckResponse.SERVING
+        server.health.shutdown()
+        assert next(watch).status == health_pb2.HealthCheckResponse.NOT_SERVING
+    finally:
+        channel.close()
+        server.stop(0.1)
+
+
+def test_manifest_load(tmp_path):
+    (tmp_path / "plugin.json").write_text('{"id": "Com.Example.X", "version": "1.2.3"}')
+    manifest = Manifest.load(tmp_path / "plugin.json")
+    assert (manifest.id, manifest.version) == ("com.example.x", "1.2.3")
+    (tmp_path / "plugin.json").write_text('{"name": "no id"}')
+    with pytest.raises(ManifestError):
+        Manifest.load(tmp_path / "plugin.json")
+    with pytest.raises(ManifestError):
+        Manifest.load(tmp_path / "missing.json")
+
+
+class _RecordingAPI:
+    def __init__(self, fail: bool = False) -> None:
+        self.calls: list[tuple[str, str, dict]] = []
+        self.fail = fail
+        self.done = threading.Event()
+
+    def _record(self, level, msg, **fields):
+        self.calls.append((level, msg, fields))
+        if msg == "last":
+            self.done.set()
+        if self.fail:
+            raise RuntimeError("server log down")
+
+    def log_debug(self, msg, **f):
+        self._record("debug", msg, **f)
+
+    def log_info(self, msg, **f):
+        self._record("info", msg, **f)
+
+    def log_warn(self, msg, **f):
+        self._record("warn", msg, **f)
+
+    def log_error(self, msg, **f):
+        self._record("error", msg, **f)
+
+
+@pytest.mark.parametrize("fail", [False, True])
+def test_server_log_handler_forwards_by_level(fail):
+    api = _RecordingAPI(fail)
+    handler = ServerLogHandler(api)
+    logger = logging.getLogger("test.serverlog")
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    try:
+        logger.debug("ignored below INFO")
+        logger.info("hello %s", "world")
+        logger.warning("careful")
+        try:
+            raise ValueError("boom")
+        except ValueError:
+            logger.exception("failed")
+        logger.error("last")
+        assert api.done.wait(5)
+    finally:
+        logger.removeHandler(handler)
+        handler.close()
+    assert [(lvl, msg) for lvl, msg, _ in api.calls] == [
+        ("info", "hello world"),
+        ("warn", "careful"),
+        ("error", "failed"),
+        ("error", "last"),
+    ]
+    assert "ValueError: boom" in api.calls[2][2]["error"]
+    assert api.calls[0][2]["logger"] == "test.serverlog"
