@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """Generate the Python gRPC stubs from the project's own ``.proto`` files.
 
 Usage: ``python scripts/gen_protos.py`` (``make gen``). Reads
