@@ -51,6 +51,8 @@ def escalation_post(
     """
     return _message(record, tips), {
         ESCALATION_PROP: record.id,
+        # The server sets this on create; UpdatePost replaces all props, so keep the BOT tag.
+        "from_bot": "true",
         "attachments": [_attachment(record, assignable)],
     }
 
