@@ -1,0 +1,188 @@
+"""The installable bundle, as an admin gets it.
+
+Builds the native bundle with ``scripts/bundle.py``, extracts it into a fresh directory the way the
+server does (regular files and directories only), and starts it under the host emulator with bare
+CPython interpreters that have none of the project's dependencies installed: everything must come
+from the bundle's ``server/vendor``.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+import tarfile
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+from hostemu import PluginActivationError
+from hostemu.host import Host
+from hostemu.model import Channel, User
+
+ROOT = Path(__file__).resolve().parents[2]
+PYENV = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
+UPLOAD_LIMIT = 50 * 1024 * 1024  # MaximumPluginFileSize of the server's plugin upload API
+
+
+def _bare_python(version: str) -> str:
+    """An interpreter of ``version`` without grpc (pyenv's builds on this machine kind)."""
+    candidates = sorted(PYENV.glob(f"{version}.*/bin/python3"))
+    assert candidates, f"no CPython {version} under {PYENV}: the bundle test needs it"
+    python = str(candidates[-1])
+    probe = subprocess.run([python, "-I", "-c", "import grpc"], capture_output=True)
+    assert probe.returncode != 0, f"{python} has grpc installed; it must be bare for this test"
+    return python
+
+
+@pytest.fixture(scope="module")
+def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("dist")
+    subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "scripts" / "bundle.py"),
+            "--flavour",
+            "native",
+            "--out",
+            str(out),
+        ],
+        check=True,
+    )
+    (target,) = out.glob("*.tar.gz")
+    return target
+
+
+@pytest.fixture(scope="module")
+def manifest(bundle: Path) -> dict[str, object]:
+    with tarfile.open(bundle) as tar:
+        member = tar.extractfile("community-escalations/plugin.json")
+        assert member is not None
+        return dict(json.load(member))
+
+
+def _extract(bundle: Path, dest: Path) -> Path:
+    with tarfile.open(bundle) as tar:
+        members = [m for m in tar.getmembers() if m.isreg() or m.isdir()]
+        assert len(members) == len(tar.getmembers()), "the server drops links: the bundle has none"
+        tar.extractall(dest, members=members, filter="data")
+    return dest / "community-escalations"
+
+
+def _start(plugin_dir: Path, python: str) -> tuple[Host, Channel, User]:
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(plugin_dir.parent), "LANG": "C.UTF-8"}
+    host = Host(plugin_dir, env=env, interpreter=python)
+    people = [host.add_user(name) for name in ("jason.blais", "katie.wiersgalla", "corey.hulen")]
+    alice = host.add_user("alice")
+    team = host.add_team("private-core", members=[u.id for u in [*people, alice]])
+    town = host.add_channel(team.id, "town-square", members=[alice.id])
+    host.set_plugin_config({"TeamName": "private-core", "ChannelName": "community-escalations"})
+    return host.start(), town, alice
+
+
+def test_bundle_is_small_enough_to_upload(bundle: Path) -> None:
+    size = bundle.stat().st_size
+    print(f"native bundle: {size / 1024 / 1024:.1f} MiB")
+    assert size < UPLOAD_LIMIT
+
+
+def test_manifest_declares_the_python_runtime(manifest: dict[str, object]) -> None:
+    server = manifest["server"]
+    assert isinstance(server, dict)
+    assert server["executable"] == "server/plugin.py"
+    assert server["runtime"] == "python"
+    assert manifest["webapp"] == {"bundle_path": "webapp/dist/main.js"}
+
+
+def test_bundle_contents(bundle: Path) -> None:
+    with tarfile.open(bundle) as tar:
+        names = set(tar.getnames())
+    prefix = "community-escalations/"
+    for needed in (
+        "plugin.json",
+        "assets/icon.svg",
+        "policy/community-response.yaml",
+        "policy/community-escalations.yaml",
+        "server/plugin.py",
+        "server/escalations/app/main.py",
+        "webapp/dist/main.js",
+        "server/vendor/_native/cygrpc-linux-x86_64.tar.xz",
+        "server/vendor/_native/cygrpc-linux-aarch64.tar.xz",
+        "server/vendor/_native/linux-aarch64/google/_upb/_message.abi3.so",
+        "server/vendor/licenses/grpcio/LICENSE",
+    ):
+        assert prefix + needed in names, needed
+    assert not any("__pycache__" in n or n.endswith(".pyc") for n in names)
+    assert not any(n.startswith(prefix + "tests/") for n in names), "the emulator is not shipped"
+    stubs = [n for n in names if "/runtime/_pb/" in n and n.endswith("_pb2.py")]
+    assert stubs, "generated stubs are part of the bundle"
+
+
+@pytest.mark.parametrize("version", ["3.10", "3.11", "3.12", "3.13"])
+def test_starts_with_a_bare_interpreter(bundle: Path, tmp_path: Path, version: str) -> None:
+    plugin_dir = _extract(bundle, tmp_path)
+    host, town, alice = _start(plugin_dir, _bare_python(version))
+    try:
+        assert "ServeHTTP" in host.implemented
+        resp = host.http("GET", "/api/v1/topics", user_id=alice.id)
+        assert resp.status == 200, resp.text
+        assert len(resp.json()["topics"]) == 9
+        post = host.add_post(town.id, alice.id, "Is telemetry sent to 10.1.2.3?")
+        body = {"post_id": post.id, "topic": "privacy-telemetry"}
+        created = host.http("POST", "/api/v1/escalations", user_id=alice.id, body=body)
+        assert created.status == 201, created.text
+        assert "@jason.blais" in host.get_post(created.json()["escalation_post_id"]).message
+    finally:
+        host.stop()
+    member = f"cygrpc.cpython-{version.replace('.', '')}-x86_64-linux-gnu.so"
+    assert (plugin_dir / "server" / "vendor" / "grpc" / "_cython" / member).exists()
+
+
+def test_unsupported_interpreter_is_refused_clearly(bundle: Path, tmp_path: Path) -> None:
+    plugin_dir = _extract(bundle, tmp_path)
+    old = sorted(PYENV.glob("3.9.*/bin/python3"))
+    assert old, "needs a CPython 3.9 to check the refusal"
+    host = Host(plugin_dir, env={"PATH": "/usr/bin:/bin"}, interpreter=str(old[-1]))
+    with pytest.raises(PluginActivationError) as caught:
+        host.start()
+    assert "unsupported Python cpython 3.9" in str(caught.value) + host.plugin_stderr()
+
+
+def _load_entry(plugin_dir: Path) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(
+        "bundle_entry", plugin_dir / "server" / "plugin.py"
+    )
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_read_only_plugin_dir_extracts_to_temp(
+    bundle: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    plugin_dir = _extract(bundle, tmp_path / "plugin")
+    entry = _load_entry(plugin_dir)
+    real = entry._extract_cygrpc
+    package_dir = str(plugin_dir / "server" / "vendor" / "grpc" / "_cython")
+
+    def refuse_bundle_dir(archive: str, target_dir: str, member: str) -> None:
+        if target_dir == package_dir:
+            raise PermissionError(13, "Read-only file system", target_dir)
+        real(archive, target_dir, member)
+
+    monkeypatch.setattr(entry, "_extract_cygrpc", refuse_bundle_dir)
+    monkeypatch.setattr(entry.tempfile, "gettempdir", lambda: str(tmp_path / "tmp"))
+    before = list(sys.meta_path)
+    try:
+        entry._prepare_vendor(str(plugin_dir / "server" / "vendor"))
+        finders = [f for f in sys.meta_path if f not in before]
+        assert len(finders) == 1
+        spec = finders[0].find_spec("grpc._cython.cygrpc")
+        assert spec is not None and str(tmp_path / "tmp") in spec.origin
+        assert finders[0].find_spec("json") is None
+    finally:
+        sys.meta_path[:] = before
+        sys.path[:] = [p for p in sys.path if str(plugin_dir) not in p]
