@@ -27,7 +27,7 @@ gen: ## generate the gRPC stubs from our own .proto files
 
 test: test-python test-webapp test-bridge ## run every suite (Python, webapp incl. browser, Go bridge)
 
-test-python: gen ## Python: policy, runtime + host emulator, workflow
+test-python: gen webapp ## Python: policy, runtime + host emulator, workflow, bundle (packs main.js)
 	$(PY) -m pytest
 
 test-webapp: ## webapp: unit/component tests and the real-browser test
