@@ -91,3 +91,10 @@ def test_multi_line_template_is_quoted() -> None:
 
     message, _ = escalation_post(make(template_response="Line one.\nLine two."), (), ())
     assert "**Template response:**\n> Line one.\n> Line two." in message
+
+
+def test_bytes_round_trip_is_exact() -> None:
+    # compare-and-set from a parsed copy relies on re-serialising to the very same bytes
+    r = make(escalation_post_id="e" * 26, note="n", excerpt="x", template_response="t")
+    raw = r.to_json()
+    assert Escalation.from_json(raw).to_json() == raw
