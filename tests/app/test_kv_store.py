@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 
 import pytest
@@ -184,11 +185,16 @@ def test_lock_release_does_not_remove_a_foreign_holder() -> None:
     assert kv.get(keys.lock("x")) == b"other"
 
 
-def test_lock_refresh_keeps_it() -> None:
-    kv = MemoryKV()
-    lock = KVLock(kv, "r", ttl_seconds=1)
+def test_lock_refresh_extends_the_ttl() -> None:
+    now = [0.0]
+    kv = MemoryKV(clock=lambda: now[0])
+    lock = KVLock(kv, "r", ttl_seconds=1)  # the refresher wakes every 0.5 s of real time
     lock.acquire()
-    threading.Event().wait(1.6)
+    now[0] = 0.9  # just before expiry on the server clock; a refresh moves it to 1.9
+    deadline = time.monotonic() + 10
+    while kv._data[keys.lock("r")][1] <= 1.0 and time.monotonic() < deadline:  # noqa: SLF001
+        time.sleep(0.05)
+    now[0] = 1.5
     assert kv.get(keys.lock("r")) is not None
     lock.release()
     assert kv.get(keys.lock("r")) is None
