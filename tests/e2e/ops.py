@@ -99,3 +99,25 @@ def community_post(server: Server, text: str, author: str | None = None) -> dict
     """A fresh message by a community user in the public channel (something to escalate)."""
     who = author or server.env["community"][0]
     return server.client(who).create_post(server.channel_id("public"), text)
+
+
+def plugin_api_target(server: Server) -> str | None:
+    """The ``MATTERMOST_PLUGIN_API_TARGET`` the running plugin's Python process was given.
+
+    Found through /proc: the process whose working directory is the installed plugin's directory
+    and whose environment carries the variable (the bridge sets it for its Python child only).
+    """
+    plugin_dir = (Path(server.env["paths"]["plugins"]) / PLUGIN_ID).resolve()
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            if Path(os.readlink(proc / "cwd")).resolve() != plugin_dir:
+                continue
+            environ = (proc / "environ").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        for entry in environ:
+            if entry.startswith(b"MATTERMOST_PLUGIN_API_TARGET="):
+                return entry.split(b"=", 1)[1].decode()
+    return None
