@@ -93,6 +93,18 @@ def claim_round(w: World, clickers: list[str], latencies: list[float]) -> int:
     return len(won)
 
 
+def bench_single_claim(w: World, count: int, user_id: str) -> None:
+    """For reference: one clicker, no contention."""
+    latencies = []
+    for _ in range(count):
+        esc = w.escalate(w.post().id, "licensing").json()
+        start = time.perf_counter()
+        w.click(esc, "claim", user_id)
+        latencies.append(time.perf_counter() - start)
+    p50, p99 = ms(percentile(latencies, 50)), ms(percentile(latencies, 99))
+    print(f"claim, one clicker ({count} sequential): p50 {p50}, p99 {p99}")
+
+
 def bench_claims(w: World, rounds: int, clickers: list[str]) -> None:
     latencies: list[float] = []
     exact = sum(claim_round(w, clickers, latencies) == 1 for _ in range(rounds))
@@ -113,6 +125,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         print("workflow through the host emulator (real plugin process, real gRPC)")
         bench_escalate(w, args.escalations)
+        bench_single_claim(w, 50, w.uid("ian.tien"))
         bench_claims(w, args.rounds, [w.uid(u) for u in ["ian.tien", *extra]])
     finally:
         w.host.stop()
