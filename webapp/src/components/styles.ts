@@ -86,7 +86,7 @@ export const css = `
 .ce-icon-button:hover { background: var(--ce-fg-08); color: var(--ce-fg-d); }
 .ce-body { padding: 12px 32px 4px; overflow-y: auto; flex: 1 1 auto; min-height: 0; }
 .ce-quote {
-  margin: 0 0 16px; padding: 8px 12px; border-left: 4px solid var(--ce-fg-16);
+  margin: 0 0 16px; padding: 8px 12px; font-size: 14px; line-height: 20px; border-left: 4px solid var(--ce-fg-16);
   background: var(--ce-fg-04); border-radius: 0 4px 4px 0; color: var(--ce-fg-d);
   white-space: pre-wrap; overflow-wrap: anywhere; max-height: 84px; overflow: hidden;
 }
@@ -122,7 +122,7 @@ export const css = `
 }
 .ce-preview-empty { color: var(--ce-fg-64); margin: 0; }
 .ce-preview dl { margin: 0; }
-.ce-preview dt { font-size: 12px; font-weight: 600; text-transform: uppercase; letter-spacing: 0.02em; color: var(--ce-fg-64); margin-top: 10px; }
+.ce-preview dt { line-height: 16px; font-size: 12px; font-weight: 600; text-transform: uppercase; letter-spacing: 0.02em; color: var(--ce-fg-64); margin-top: 10px; }
 .ce-preview dt:first-child { margin-top: 0; }
 .ce-preview dd { margin: 2px 0 0; }
 .ce-preview ul { margin: 0; padding: 0; list-style: none; }

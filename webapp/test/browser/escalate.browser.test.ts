@@ -78,7 +78,14 @@ function escalation(overrides: Record<string, unknown> = {}) {
     };
 }
 
+// Besides the page layout, a few of the Bootstrap 3 globals the real host ships, which plugin markup
+// inherits (box-sizing, blockquote, label, headings, dl).
 const HOST_CSS = `
+* { box-sizing: border-box; }
+blockquote { padding: 10px 20px; margin: 0 0 20px; font-size: 17.5px; border-left: 5px solid #eee; }
+label { display: inline-block; max-width: 100%; margin-bottom: 5px; font-weight: 700; }
+h2 { font-size: 30px; margin: 20px 0 10px; } h3 { font-size: 24px; margin: 20px 0 10px; }
+dl { margin-top: 0; margin-bottom: 20px; } dt { font-weight: 700; } dd { margin-left: 0; }
 body { margin: 0; font-family: 'Open Sans', sans-serif; font-size: 14px; color: #3f4350; background: #fff; }
 .channel-header { padding: 14px 20px; font-weight: 600; font-size: 16px; border-bottom: 1px solid rgba(63,67,80,.16); }
 .post { display: flex; padding: 10px 20px; gap: 12px; }

@@ -303,3 +303,20 @@ describe('Escalate modal: submit', () => {
         await waitFor(() => expect(screen.queryByRole('dialog')).not.toBeInTheDocument());
     });
 });
+
+describe('Escalate modal: host shortcuts', () => {
+    it('keeps its keys from the host document listeners', async () => {
+        const {open, user} = setup({[TOPICS]: {status: 200, body: topicsResponse}});
+        await open();
+        const seen: string[] = [];
+        const listener = (e: KeyboardEvent) => seen.push(e.key);
+        document.addEventListener('keydown', listener);
+        try {
+            await user.keyboard('{ArrowDown}a{Escape}');
+        } finally {
+            document.removeEventListener('keydown', listener);
+        }
+        expect(seen).toEqual([]);
+        expect(screen.queryByRole('dialog')).not.toBeInTheDocument();
+    });
+});

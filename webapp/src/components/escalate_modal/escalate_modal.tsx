@@ -93,9 +93,11 @@ export default function EscalateModal({theme}: Props) {
     };
 
     const onKeyDown = (event: React.KeyboardEvent) => {
+        // The host listens for shortcuts on the document (Esc, typing-to-focus the message box);
+        // keys pressed inside the dialog are ours.
+        event.stopPropagation();
         if (event.key === 'Escape') {
             event.preventDefault();
-            event.stopPropagation();
             close();
             return;
         }
