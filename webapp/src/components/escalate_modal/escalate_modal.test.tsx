@@ -79,7 +79,7 @@ describe('Escalate modal: states', () => {
         await open();
         const radios = screen.getAllByRole('radio');
         expect(radios).toHaveLength(3);
-        expect(radios[0]).toHaveTextContent('Privacy/Telemetry');
+        expect(radios[0]).toHaveAccessibleName('Privacy/Telemetry');
         expect(radios[0]).toHaveAccessibleDescription(topicsResponse.topics[0].description);
         expect(screen.getByLabelText('Message being escalated')).toHaveTextContent('Does the desktop app send telemetry');
         expect(screen.getByTestId('guidance')).toHaveTextContent('Not sensitive?' + topicsResponse.non_sensitive_guidance);

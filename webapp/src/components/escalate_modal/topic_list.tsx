@@ -61,6 +61,7 @@ export default function TopicList({topics, selected, labelId, onSelect}: Props) 
         >
             {topics.map((topic, index) => {
                 const checked = topic.key === selected;
+                const titleId = `${topicElementId(topic.key)}-title`;
                 const descriptionId = `${topicElementId(topic.key)}-description`;
                 return (
                     <div
@@ -71,6 +72,7 @@ export default function TopicList({topics, selected, labelId, onSelect}: Props) 
                         }}
                         role='radio'
                         aria-checked={checked}
+                        aria-labelledby={titleId}
                         aria-describedby={descriptionId}
                         tabIndex={index === tabbableIndex ? 0 : -1}
                         className='ce-topic'
@@ -78,7 +80,12 @@ export default function TopicList({topics, selected, labelId, onSelect}: Props) 
                         onKeyDown={(event) => onKeyDown(event, index)}
                         data-topic={topic.key}
                     >
-                        <span className='ce-topic-title'>{topic.title}</span>
+                        <span
+                            id={titleId}
+                            className='ce-topic-title'
+                        >
+                            {topic.title}
+                        </span>
                         <span
                             id={descriptionId}
                             className='ce-topic-description'
