@@ -1,0 +1,52 @@
+"""The plugin's WebSocket event reaches a responder's real Mattermost WebSocket.
+
+docs/http-api.md: every change publishes ``custom_community-escalations_escalation_updated`` with
+``{escalation_id, state, owner, topic, escalation_post_id}`` (all strings, ``owner`` "" when open).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from e2e.flows import TOPIC, make, responders
+from e2e.mmapi import PLUGIN_ID, Server
+from e2e.mmws import EventStream
+
+EVENT = f"custom_{PLUGIN_ID}_escalation_updated"
+
+
+@pytest.fixture
+def responder_events(server: Server, policy: Any) -> Iterator[EventStream]:
+    name = responders(policy)[0]
+    stream = EventStream(server.url, server.env["users"][name]["token"])
+    stream.wait_for(lambda e: e.get("event") == "hello")
+    yield stream
+    stream.close()
+
+
+def test_escalate_and_claim_publish_updates(
+    server: Server, plugin: Any, policy: Any, responder_events: EventStream
+) -> None:
+    made = make(server, policy)
+
+    def update(state: str) -> Any:
+        return lambda e: (
+            e.get("event") == EVENT
+            and e.get("data", {}).get("escalation_id") == made.id
+            and e["data"].get("state") == state
+        )
+
+    opened = responder_events.wait_for(update("open"))["data"]
+    assert opened == {
+        "escalation_id": made.id,
+        "state": "open",
+        "owner": "",
+        "topic": TOPIC,
+        "escalation_post_id": made.post_id,
+    }
+    owner = responders(policy)[1]
+    assert server.client(owner).press(made.post_id, "claim").status == 200
+    claimed = responder_events.wait_for(update("claimed"))["data"]
+    assert claimed["owner"] == owner
