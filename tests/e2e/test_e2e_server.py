@@ -62,3 +62,15 @@ def test_uploading_a_non_bundle_is_refused(server: Server) -> None:
     body, ctype = multipart({"force": "true"}, {"plugin": ("junk.tar.gz", b"not a tarball")})
     reply = server.admin.post("/api/v4/plugins", raw=body, content_type=ctype)
     assert reply.status == 400, reply
+
+
+def test_upload_cap_is_max_file_size_not_50_mib(server: Server) -> None:
+    """A 60 MiB part gets past the size check (refused as no bundle: 400); a body over
+    FileSettings.MaxFileSize (100 MiB) + 512 bytes is refused for its size (413)."""
+    from e2e.mmapi import multipart
+
+    mib = 1024 * 1024
+    body, ctype = multipart({"force": "true"}, {"plugin": ("big.tar.gz", b"\0" * (60 * mib))})
+    assert server.admin.post("/api/v4/plugins", raw=body, content_type=ctype).status == 400
+    body, ctype = multipart({"force": "true"}, {"plugin": ("huge.tar.gz", b"\0" * (101 * mib))})
+    assert server.admin.post("/api/v4/plugins", raw=body, content_type=ctype).status == 413
