@@ -105,6 +105,10 @@ class Client:
         posts = [body["posts"][pid] for pid in body["order"]]
         return sorted(posts, key=lambda p: p["create_at"])
 
+    def message_count(self, channel_id: str) -> int:
+        """All posts ever made in the channel (roots and replies; the server's counter)."""
+        return int(self.get(f"/api/v4/channels/{channel_id}").ok(200)["total_msg_count"])
+
     def channel_posts(self, channel_id: str, per_page: int = 200) -> list[dict[str, Any]]:
         body = self.get(f"/api/v4/channels/{channel_id}/posts?per_page={per_page}").ok(200)
         return [body["posts"][pid] for pid in body["order"]]

@@ -22,7 +22,7 @@ def snapshot(server: Server, policy: Any, made: Made) -> dict[str, Any]:
     esc = state(server.client(responders(policy)[0]), made.id)
     return {
         "channel_id": channel["id"],
-        "channel_posts": len(server.admin.channel_posts(channel["id"])),
+        "messages": server.admin.message_count(channel["id"]),
         "bot": post["user_id"],
         "state": esc["state"],
         "owner": esc["owner"],
