@@ -1,0 +1,179 @@
+"""Benchmark of the Go bridge (server/bridge): what hosting the Python backend in a Go plugin costs.
+
+Run alone: ``.venv/bin/python tests/bench/bench_bridge.py`` (or ``main()`` from a runner). Needs Go
+(``GOTOOLCHAIN=local``) and the venv; builds ``server/bridge/build/bridgebench`` first. Prints
+figures; asserts nothing about them (timings depend on the machine).
+
+Measured through the bridge, each next to the same measurement on the native path (the host
+emulator drives the plugin process directly, as a server with Python support would):
+
+* cold start: ``OnActivate`` of the runtime's fixture plugin -- spawn, handshake, health check,
+  ``Implemented``, ``OnActivate`` (``GetPluginConfig`` + ``RegisterCommand`` over the API) done.
+* ServeHTTP round trip: an authenticated small JSON ``POST /echo``; bridge: Go ``ServeHTTP`` ->
+  gRPC stream -> Python -> back.
+* API call: ``PluginAPIClient.kv_get`` (the plugin's own client) against the bridge's PluginAPI
+  server, which calls an in-memory ``plugin.API``.
+
+Not included: the net/rpc hop between a real Mattermost server and the bridge process (go-plugin),
+which the bridge adds on top of every API call and hook; the e2e suite exercises it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+_ROOT = Path(__file__).resolve().parents[2]
+for _path in (_ROOT / "server", _ROOT / "tests"):
+    if str(_path) not in sys.path:
+        sys.path.insert(0, str(_path))
+
+from escalations.runtime.api import PluginAPIClient  # noqa: E402
+
+BRIDGE = _ROOT / "server" / "bridge"
+BENCH_BIN = BRIDGE / "build" / "bridgebench"
+FIXTURE = _ROOT / "tests" / "runtime" / "fixtures" / "sample_plugin"
+PYTHON = _ROOT / ".venv" / "bin" / "python"
+COLD_STARTS = 5
+HTTP_WARMUP, HTTP_REQUESTS = 50, 1000
+KV_WARMUP, KV_GETS = 100, 3000
+
+
+def _pct(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1000:.3f} ms"
+
+
+def build() -> None:
+    """Generate the Go stubs and build the bench driver (cached by make / go)."""
+    env = {**os.environ, "GOTOOLCHAIN": "local"}
+    subprocess.run(["make", "-s", "-C", str(BRIDGE), "gen"], check=True, env=env)
+    subprocess.run(
+        ["nice", "-n", "10", "go", "build", "-o", str(BENCH_BIN), "./cmd/bridgebench"],
+        cwd=BRIDGE,
+        check=True,
+        env=env,
+    )
+
+
+def bench_bridge_http() -> dict[str, dict[str, float]]:
+    """Cold starts and ServeHTTP round trips through the bridge (figures in microseconds)."""
+    out = subprocess.run(
+        [
+            str(BENCH_BIN),
+            "http",
+            "-python",
+            str(PYTHON),
+            "-plugin-dir",
+            str(FIXTURE),
+            "-cold",
+            str(COLD_STARTS),
+            "-n",
+            str(HTTP_REQUESTS),
+            "-warmup",
+            str(HTTP_WARMUP),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    result: dict[str, dict[str, float]] = json.loads(out.stdout)
+    return result
+
+
+def bench_bridge_kv_get() -> list[float]:
+    """Seconds per ``kv_get`` of a small value through the bridge's PluginAPI server."""
+    proc = subprocess.Popen(
+        [str(BENCH_BIN), "serve-api"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline().strip()
+        if not line.startswith("API_TARGET="):
+            raise RuntimeError(f"bridgebench serve-api said {line!r}")
+        target = line.split("=", 1)[1]
+        with PluginAPIClient.connect(target) as api:
+            api.kv_set("bench:key", b'{"state":"open"}')
+            for _ in range(KV_WARMUP):
+                api.kv_get("bench:key")
+            times = []
+            for _ in range(KV_GETS):
+                start = time.perf_counter()
+                api.kv_get("bench:key")
+                times.append(time.perf_counter() - start)
+        return times
+    finally:
+        if proc.stdin is not None:
+            proc.stdin.close()
+        proc.wait(timeout=10)
+
+
+def bench_native() -> tuple[list[float], list[float], list[float]]:
+    """The same three measurements on the native path (host emulator), for comparison."""
+    from hostemu import Host
+    from hostemu.testing import venv_env
+
+    cold = []
+    for _ in range(COLD_STARTS):
+        host = Host(FIXTURE, env=venv_env())
+        start = time.perf_counter()
+        host.start()
+        cold.append(time.perf_counter() - start)
+        host.stop()
+    body = {"topic": "licensing", "note": "x" * 40}
+    with Host(FIXTURE, env=venv_env()) as host:
+        user = host.add_user("bench")
+        for _ in range(HTTP_WARMUP):
+            host.http("POST", "/echo", user.id, body=body)
+        http = []
+        for _ in range(HTTP_REQUESTS):
+            start = time.perf_counter()
+            host.http("POST", "/echo", user.id, body=body)
+            http.append(time.perf_counter() - start)
+        kv = []
+        with PluginAPIClient.connect(host.api_target) as api:
+            api.kv_set("bench:key", b'{"state":"open"}')
+            for _ in range(KV_WARMUP):
+                api.kv_get("bench:key")
+            for _ in range(KV_GETS):
+                start = time.perf_counter()
+                api.kv_get("bench:key")
+                kv.append(time.perf_counter() - start)
+    return cold, http, kv
+
+
+def main() -> None:
+    build()
+    bridged = bench_bridge_http()
+    kv = bench_bridge_kv_get()
+    cold_n, http_n, kv_n = bench_native()
+    cold, http = bridged["cold_start"], bridged["serve_http"]
+    us = 1e-6
+    print(
+        f"bridge cold start (OnActivate: spawn -> OnActivate done), {cold['n']:.0f} runs: "
+        f"median {_ms(cold['p50_us'] * us)}, min {_ms(cold['min_us'] * us)}, "
+        f"max {_ms(cold['max_us'] * us)} | native (emulator): median "
+        f"{_ms(_pct(cold_n, 0.5))}"
+    )
+    print(
+        f"bridge ServeHTTP round trip (small JSON POST, Go ServeHTTP -> Python -> back), "
+        f"{http['n']:.0f} requests: p50 {_ms(http['p50_us'] * us)}, p99 {_ms(http['p99_us'] * us)}"
+        f" | native (emulator): p50 {_ms(_pct(http_n, 0.5))}, p99 {_ms(_pct(http_n, 0.99))}"
+    )
+    print(
+        f"bridge API call (Python kv_get -> bridge PluginAPI -> plugin.API), {len(kv)} gets: "
+        f"p50 {_ms(_pct(kv, 0.5))}, p99 {_ms(_pct(kv, 0.99))}"
+        f" | native (emulator): p50 {_ms(_pct(kv_n, 0.5))}, p99 {_ms(_pct(kv_n, 0.99))}"
+    )
+
+
+if __name__ == "__main__":
+    main()
