@@ -6,7 +6,8 @@ package bridge
 //
 // FAKE_BACKEND selects the behaviour: ok, crash (exit 3 before the handshake), silent (no
 // handshake), netrpc (a handshake for the wrong protocol), fail_activate, die_once (exit shortly
-// after the first activation; FAKE_MARKER names the file that remembers it).
+// after the first activation; FAKE_MARKER names the file that remembers it), die_then_crash
+// (like die_once, then every later start crashes before the handshake).
 // FAKE_HOOKS overrides the Implemented list (comma separated).
 
 import (
@@ -173,6 +174,12 @@ func runFakeBackend(mode string) int {
 	case "silent":
 		time.Sleep(time.Minute)
 		return 0
+	case "die_then_crash":
+		if _, err := os.Stat(os.Getenv("FAKE_MARKER")); err == nil {
+			fmt.Fprintln(os.Stderr, "fake backend: cannot start again")
+			return 4
+		}
+		mode = "die_once"
 	}
 	conn, err := grpc.NewClient(os.Getenv("MATTERMOST_PLUGIN_API_TARGET"), grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {

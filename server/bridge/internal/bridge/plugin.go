@@ -37,6 +37,7 @@ const (
 	DefaultDeactivateHook   = 5 * time.Second  // OnDeactivate forwarding deadline
 	DefaultMinBackoff       = time.Second
 	DefaultMaxBackoff       = time.Minute
+	DefaultMaxRestartFails  = 8               // ~3 min of back-off, then the bridge process gives up
 	healthyRun              = 2 * time.Minute // a session that lived this long resets the back-off
 )
 
@@ -52,6 +53,11 @@ type Plugin struct {
 	StopGrace        time.Duration
 	MinBackoff       time.Duration
 	MaxBackoff       time.Duration
+	// MaxRestartFailures consecutive failed restarts make the bridge process exit, so the
+	// server's plugin health check takes over (restart, or "failed" in the System Console)
+	// instead of a plugin that looks healthy but answers 503.
+	MaxRestartFailures int
+	Exit               func(code int) // nil = os.Exit; tests replace it
 
 	mu       sync.RWMutex
 	sess     *session // nil while stopped or restarting
@@ -199,6 +205,11 @@ func (p *Plugin) supervise(sess *session, stop <-chan struct{}) {
 	defer p.wg.Done()
 	backoff := orDefault(p.MinBackoff, DefaultMinBackoff)
 	maxBackoff := orDefault(p.MaxBackoff, DefaultMaxBackoff)
+	maxFailures := p.MaxRestartFailures
+	if maxFailures <= 0 {
+		maxFailures = DefaultMaxRestartFails
+	}
+	failures := 0
 	for {
 		select {
 		case <-stop:
@@ -225,9 +236,21 @@ func (p *Plugin) supervise(sess *session, stop <-chan struct{}) {
 			backoff = min(2*backoff, maxBackoff)
 			next, err := p.activateSession(p.procCfg)
 			if err != nil {
+				failures++
+				if failures >= maxFailures {
+					p.log("error", "python backend restart failed; giving up, the plugin process exits so the server's health check takes over",
+						"error", err.Error(), "attempts", failures)
+					exit := p.Exit
+					if exit == nil {
+						exit = os.Exit
+					}
+					exit(1)
+					return
+				}
 				p.log("error", "python backend restart failed", "error", err.Error(), "retry_in", backoff.String())
 				continue
 			}
+			failures = 0
 			p.mu.Lock()
 			select {
 			case <-stop: // deactivated meanwhile: do not install it

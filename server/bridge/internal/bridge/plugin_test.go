@@ -239,6 +239,28 @@ func TestRestartAfterCrash(t *testing.T) {
 	api.AssertExpectations(t)
 }
 
+func TestGivesUpAfterRepeatedRestartFailures(t *testing.T) {
+	p, api := newFakePlugin(t, "die_then_crash")
+	t.Setenv("FAKE_MARKER", filepath.Join(t.TempDir(), "died"))
+	p.MaxRestartFailures = 3
+	exited := make(chan int, 1)
+	p.Exit = func(code int) { exited <- code }
+	api.On("KVGet", "activate").Return(nil, nil).Once()
+	require.NoError(t, p.OnActivate())
+
+	select {
+	case code := <-exited:
+		assert.Equal(t, 1, code)
+	case <-time.After(20 * time.Second):
+		t.Fatal("the bridge did not give up")
+	}
+	assert.True(t, api.logged("python backend restart failed", "cannot start again"))
+	assert.True(t, api.logged("giving up", "attempts 3"))
+	assert.Nil(t, p.current())
+	w := serve(p, http.MethodGet, "/echo", nil, nil)
+	assert.Equal(t, http.StatusServiceUnavailable, w.Code)
+}
+
 func TestHooksNotImplementedByBackend(t *testing.T) {
 	p, api := newFakePlugin(t, "ok")
 	t.Setenv("FAKE_HOOKS", "ServeHTTP")
