@@ -278,7 +278,16 @@ func (p *Plugin) OnDeactivate() error {
 	if once != nil {
 		once.Do(func() { close(stop) })
 	}
-	p.wg.Wait()
+	// The supervisor may be inside a restart (handshake, OnActivate); it notices the stop and
+	// closes what it started, so do not wait for it longer than the server's patience allows.
+	// Stopping the API server below also makes a half-started backend fail fast.
+	supervisorDone := make(chan struct{})
+	go func() { p.wg.Wait(); close(supervisorDone) }()
+	select {
+	case <-supervisorDone:
+	case <-time.After(2 * time.Second):
+		p.log("warn", "python backend restart still in progress at deactivation; it will be stopped when it returns")
+	}
 
 	var hookErr error
 	if sess != nil {
