@@ -99,6 +99,10 @@ func TestPythonFixtureThroughBridge(t *testing.T) {
 	assert.Equal(t, map[string]any{"user_id": "user-1", "len": float64(len(body))}, decodeJSON(t, w.Body.Bytes()))
 	assert.Contains(t, w.Header().Get("Content-Type"), "application/json")
 
+	// Over the plugin's body limit: the early 413 answer comes back while the body still streams.
+	w = serve(p, http.MethodPost, "/echo", make([]byte, 1<<20), map[string]string{"Mattermost-User-Id": "user-1"})
+	assert.Equal(t, http.StatusRequestEntityTooLarge, w.Code, w.Body.String())
+
 	w = serve(p, http.MethodPost, "/echo", []byte("{}"), nil)
 	assert.Equal(t, 401, w.Code, "no Mattermost-User-Id: the route refuses: %s", w.Body.String())
 
