@@ -298,4 +298,8 @@ func TestStderrLevels(t *testing.T) {
 	for line, want := range cases {
 		assert.Equal(t, want, levelOf(line), line)
 	}
+	assert.Equal(t, "boom", stripLevel("[ERROR] boom"))
+	assert.Equal(t, "started", stripLevel("[info]   started"))
+	assert.Equal(t, "[x] stays", stripLevel("[x] stays"))
+	assert.Equal(t, "plain line", stripLevel("plain line"))
 }

@@ -161,7 +161,7 @@ func (p *Process) readStderr(r io.Reader, log LogFunc) {
 			p.tail = p.tail[len(p.tail)-stderrTailLines:]
 		}
 		p.mu.Unlock()
-		log(levelOf(line), line)
+		log(levelOf(line), stripLevel(line))
 	}
 	_, _ = io.Copy(io.Discard, r)
 }
@@ -197,6 +197,19 @@ func levelOf(line string) string {
 	default:
 		return "info"
 	}
+}
+
+var levelPrefixes = []string{"[TRACE]", "[DEBUG]", "[INFO]", "[WARN]", "[WARNING]", "[ERROR]", "[CRITICAL]", "[FATAL]"}
+
+// stripLevel drops a leading "[LEVEL] " prefix, as go-plugin does when it logs plugin stderr
+// (the level is carried by the log call instead).
+func stripLevel(line string) string {
+	for _, pfx := range levelPrefixes {
+		if len(line) >= len(pfx) && strings.EqualFold(line[:len(pfx)], pfx) {
+			return strings.TrimLeft(line[len(pfx):], " ")
+		}
+	}
+	return line
 }
 
 // Addr is the hooks server address from the handshake.
