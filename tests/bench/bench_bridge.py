@@ -14,8 +14,11 @@ emulator drives the plugin process directly, as a server with Python support wou
 * API call: ``PluginAPIClient.kv_get`` (the plugin's own client) against the bridge's PluginAPI
   server, which calls an in-memory ``plugin.API``.
 
-Not included: the net/rpc hop between a real Mattermost server and the bridge process (go-plugin),
-which the bridge adds on top of every API call and hook; the e2e suite exercises it.
+Not included above: the net/rpc hop between a real Mattermost server and the bridge process
+(go-plugin), which the bridge adds on top of every API call and hook. If the e2e server
+(``scripts/mattermost-server``) runs with the bridge bundle installed, one more line times an
+authenticated ``GET /plugins/<id>/api/v1/topics`` through the whole stack next to a core REST call
+(``GET /api/v4/users/me``) on the same server.
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ import os
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 _ROOT = Path(__file__).resolve().parents[2]
@@ -41,6 +46,8 @@ PYTHON = _ROOT / ".venv" / "bin" / "python"
 COLD_STARTS = 5
 HTTP_WARMUP, HTTP_REQUESTS = 50, 1000
 KV_WARMUP, KV_GETS = 100, 3000
+SERVER_WARMUP, SERVER_REQUESTS = 30, 300
+ENV_JSON = _ROOT / ".cache" / "mattermost" / "env.json"
 
 
 def _pct(samples: list[float], q: float) -> float:
@@ -150,6 +157,33 @@ def bench_native() -> tuple[list[float], list[float], list[float]]:
     return cold, http, kv
 
 
+def bench_real_server() -> tuple[list[float], list[float]] | None:
+    """Seconds per core REST call and per plugin route on the e2e server, or None without one."""
+    if not ENV_JSON.exists():
+        return None
+    env = json.loads(ENV_JSON.read_text())
+    site, token = env["site_url"], env["admin"]["token"]
+
+    def timed(path: str) -> list[float]:
+        times = []
+        for i in range(SERVER_WARMUP + SERVER_REQUESTS):
+            request = urllib.request.Request(
+                site + path, headers={"Authorization": f"Bearer {token}"}
+            )
+            start = time.perf_counter()
+            with urllib.request.urlopen(request, timeout=10) as response:
+                response.read()
+            if i >= SERVER_WARMUP:
+                times.append(time.perf_counter() - start)
+        return times
+
+    plugin_id = json.loads((_ROOT / "plugin.json").read_text())["id"]
+    try:
+        return timed("/api/v4/users/me"), timed(f"/plugins/{plugin_id}/api/v1/topics")
+    except (OSError, urllib.error.URLError):
+        return None
+
+
 def main() -> None:
     build()
     bridged = bench_bridge_http()
@@ -173,6 +207,16 @@ def main() -> None:
         f"p50 {_ms(_pct(kv, 0.5))}, p99 {_ms(_pct(kv, 0.99))}"
         f" | native (emulator): p50 {_ms(_pct(kv_n, 0.5))}, p99 {_ms(_pct(kv_n, 0.99))}"
     )
+    real = bench_real_server()
+    if real is None:
+        print("bridge on the stock e2e server: not measured (no server with the plugin running)")
+    else:
+        core, topics = real
+        print(
+            f"bridge on the stock e2e server, {len(topics)} requests each: plugin GET "
+            f"/api/v1/topics p50 {_ms(_pct(topics, 0.5))}, p99 {_ms(_pct(topics, 0.99))} "
+            f"| core GET /api/v4/users/me p50 {_ms(_pct(core, 0.5))}, p99 {_ms(_pct(core, 0.99))}"
+        )
 
 
 if __name__ == "__main__":
