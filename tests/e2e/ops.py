@@ -54,8 +54,15 @@ def plugin_status(admin: Client) -> dict[str, Any] | None:
 
 
 def configure_plugin(admin: Client, settings: dict[str, Any]) -> None:
-    """Set the plugin's settings (keys as in plugin.json; Mattermost stores them lower-cased)."""
-    values = {k.lower(): v for k, v in settings.items()}
+    """Change some of the plugin's settings (keys as in plugin.json), keeping the others.
+
+    Mattermost stores plugin settings lower-cased, and ``PUT /api/v4/config/patch`` replaces a
+    plugin's whole settings map (it does not merge inside it), so this reads the current map,
+    updates it and patches the whole map back.
+    """
+    config = admin.get("/api/v4/config").ok(200)
+    values = dict((config["PluginSettings"].get("Plugins") or {}).get(PLUGIN_ID) or {})
+    values.update({k.lower(): v for k, v in settings.items()})
     patch = {"PluginSettings": {"Plugins": {PLUGIN_ID: values}}}
     admin.put("/api/v4/config/patch", patch).ok(200)
 
