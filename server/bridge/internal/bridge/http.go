@@ -50,11 +50,9 @@ func (p *Plugin) ServeHTTP(c *plugin.Context, w http.ResponseWriter, r *http.Req
 		http.NotFound(w, r)
 		return
 	}
-	parent := r.Context()
-	if parent == nil {
-		parent = context.Background()
-	}
-	ctx, cancel := context.WithCancel(parent)
+	// The Go plugin RPC shim gives the request no server-side context, so a dying backend or
+	// the end of this call is what cancels the stream.
+	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
 	go func() { // a dying backend must not leave the request hanging
 		select {

@@ -145,7 +145,11 @@ func (p *Plugin) OnActivate() error {
 	if script == "" {
 		script = EntryScript
 	}
-	if _, err := os.Stat(filepath.Join(bundle, script)); err != nil && !filepath.IsAbs(script) {
+	scriptPath := script
+	if !filepath.IsAbs(scriptPath) {
+		scriptPath = filepath.Join(bundle, script)
+	}
+	if _, err := os.Stat(scriptPath); err != nil {
 		return fmt.Errorf("python entry script missing from the bundle: %w", err)
 	}
 

@@ -303,3 +303,42 @@ func TestStderrLevels(t *testing.T) {
 	assert.Equal(t, "[x] stays", stripLevel("[x] stays"))
 	assert.Equal(t, "plain line", stripLevel("plain line"))
 }
+
+func TestResolvePython(t *testing.T) {
+	bundle := t.TempDir()
+	p := &Plugin{}
+	t.Setenv(PythonEnv, "")
+	got, err := p.resolvePython(bundle)
+	require.NoError(t, err, "python3 from PATH")
+	assert.True(t, strings.HasPrefix(filepath.Base(got), "python"), got)
+
+	venv := filepath.Join(bundle, ".venv", "bin")
+	require.NoError(t, os.MkdirAll(venv, 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(venv, "python3"), nil, 0o755))
+	got, err = p.resolvePython(bundle)
+	require.NoError(t, err)
+	assert.Equal(t, filepath.Join(venv, "python3"), got, "a bundled venv wins over PATH, as in native support")
+
+	t.Setenv(PythonEnv, "/opt/py/bin/python3.12")
+	got, err = p.resolvePython(bundle)
+	require.NoError(t, err)
+	assert.Equal(t, "/opt/py/bin/python3.12", got, "the environment knob wins")
+
+	p.Python = "/explicit"
+	got, _ = p.resolvePython(bundle)
+	assert.Equal(t, "/explicit", got)
+
+	t.Setenv(PythonEnv, "")
+	t.Setenv("PATH", t.TempDir())
+	_, err = (&Plugin{}).resolvePython(t.TempDir())
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), PythonEnv)
+}
+
+func TestActivationFailsWithoutEntryScript(t *testing.T) {
+	p, _ := newFakePlugin(t, "ok")
+	p.Script = "server/plugin.py" // relative to an empty bundle dir
+	err := p.OnActivate()
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "entry script missing")
+}
