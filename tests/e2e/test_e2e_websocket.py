@@ -6,11 +6,12 @@ docs/http-api.md: every change publishes ``custom_community-escalations_escalati
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from e2e.flows import TOPIC, make, responders
+from e2e.flows import TOPIC, escalator, make, outsider_in_channel, responders
 from e2e.mmapi import PLUGIN_ID, Server
 from e2e.mmws import EventStream
 
@@ -50,3 +51,34 @@ def test_escalate_and_claim_publish_updates(
     assert server.client(owner).press(made.post_id, "claim").status == 200
     claimed = responder_events.wait_for(update("claimed"))["data"]
     assert claimed["owner"] == owner
+
+
+def ephemeral_text(event: dict[str, Any]) -> str:
+    if event.get("event") != "ephemeral_message":
+        return ""
+    post = json.loads(event["data"]["post"])
+    return str(post.get("message") or "")
+
+
+def test_refusals_and_confirmations_arrive_as_ephemeral_posts(
+    server: Server, plugin: Any, policy: Any
+) -> None:
+    """What the REST replies cannot show: the escalator's confirmation with the permalink, and a
+    non-responder's refusal, both as ephemeral posts on the user's own socket."""
+    who = escalator(server, policy)
+    outsider = outsider_in_channel(policy)
+    mine = EventStream(server.url, server.env["users"][who]["token"])
+    theirs = EventStream(server.url, server.env["users"][outsider]["token"])
+    try:
+        for stream in (mine, theirs):
+            stream.wait_for(lambda e: e.get("event") == "hello")
+        made = make(server, policy, by=who)
+        confirmation = mine.wait_for(lambda e: made.escalation["permalink"] in ephemeral_text(e))
+        assert "Privacy/Telemetry" in ephemeral_text(confirmation)
+
+        assert server.client(outsider).press(made.post_id, "claim").status == 200
+        refusal = theirs.wait_for(lambda e: bool(ephemeral_text(e)))
+        assert "responder" in ephemeral_text(refusal).lower(), ephemeral_text(refusal)
+    finally:
+        mine.close()
+        theirs.close()
