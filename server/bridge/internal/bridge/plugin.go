@@ -174,6 +174,10 @@ func (p *Plugin) OnActivate() error {
 
 	p.wg.Add(1)
 	go p.supervise(sess, stop)
+	if extra := sess.unforwarded(); len(extra) > 0 {
+		p.log("warn", "the python backend implements hooks this bridge does not forward; they will not be called",
+			"hooks", strings.Join(extra, ","))
+	}
 	p.log("info", "python backend started", "pid", sess.proc.Pid(), "python", python, "api_target", srv.Addr(), "hooks", sess.hookList())
 	return nil
 }

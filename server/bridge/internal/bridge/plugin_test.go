@@ -263,8 +263,9 @@ func TestGivesUpAfterRepeatedRestartFailures(t *testing.T) {
 
 func TestHooksNotImplementedByBackend(t *testing.T) {
 	p, api := newFakePlugin(t, "ok")
-	t.Setenv("FAKE_HOOKS", "ServeHTTP")
+	t.Setenv("FAKE_HOOKS", "ServeHTTP,UserHasJoinedChannel")
 	require.NoError(t, p.OnActivate(), "OnActivate not listed: not called, activation succeeds")
+	assert.True(t, api.logged("does not forward", "UserHasJoinedChannel"))
 	require.NoError(t, p.OnConfigurationChange())
 	_, appErr := p.ExecuteCommand(&plugin.Context{}, &model.CommandArgs{Command: "/x"})
 	require.NotNil(t, appErr)

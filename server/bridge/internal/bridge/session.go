@@ -111,3 +111,20 @@ func (s *session) hookList() []string {
 	sort.Strings(out)
 	return out
 }
+
+// ForwardedHooks are the hooks the bridge forwards (the Go plugin implements exactly these).
+var ForwardedHooks = map[string]bool{
+	"OnActivate": true, "OnDeactivate": true, "OnConfigurationChange": true,
+	"ExecuteCommand": true, "MessageHasBeenPosted": true, "ServeHTTP": true,
+}
+
+// unforwarded lists implemented hooks the bridge cannot deliver (sorted).
+func (s *session) unforwarded() []string {
+	var out []string
+	for _, h := range s.hookList() {
+		if !ForwardedHooks[h] {
+			out = append(out, h)
+		}
+	}
+	return out
+}
