@@ -122,10 +122,12 @@ class FakeHost:
         with self.lock:
             self.ephemerals.append((user_id, channel_id, message))
 
-    def publish_event(self, event: str, payload: Mapping[str, str], channel_id: str) -> None:
+    def publish_event(
+        self, event: str, payload: Mapping[str, str], *, channel_id: str = "", user_id: str = ""
+    ) -> None:
         self.calls += 1
         with self.lock:
-            self.events.append((event, dict(payload), channel_id))
+            self.events.append((event, dict(payload), channel_id or f"user:{user_id}"))
 
     def open_dialog(self, dialog: Dialog) -> None:
         self.dialogs.append(dialog)

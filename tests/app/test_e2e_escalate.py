@@ -67,6 +67,11 @@ def test_escalation_post_routes_newer_policy(world: World, topic, responders, cc
     assert world.host.user(notes[-1].user_id).is_bot  # from the bot, shown to alice only
     events = [e for e in world.host.ws_events(EVENT) if e.payload["escalation_id"] == esc["id"]]
     assert events and events[-1].payload["state"] == "open" and events[-1].payload["owner"] == ""
+    # to the escalations channel's members, and to alice, who is not one of them
+    audiences = {
+        (e.broadcast.get("channel_id") or "", e.broadcast.get("user_id") or "") for e in events
+    }
+    assert audiences == {(world.channel.id, ""), ("", world.alice.id)}
 
 
 def test_topics_endpoint(world: World) -> None:

@@ -153,8 +153,10 @@ class RuntimeHost:
         post = models.Post(channel_id=channel_id, user_id=sender_id, message=message)
         self._api.send_ephemeral_post(user_id, post)
 
-    def publish_event(self, event: str, payload: Mapping[str, str], channel_id: str) -> None:
-        broadcast = models.WebsocketBroadcast(channel_id=channel_id)
+    def publish_event(
+        self, event: str, payload: Mapping[str, str], *, channel_id: str = "", user_id: str = ""
+    ) -> None:
+        broadcast = models.WebsocketBroadcast(channel_id=channel_id, user_id=user_id)
         self._api.publish_websocket_event(event, payload, broadcast)
 
     def open_dialog(self, dialog: Dialog) -> None:

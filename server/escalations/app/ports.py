@@ -107,7 +107,12 @@ class Host(Protocol):
     def send_ephemeral(
         self, user_id: str, channel_id: str, message: str, sender_id: str
     ) -> None: ...
-    def publish_event(self, event: str, payload: Mapping[str, str], channel_id: str) -> None: ...
+    def publish_event(
+        self, event: str, payload: Mapping[str, str], *, channel_id: str = "", user_id: str = ""
+    ) -> None:
+        """Send a WebSocket event to a channel's members or to one user."""
+        ...
+
     def open_dialog(self, dialog: Dialog) -> None: ...
 
     # --- setup -------------------------------------------------------------------------------

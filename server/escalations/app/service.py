@@ -313,7 +313,11 @@ class Workflow:
             "topic": r.topic,
             "escalation_post_id": r.escalation_post_id,
         }
-        self._best_effort(self._host.publish_event, EVENT_UPDATED, payload, r.escalation_channel_id)
+        # The escalations channel's members, and the person who escalated: usually not a member,
+        # their client shows a notice that follows the escalation.
+        publish = self._host.publish_event
+        self._best_effort(publish, EVENT_UPDATED, payload, channel_id=r.escalation_channel_id)
+        self._best_effort(publish, EVENT_UPDATED, payload, user_id=r.created_by_id)
 
     # --- reading -----------------------------------------------------------------------------
 
@@ -386,9 +390,9 @@ class Workflow:
         return f"{env.site_url}/{team_name}/pl/{post_id}"
 
     @staticmethod
-    def _best_effort(fn: Callable[..., object], *args: object) -> None:
+    def _best_effort(fn: Callable[..., object], *args: object, **kwargs: object) -> None:
         try:
-            fn(*args)
+            fn(*args, **kwargs)
         except Exception:  # a side effect; the stored record stays the truth
             log.exception("side effect %s failed", getattr(fn, "__name__", fn))
 
