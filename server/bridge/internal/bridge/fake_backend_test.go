@@ -22,6 +22,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mattermost/mattermost/server/public/plugin"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/health"
@@ -33,6 +34,10 @@ import (
 func TestMain(m *testing.M) {
 	if mode := os.Getenv("FAKE_BACKEND"); mode != "" {
 		os.Exit(runFakeBackend(mode))
+	}
+	if os.Getenv("BRIDGE_AS_PLUGIN") == "1" { // started by a plugin.Environment (environment_test.go)
+		plugin.ClientMain(New())
+		os.Exit(0)
 	}
 	os.Exit(m.Run())
 }

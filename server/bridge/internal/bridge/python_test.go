@@ -6,6 +6,7 @@ package bridge
 // and `make gen` (the Python stubs); the top-level `make test-bridge` provides both.
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http"
 	"os"
@@ -246,3 +247,5 @@ func TestPythonAPITourThroughBridge(t *testing.T) {
 		"the Python side's log API calls reach the server log")
 	api.AssertExpectations(t)
 }
+
+func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }
