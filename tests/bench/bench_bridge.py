@@ -14,8 +14,10 @@ emulator drives the plugin process directly, as a server with Python support wou
 * API call: ``PluginAPIClient.kv_get`` (the plugin's own client) against the bridge's PluginAPI
   server, which calls an in-memory ``plugin.API``.
 
-Not included above: the net/rpc hop between a real Mattermost server and the bridge process
-(go-plugin), which the bridge adds on top of every API call and hook. If the e2e server
+Then the same three through the server's own plugin host (``plugin.Environment`` from
+``server/public``: supervisor, go-plugin, net/rpc), which runs the bridge executable the way a stock
+server does -- so these include the net/rpc hop the bridge adds between server and Python on every
+hook and API call (the API implementation behind it is in memory). If the e2e server
 (``scripts/mattermost-server``) runs with the bridge bundle installed, one more line times an
 authenticated ``GET /plugins/<id>/api/v1/topics`` through the whole stack next to a core REST call
 (``GET /api/v4/users/me``) on the same server.
@@ -31,6 +33,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 _ROOT = Path(__file__).resolve().parents[2]
 for _path in (_ROOT / "server", _ROOT / "tests"):
@@ -123,6 +126,53 @@ def bench_bridge_kv_get() -> list[float]:
         proc.wait(timeout=10)
 
 
+def bench_bridge_host() -> tuple[dict[str, dict[str, float]], list[float]]:
+    """Cold starts and ServeHTTP through plugin.Environment, then kv_get through net/rpc."""
+    proc = subprocess.Popen(
+        [
+            str(BENCH_BIN),
+            "host",
+            "-python",
+            str(PYTHON),
+            "-plugin-dir",
+            str(FIXTURE),
+            "-cold",
+            str(COLD_STARTS),
+            "-n",
+            str(HTTP_REQUESTS),
+            "-warmup",
+            str(HTTP_WARMUP),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        result: dict[str, Any] = {}
+        for line in proc.stdout:  # the server-side logger also writes here; find our line
+            if line.startswith('{"api_target"'):
+                result = json.loads(line)
+                break
+        if not result:
+            raise RuntimeError("bridgebench host printed no result")
+        times = []
+        with PluginAPIClient.connect(result["api_target"]) as api:
+            api.kv_set("bench:key", b'{"state":"open"}')
+            for _ in range(KV_WARMUP):
+                api.kv_get("bench:key")
+            for _ in range(KV_GETS):
+                start = time.perf_counter()
+                api.kv_get("bench:key")
+                times.append(time.perf_counter() - start)
+        return result, times
+    finally:
+        if proc.stdin is not None:
+            proc.stdin.close()
+        proc.wait(timeout=30)
+
+
 def bench_native() -> tuple[list[float], list[float], list[float]]:
     """The same three measurements on the native path (host emulator), for comparison."""
     from hostemu import Host
@@ -206,6 +256,14 @@ def main() -> None:
         f"bridge API call (Python kv_get -> bridge PluginAPI -> plugin.API), {len(kv)} gets: "
         f"p50 {_ms(_pct(kv, 0.5))}, p99 {_ms(_pct(kv, 0.99))}"
         f" | native (emulator): p50 {_ms(_pct(kv_n, 0.5))}, p99 {_ms(_pct(kv_n, 0.99))}"
+    )
+    hosted, kv_h = bench_bridge_host()
+    cold_h, http_h = hosted["cold_start"], hosted["serve_http"]
+    print(
+        f"bridge under the server's plugin host (go-plugin + net/rpc): cold start median "
+        f"{_ms(cold_h['p50_us'] * us)}; ServeHTTP p50 {_ms(http_h['p50_us'] * us)}, p99 "
+        f"{_ms(http_h['p99_us'] * us)}; API kv_get (-> net/rpc) p50 {_ms(_pct(kv_h, 0.5))}, "
+        f"p99 {_ms(_pct(kv_h, 0.99))}"
     )
     real = bench_real_server()
     if real is None:

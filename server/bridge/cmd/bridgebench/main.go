@@ -6,12 +6,15 @@
 //	    Serves the bridge's PluginAPI over an in-memory plugin.API and prints "API_TARGET=<addr>";
 //	    runs until stdin closes. The Python bench times PluginAPIClient calls against it.
 //	bridgebench http -python P -plugin-dir D [-cold 5] [-n 1000] [-warmup 50]
-//	    Activates the bridge on a Python plugin directory (cold starts), then times ServeHTTP
-//	    round trips of a small authenticated JSON POST /echo and prints JSON with the samples'
-//	    percentiles (microseconds).
+//	    Activates the bridge in process on a Python plugin directory (cold starts), then times
+//	    ServeHTTP round trips of a small authenticated JSON POST /echo and prints JSON with the
+//	    samples' percentiles (microseconds). No net/rpc hop: the bridge's own cost.
+//	bridgebench host -python P -plugin-dir D [...same flags]
+//	    The same through the server's plugin host (plugin.Environment: supervisor, go-plugin,
+//	    net/rpc), with this binary as the bridge executable; also prints the bridge's API target
+//	    and stays up until stdin closes, so the driver can time API calls through net/rpc too.
 //
-// The in-memory plugin.API stands in for the server: the net/rpc hop from a real server to the
-// bridge process is not included (the e2e suite exercises that path).
+// The in-memory plugin.API stands in for the server's API implementation.
 package main
 
 import (
@@ -165,23 +168,31 @@ func benchHTTP(python, dir string, cold, n, warmup int) error {
 }
 
 func main() {
+	if os.Getenv("BRIDGE_AS_PLUGIN") == "1" { // started by plugin.Environment in host mode
+		plugin.ClientMain(bridge.New())
+		return
+	}
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: bridgebench serve-api | http -python P -plugin-dir D [-cold N] [-n N] [-warmup N]")
+		fmt.Fprintln(os.Stderr, "usage: bridgebench serve-api | {http|host} -python P -plugin-dir D [-cold N] [-n N] [-warmup N]")
 		os.Exit(2)
 	}
 	var err error
 	switch os.Args[1] {
 	case "serve-api":
 		err = serveAPI()
-	case "http":
-		fs := flag.NewFlagSet("http", flag.ExitOnError)
+	case "http", "host":
+		fs := flag.NewFlagSet(os.Args[1], flag.ExitOnError)
 		python := fs.String("python", "python3", "interpreter")
 		dir := fs.String("plugin-dir", "", "Python plugin directory (plugin.json + plugin.py)")
 		cold := fs.Int("cold", 5, "cold starts to time")
 		n := fs.Int("n", 1000, "timed requests")
 		warmup := fs.Int("warmup", 50, "untimed requests first")
 		_ = fs.Parse(os.Args[2:])
-		err = benchHTTP(*python, *dir, *cold, *n, *warmup)
+		if os.Args[1] == "host" {
+			err = benchHost(*python, *dir, *cold, *n, *warmup)
+		} else {
+			err = benchHTTP(*python, *dir, *cold, *n, *warmup)
+		}
 	default:
 		err = fmt.Errorf("unknown mode %q", os.Args[1])
 	}
