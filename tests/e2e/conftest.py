@@ -1,13 +1,15 @@
 """Fixtures of the real-server suite: the provisioned server, the installed plugin, the policy.
 
-The suite is opt-in: it is collected only when pytest is asked for it (``-m e2e``, or ``MM_E2E=1``),
-because it needs a running Mattermost server (``scripts/mattermost-server start``), which the
-default ``make test`` does not start. When asked for, nothing is skipped: a missing server or bundle
-fails the session with the command that fixes it.
+The suite (``test_e2e_*.py``) is opt-in: collected only when pytest is asked for it (``-m e2e``
+or ``MM_E2E=1``), because it needs a running Mattermost server (``scripts/mattermost-server
+start``), which the default ``make test`` does not start. When asked for, nothing is skipped: a
+missing server or bundle fails the session with the command that fixes it. The offline checks of
+the harness (``test_script_*.py``) always run.
 
 Order of a session: ``server`` (env.json + health) -> ``plugin`` (upload the bundle through
 ``POST /api/v4/plugins`` with ``force=true``, configure ``TeamName``/``ChannelName`` through
 ``PUT /api/v4/config/patch``, enable, wait until the plugin runs and its HTTP API answers).
+``plugin`` re-uploads every session, so a rebuilt bundle is always the one tested.
 """
 
 from __future__ import annotations
@@ -34,16 +36,20 @@ def _asked_for(config: pytest.Config) -> bool:
     return os.environ.get("MM_E2E") == "1" or ("e2e" in markexpr and "not e2e" not in markexpr)
 
 
+def _needs_server(path: Path) -> bool:
+    # test_e2e_*.py talk to the server; test_script_*.py check the harness offline (always run).
+    return path.name.startswith("test_e2e_")
+
+
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
-    if collection_path.name.startswith("test_") and not _asked_for(config):
+    if _needs_server(collection_path) and not _asked_for(config):
         return True
     return None
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    here = Path(__file__).parent
     for item in items:
-        if here in Path(str(item.fspath)).parents:
+        if _needs_server(Path(str(item.fspath))):
             item.add_marker(pytest.mark.e2e)
 
 
