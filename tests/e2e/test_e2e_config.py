@@ -54,11 +54,17 @@ def test_policy_override_replaces_and_an_invalid_one_is_rejected(
 
     configure_plugin(server.admin, {"PolicyOverride": "format_version: 1\ntopics: [unclosed"})
     who = responders(policy)[0]
-    reply = server.client(who).command(server.channel_id("public"), "/escalation policy")
-    text = str(reply.ok(200).get("text") or "")
+
+    def rejection() -> str:
+        reply = server.client(who).command(server.channel_id("public"), "/escalation policy")
+        text = str(reply.ok(200).get("text") or "")
+        return text if "rejected" in text else ""
+
+    # OnConfigurationChange runs after the config API answers: wait until the plugin saw it.
+    text = wait_for("the rejection to show", rejection, 30)
     assert topics_version(server) == older.version, "the last good policy stays active"
     assert older.version in text or older.title in text, text
-    assert "rejected" in text and "PolicyOverride" in text, text
+    assert "PolicyOverride" in text, text
 
 
 def test_excerpt_length_zero_quotes_nothing(
