@@ -35,6 +35,10 @@ export const messages = defineMessages({
     loopIn: {id: 'escalations.preview.loop_in', defaultMessage: 'Loop in'},
     defaultOwner: {id: 'escalations.preview.default_owner', defaultMessage: 'Default owner'},
     templateResponse: {id: 'escalations.preview.template_response', defaultMessage: 'Template response'},
+    noTemplate: {
+        id: 'escalations.preview.no_template',
+        defaultMessage: 'No official response yet: an approved responder writes one.',
+    },
     nobody: {id: 'escalations.preview.nobody', defaultMessage: 'Nobody'},
     person: {id: 'escalations.preview.person', defaultMessage: '{displayName} (@{username})'},
     noteLabel: {id: 'escalations.note.label', defaultMessage: 'Note for the responders (optional)'},

@@ -14,6 +14,8 @@ import {fileURLToPath} from 'node:url';
 import {chromium, type BrowserContext, type Page} from 'playwright-core';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 
+import type {TopicsResponse} from 'src/types/api';
+
 import {CSRF_TOKEN, startStubServer, type StubServer} from './stub_server';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -34,40 +36,22 @@ const ESCALATION_POST = 'e'.repeat(26);
 
 const POSTS = [
     {id: USER_POST, username: 'alice', type: '', props: {},
-        message: 'Hi! Does the desktop app send telemetry about which channels I open? Our data protection officer is asking before we roll it out.'},
+        message: 'Hi all, I think I found a way to read messages in a private channel I am not a member of, just by calling the API '
+            + 'with its channel ID (self-hosted 10.5). Before I write it up on GitHub: is there a private way to send you the details?'},
     {id: SYSTEM_POST, username: 'System', type: 'system_join_channel', props: {}, message: 'bob joined the channel.'},
     {id: EPHEMERAL_POST, username: 'System', type: 'system_ephemeral', props: {}, message: '(Only visible to you) Command finished.'},
     {id: ESCALATION_POST, username: 'escalations (bot)', type: '',
         props: {community_escalation_id: 'esc-1', from_bot: 'true', from_plugin: 'true'},
-        message: 'Escalation: Privacy/Telemetry, open.'},
+        message: 'Escalation: Security vulnerabilities, open.'},
 ].map((p) => ({...p, user_id: 'u'.repeat(26), channel_id: 'c'.repeat(26), create_at: 1700000000000, delete_at: 0, pending_post_id: ''}));
 
-const person = (username: string, display_name: string) => ({username, display_name});
-const TOPICS = {
-    policy: {version: '2020-community-response', title: 'Community response policy'},
-    non_sensitive_guidance: 'Non-sensitive topics include feature requests, troubleshooting questions, bug reports, and other user feedback: anyone may respond, no escalation needed.',
-    topics: [
-        {key: 'privacy-telemetry', title: 'Privacy/Telemetry',
-            description: 'Non-regulatory Privacy/Telemetry where opinions are at play more than legal or regulatory issues',
-            responders: [person('katie.wiersgalla', 'Katie Wiersgalla'), person('corey.hulen', 'Corey Hulen'), person('ian.tien', 'Ian Tien')],
-            loop_in: [person('ransom.fields', 'Ransom Fields')],
-            default_owner: person('katie.wiersgalla', 'Katie Wiersgalla'), template_response: null},
-        {key: 'product-gdpr', title: 'Product-related Regulations/GDPR',
-            description: 'Product-related Regulations/GDPR, and other legal issues',
-            responders: [person('daniel.schalla', 'Daniel Schalla'), person('nirosha.ruwan', 'Nirosha Ruwan')],
-            loop_in: [person('kendra.neidziejko', 'Kendra Neidziejko')],
-            default_owner: person('daniel.schalla', 'Daniel Schalla'), template_response: null},
-        {key: 'licensing', title: 'Licensing', description: 'Licensing, including open source and commercial license inquiries',
-            responders: [person('ian.tien', 'Ian Tien')], loop_in: [], default_owner: person('ian.tien', 'Ian Tien'), template_response: null},
-        {key: 'security-vulnerabilities', title: 'Security vulnerabilities', description: 'Security vulnerabilities',
-            responders: [person('daniel.schalla', 'Daniel Schalla'), person('corey.hulen', 'Corey Hulen')],
-            loop_in: [person('ian.tien', 'Ian Tien'), person('chen-i.lim', 'Chen-i Lim')],
-            default_owner: person('daniel.schalla', 'Daniel Schalla'),
-            template_response: 'Thank you for the report. Please send the details to the security team by email so we can investigate privately, and avoid posting them in public channels.'},
-        {key: 'workplace-policies', title: 'Workplace policies', description: 'Workplace policies, including hiring locations',
-            responders: [person('natalie.jew', 'Natalie Jew')], loop_in: [], default_owner: person('natalie.jew', 'Natalie Jew'), template_response: null},
-    ],
-};
+// The real plugin's answer for the bundled policy (scripts/export_topics_fixture.py; kept in step with
+// the server by tests/app/test_webapp_fixture.py), so what the browser shows, and the README
+// screenshot taken here, is the real policy.
+const TOPICS = JSON.parse(readFileSync(join(ROOT, 'test', 'fixtures', 'topics.json'), 'utf8')) as TopicsResponse;
+const SECURITY = TOPICS.topics.findIndex((t) => t.key === 'security-vulnerabilities');
+const NOTE = 'Reported in public in ~contributors. They have a working proof of concept but have not posted the steps yet; '
+    + 'please move them to a private channel before anyone else tries it.';
 
 function escalation(overrides: Record<string, unknown> = {}) {
     return {
@@ -220,21 +204,38 @@ describe('Escalate in a real browser', () => {
         await shot('modal-loading');
         const radios = page.getByRole('radio');
         await radios.first().waitFor();
-        expect(await radios.count()).toBe(5);
+        expect(await radios.count()).toBe(TOPICS.topics.length);
+        expect(await radios.evaluateAll((els) => els.map((e) => e.getAttribute('data-topic')))).toEqual(TOPICS.topics.map((t) => t.key));
         await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('data-topic'))).toBe('privacy-telemetry');
         await page.keyboard.press('ArrowDown');
-        await expect.poll(() => page.getByTestId('topic-preview').textContent()).toContain('Katie Wiersgalla (@katie.wiersgalla)');
-        for (let i = 0; i < 3; i++) {
+        await expect.poll(() => page.getByTestId('topic-preview').textContent()).toContain('Jason Blais (@jason.blais)');
+        for (let i = 0; i < SECURITY; i++) {
             await page.keyboard.press('ArrowDown');
         }
-        const security = page.getByRole('radio', {name: /Security vulnerabilities/});
+        const security = page.getByRole('radio', {name: 'Security vulnerabilities'});
         await expect.poll(() => security.getAttribute('aria-checked')).toBe('true');
-        const preview = await page.getByTestId('topic-preview').textContent();
-        expect(preview).toContain('Daniel Schalla (@daniel.schalla)');
-        expect(preview).toContain('Template response');
-        expect(await page.getByTestId('guidance').textContent()).toContain('anyone may respond');
-        await page.getByLabel('Note for the responders (optional)').fill('Asked publicly in ~ask-anything; they want a reply before their rollout on Monday.');
+        const preview = page.getByTestId('topic-preview');
+        expect(await preview.getByRole('listitem').allTextContents()).toEqual([
+            // Approved responders: Head of Security, Security PM, CTO.
+            'Daniel Schalla (@daniel.schalla)', 'Katie Wiersgalla (@katie.wiersgalla)', 'Corey Hulen (@corey.hulen)',
+            // Loop in: CEO, VP Product, CFO.
+            'Ian Tien (@ian.tien)', 'Chen-i Lim (@chen-i.lim)', 'Kendra Neidziejko (@kendra.neidziejko)',
+        ]);
+        const text = await preview.textContent();
+        expect(text).toContain('Default ownerDaniel Schalla (@daniel.schalla)');
+        expect(text).toContain('Template responseNo official response yet: an approved responder writes one.');
+        expect(await page.getByTestId('guidance').textContent()).toContain(TOPICS.non_sensitive_guidance);
+        await page.getByLabel('Note for the responders (optional)').fill(NOTE);
         await page.evaluate(() => document.querySelector('.ce-body')?.scrollTo(0, 0));
+        // For the README screenshot: start the topic list on a whole topic (Packaging), so the chosen
+        // one sits mid-list and the cut-off last row still shows that the list scrolls.
+        await page.evaluate(() => {
+            const list = document.querySelector<HTMLElement>('.ce-topics');
+            const first = list?.querySelector<HTMLElement>('[data-topic="packaging"]');
+            if (list && first) {
+                list.scrollTop = first.offsetTop - list.offsetTop - 1;
+            }
+        });
         await shot('modal-topic-chosen');
         await page.getByRole('dialog').screenshot({path: join(ARTIFACTS, 'escalate-modal.png')});
     });
@@ -276,7 +277,7 @@ describe('Escalate in a real browser', () => {
         expect(JSON.parse(last.body)).toEqual({
             post_id: USER_POST,
             topic: 'security-vulnerabilities',
-            note: 'Asked publicly in ~ask-anything; they want a reply before their rollout on Monday.',
+            note: NOTE,
         });
     });
 

@@ -6,7 +6,9 @@ import {openEscalateModal, type Dispatch} from 'src/actions';
 import Root from 'src/components/root/root';
 import {pluginState} from 'src/selectors';
 
-import {makeEscalation, makePost, POST_ID, topicsResponse} from 'test/fixtures';
+import {
+    makeEscalation, makePost, POST_ID, securityWithTemplateVariant, topicsResponse, topicsWith, unstaffedLicensingVariant,
+} from 'test/fixtures';
 import {makeStore, renderWithHost, scriptFetch, type Reply} from 'test/harness';
 
 const API = '/chat/plugins/community-escalations/api/v1';
@@ -50,7 +52,7 @@ describe('Escalate modal: states', () => {
     });
 
     it('shows the empty state when the policy has no topics', async () => {
-        const {open} = setup({[TOPICS]: {status: 200, body: {...topicsResponse, topics: []}}});
+        const {open} = setup({[TOPICS]: {status: 200, body: topicsWith([])}});
         await open();
         expect(screen.getByTestId('topics-empty')).toHaveTextContent('The escalation policy has no topics');
         expect(screen.getByRole('button', {name: 'Escalate'})).toBeDisabled();
@@ -78,9 +80,11 @@ describe('Escalate modal: states', () => {
         const {open} = setup({[TOPICS]: {status: 200, body: topicsResponse}});
         await open();
         const radios = screen.getAllByRole('radio');
-        expect(radios).toHaveLength(3);
+        expect(radios).toHaveLength(topicsResponse.topics.length);
+        expect(radios.map((r) => r.getAttribute('data-topic'))).toEqual(topicsResponse.topics.map((t) => t.key));
         expect(radios[0]).toHaveAccessibleName('Privacy/Telemetry');
-        expect(radios[0]).toHaveAccessibleDescription(topicsResponse.topics[0].description);
+        expect(radios[0]).toHaveAccessibleDescription('Non-regulatory Privacy/Telemetry where opinions are at play more than legal or regulatory issues');
+        expect(screen.getByRole('radio', {name: 'Governmental data request'})).toBeInTheDocument();
         expect(screen.getByLabelText('Message being escalated')).toHaveTextContent('Does the desktop app send telemetry');
         expect(screen.getByTestId('guidance')).toHaveTextContent('Not sensitive?' + topicsResponse.non_sensitive_guidance);
         expect(radios[0]).toHaveFocus();
@@ -95,31 +99,44 @@ describe('Escalate modal: states', () => {
 });
 
 describe('Escalate modal: preview and note', () => {
-    it('previews responders, loop-in and default owner; no template section without a template', async () => {
+    it('previews the real policy: responders in order, loop-in, default owner, no official response yet', async () => {
+        const {open, user} = setup({[TOPICS]: {status: 200, body: topicsResponse}});
+        await open();
+        await user.click(screen.getByRole('radio', {name: 'Security vulnerabilities'}));
+        const preview = screen.getByTestId('topic-preview');
+        expect(preview).toHaveTextContent(
+            'Approved respondersDaniel Schalla (@daniel.schalla)Katie Wiersgalla (@katie.wiersgalla)Corey Hulen (@corey.hulen)',
+        );
+        expect(preview).toHaveTextContent('Loop inIan Tien (@ian.tien)Chen-i Lim (@chen-i.lim)Kendra Neidziejko (@kendra.neidziejko)');
+        expect(preview).toHaveTextContent('Default ownerDaniel Schalla (@daniel.schalla)');
+        expect(preview).toHaveTextContent('Template responseNo official response yet: an approved responder writes one.');
+    });
+
+    it('says Nobody for a topic without loop-ins', async () => {
         const {open, user} = setup({[TOPICS]: {status: 200, body: topicsResponse}});
         await open();
         await user.click(screen.getByRole('radio', {name: /Privacy\/Telemetry/}));
         const preview = screen.getByTestId('topic-preview');
-        expect(preview).toHaveTextContent('Approved respondersJason Blais (@jason.blais)');
-        expect(preview).toHaveTextContent('Loop inIan Tien (@ian.tien)');
-        expect(preview).toHaveTextContent('Default ownerJason Blais (@jason.blais)');
-        expect(preview).not.toHaveTextContent('Template response');
+        expect(preview).toHaveTextContent(
+            'Approved respondersJason Blais (@jason.blais)Katie Wiersgalla (@katie.wiersgalla)Corey Hulen (@corey.hulen)Ian Tien (@ian.tien)',
+        );
+        expect(preview).toHaveTextContent('Loop inNobodyDefault ownerJason Blais (@jason.blais)');
     });
 
-    it('shows the template response when there is one, and @name for people without a display name', async () => {
-        const {open, user} = setup({[TOPICS]: {status: 200, body: topicsResponse}});
+    it('VARIANT: shows a template response when there is one, and @name for people without a display name', async () => {
+        const {open, user} = setup({[TOPICS]: {status: 200, body: topicsWith([securityWithTemplateVariant])}});
         await open();
-        await user.click(screen.getByRole('radio', {name: /Security vulnerabilities/}));
+        await user.click(screen.getByRole('radio', {name: 'Security vulnerabilities'}));
         const preview = screen.getByTestId('topic-preview');
-        expect(preview).toHaveTextContent('Template responseThanks for the report.');
-        expect(preview).toHaveTextContent('@sec.eng');
-        expect(preview).toHaveTextContent('Loop inNobody');
+        expect(preview).toHaveTextContent('Template responseVARIANT TEMPLATE: Thanks for the report.');
+        expect(preview).not.toHaveTextContent('No official response yet');
+        expect(preview).toHaveTextContent('Corey Hulen (@corey.hulen)@sec.oncall');
     });
 
-    it('says Nobody where the topic has no responders or owner', async () => {
-        const {open, user} = setup({[TOPICS]: {status: 200, body: topicsResponse}});
+    it('VARIANT: says Nobody where none of the topic\'s people exist on the server', async () => {
+        const {open, user} = setup({[TOPICS]: {status: 200, body: topicsWith([unstaffedLicensingVariant])}});
         await open();
-        await user.click(screen.getByRole('radio', {name: /Licensing/}));
+        await user.click(screen.getByRole('radio', {name: 'Licensing'}));
         expect(screen.getByTestId('topic-preview')).toHaveTextContent('Approved respondersNobodyLoop inNobodyDefault ownerNobody');
     });
 
@@ -151,12 +168,13 @@ describe('Escalate modal: keyboard', () => {
         expect(radios[1]).toHaveFocus();
         expect(radios[1]).toHaveAttribute('tabindex', '0');
         expect(radios[0]).toHaveAttribute('tabindex', '-1');
+        const last = radios.length - 1;
         await user.keyboard('{End}');
-        expect(radios[2]).toHaveAttribute('aria-checked', 'true');
+        expect(radios[last]).toHaveAttribute('aria-checked', 'true');
         await user.keyboard('{ArrowDown}');
         expect(radios[0]).toHaveAttribute('aria-checked', 'true');
         await user.keyboard('{ArrowUp}');
-        expect(radios[2]).toHaveAttribute('aria-checked', 'true');
+        expect(radios[last]).toHaveAttribute('aria-checked', 'true');
         await user.keyboard('{Home}');
         expect(radios[0]).toHaveAttribute('aria-checked', 'true');
     });

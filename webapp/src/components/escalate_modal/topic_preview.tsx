@@ -1,6 +1,6 @@
 /**
  * What choosing a topic will do: its approved responders, who is looped in, the default owner and
- * the template response when the policy has one.
+ * the template response, or that there is no official response yet (the policy's "To be added").
  */
 import React from 'react';
 import {FormattedMessage, useIntl} from 'react-intl';
@@ -58,12 +58,14 @@ export default function TopicPreview({topic, labelId}: Props) {
                     <dd>
                         {topic.default_owner ? <PersonName person={topic.default_owner}/> : <FormattedMessage {...messages.nobody}/>}
                     </dd>
-                    {topic.template_response ? (
-                        <>
-                            <dt><FormattedMessage {...messages.templateResponse}/></dt>
-                            <dd><div className='ce-template'>{topic.template_response}</div></dd>
-                        </>
-                    ) : null}
+                    <dt><FormattedMessage {...messages.templateResponse}/></dt>
+                    <dd>
+                        {topic.template_response ? (
+                            <div className='ce-template'>{topic.template_response}</div>
+                        ) : (
+                            <span className='ce-preview-empty'><FormattedMessage {...messages.noTemplate}/></span>
+                        )}
+                    </dd>
                 </dl>
             ) : (
                 <p className='ce-preview-empty'><FormattedMessage {...messages.previewEmpty}/></p>
