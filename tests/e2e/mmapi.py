@@ -61,6 +61,7 @@ class Client:
         raw: bytes | None = None,
         content_type: str = "application/json",
         timeout: float = 60.0,
+        headers: dict[str, str] | None = None,
     ) -> Reply:
         data = raw if raw is not None else (None if body is None else json.dumps(body).encode())
         req = urllib.request.Request(self.base_url + path, data=data, method=method)
@@ -70,6 +71,8 @@ class Client:
         req.add_header("X-Requested-With", "XMLHttpRequest")
         if self.token:
             req.add_header("Authorization", f"Bearer {self.token}")
+        for name, value in (headers or {}).items():
+            req.add_header(name, value)
         try:
             with urllib.request.urlopen(req, timeout=timeout) as resp:
                 payload, status, headers = resp.read(), resp.status, dict(resp.headers)

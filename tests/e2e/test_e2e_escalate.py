@@ -139,3 +139,23 @@ def test_an_escalation_post_cannot_be_escalated(server: Server, plugin: Any, pol
     made = make(server, policy)
     again = server.client(responders(policy)[0]).escalate(made.post_id, "licensing")
     assert again.status == 400
+
+
+def test_a_client_cannot_claim_an_identity_with_the_user_id_header(
+    server: Server, plugin: Any, policy: Any
+) -> None:
+    """Mattermost drops a client's own Mattermost-User-Id header; only its session counts."""
+    source = community_post(server, "Can I get the enterprise features for free?")
+    staff_id = server.user_id(escalator(server, policy))
+    spoof = {"Mattermost-User-Id": staff_id}
+    anonymous = server.anonymous().post(
+        f"{PLUGIN_ROUTE}/escalations", {"post_id": source["id"], "topic": TOPIC}, headers=spoof
+    )
+    assert anonymous.status == 401, anonymous
+    private_post = server.client(server.env["staff"][0]).create_post(
+        server.channel_id("private"), "Staff only: pricing"
+    )
+    community = server.client(server.env["community"][0])
+    body = {"post_id": private_post["id"], "topic": TOPIC}
+    as_staff = community.post(f"{PLUGIN_ROUTE}/escalations", body, headers=spoof)
+    assert as_staff.status == 403, "the community user's own identity is used, not the header"
