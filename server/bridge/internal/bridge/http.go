@@ -74,8 +74,14 @@ func (p *Plugin) ServeHTTP(c *plugin.Context, w http.ResponseWriter, r *http.Req
 		p.log("warn", "ServeHTTP forwarding failed", "error", err.Error(), "url", r.URL.String())
 	}
 	cancel()
-	if err := <-sendErr; err != nil && !errors.Is(err, io.EOF) && ctx.Err() == nil {
-		p.log("debug", "ServeHTTP request stream ended early", "error", err.Error())
+	select {
+	case err := <-sendErr:
+		if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, context.Canceled) {
+			p.log("debug", "ServeHTTP request stream ended early", "error", err.Error())
+		}
+	default:
+		// Still reading the request body although the backend has answered (e.g. an early 413):
+		// do not hold the response for it; the read ends when the server closes the body.
 	}
 }
 

@@ -178,7 +178,7 @@ func (p *Plugin) OnActivate() error {
 		p.log("warn", "the python backend implements hooks this bridge does not forward; they will not be called",
 			"hooks", strings.Join(extra, ","))
 	}
-	p.log("info", "python backend started", "pid", sess.proc.Pid(), "python", python, "api_target", srv.Addr(), "hooks", sess.hookList())
+	p.log("info", "python backend started", "pid", sess.proc.Pid(), "python", python, "api_target", srv.Addr(), "hooks", strings.Join(sess.hookList(), ","))
 	return nil
 }
 
