@@ -108,23 +108,38 @@ def community_post(server: Server, text: str, author: str | None = None) -> dict
     return server.client(who).create_post(server.channel_id("public"), text)
 
 
-def plugin_api_target(server: Server) -> str | None:
-    """The ``MATTERMOST_PLUGIN_API_TARGET`` the running plugin's Python process was given.
-
-    Found through /proc: the process whose working directory is the installed plugin's directory
-    and whose environment carries the variable (the bridge sets it for its Python child only).
-    """
+def _plugin_processes(server: Server) -> list[tuple[int, list[bytes]]]:
+    """(pid, environment) of the processes running in the installed plugin's directory."""
     plugin_dir = (Path(server.env["paths"]["plugins"]) / PLUGIN_ID).resolve()
+    found = []
     for proc in Path("/proc").iterdir():
         if not proc.name.isdigit():
             continue
         try:
             if Path(os.readlink(proc / "cwd")).resolve() != plugin_dir:
                 continue
-            environ = (proc / "environ").read_bytes().split(b"\0")
+            found.append((int(proc.name), (proc / "environ").read_bytes().split(b"\0")))
         except OSError:
             continue
+    return found
+
+
+def plugin_api_target(server: Server) -> str | None:
+    """The ``MATTERMOST_PLUGIN_API_TARGET`` the running plugin's Python process was given.
+
+    Found through /proc: the process whose working directory is the installed plugin's directory
+    and whose environment carries the variable (the bridge sets it for its Python child only).
+    """
+    for _, environ in _plugin_processes(server):
         for entry in environ:
             if entry.startswith(b"MATTERMOST_PLUGIN_API_TARGET="):
                 return entry.split(b"=", 1)[1].decode()
+    return None
+
+
+def plugin_python_pid(server: Server) -> int | None:
+    """Pid of the plugin's Python process (the one given a PluginAPI target), if running."""
+    for pid, environ in _plugin_processes(server):
+        if any(e.startswith(b"MATTERMOST_PLUGIN_API_TARGET=") for e in environ):
+            return pid
     return None

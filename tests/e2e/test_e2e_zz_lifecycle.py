@@ -1,4 +1,5 @@
-"""Disable/re-enable the plugin and restart the server: state survives, nothing is duplicated.
+"""Disable/re-enable the plugin, kill its Python process, restart the server: state survives,
+nothing is duplicated.
 
 Runs last (file name) because it stops the plugin and the server. After each disruption: the
 escalation reads back unchanged, escalating the same post again returns it (no second record, no
@@ -7,11 +8,13 @@ second post), the escalations channel and the bot are the same, and the buttons 
 
 from __future__ import annotations
 
+import os
+import signal
 from typing import Any
 
 from e2e.flows import TOPIC, Made, escalator, make, responders, state
 from e2e.mmapi import Server, wait_for
-from e2e.ops import CHANNEL_NAME, disable_plugin, enable_plugin, wait_running
+from e2e.ops import CHANNEL_NAME, disable_plugin, enable_plugin, plugin_python_pid, wait_running
 
 
 def snapshot(server: Server, policy: Any, made: Made) -> dict[str, Any]:
@@ -51,6 +54,30 @@ def test_disable_and_enable_keep_state(server: Server, plugin: Any, policy: Any)
     assert_survived(server, policy, made, before)
     assert server.client(owner).press(made.post_id, "release").status == 200
     assert state(server.client(owner), made.id)["state"] == "open"
+
+
+def test_a_killed_python_backend_comes_back_with_its_state(
+    server: Server, plugin: Any, policy: Any
+) -> None:
+    """The Python process dies (SIGKILL, as the OOM killer would): the plugin recovers by itself
+    (bridge back-off restart or the server's plugin health check) and keeps its state."""
+    made = make(server, policy)
+    owner = responders(policy)[2]
+    assert server.client(owner).press(made.post_id, "claim").status == 200
+    before = snapshot(server, policy, made)
+    pid = plugin_python_pid(server)
+    assert pid is not None, "no Python process found in the plugin directory"
+    os.kill(pid, signal.SIGKILL)  # a child of this suite's own server
+
+    def recovered() -> bool:
+        new = plugin_python_pid(server)
+        if new is None or new == pid:
+            return False
+        return server.client(owner).escalation(made.id).status == 200
+
+    wait_for("the plugin to recover", recovered, 90)
+    assert_survived(server, policy, made, before)
+    assert server.client(owner).press(made.post_id, "release").status == 200
 
 
 def test_server_restart_keeps_state(server: Server, plugin: Any, policy: Any) -> None:
