@@ -144,14 +144,20 @@ def test_twenty_concurrent_claims_have_exactly_one_winner(host: Host) -> None:
         t.start()
     for t in threads:
         t.join(timeout=60)
-    assert all(r.ok for r in results.values()) and len(results) == 20
+    assert len(results) == 20
+    # A click that arrives after the winner's update removed the button is refused by the
+    # server itself ("action not found"), as on a real server; every other loser is told.
+    gone = {uid for uid, r in results.items() if r.error is not None}
+    assert all(results[uid].error.id == "api.post.do_action.action_id.app_error" for uid in gone), {
+        uid: results[uid].error for uid in gone
+    }
     winners = [uid for uid, r in results.items() if r.updated_post is not None]
     assert len(winners) == 1
     winner = host.user(winners[0]).username
     assert host.get_post(post_id).message == f"claimed by {winner}"
     assert host.kv_get(f"claim:{post_id}") == winner.encode()
-    losers = [r.ephemeral.message for uid, r in results.items() if uid != winners[0]]
-    assert losers == [f"already claimed by {winner}"] * 19
+    told = [r.ephemeral.message for uid, r in results.items() if uid not in {winners[0], *gone}]
+    assert told == [f"already claimed by {winner}"] * (19 - len(gone))
 
 
 @pytest.mark.parametrize(
