@@ -4,6 +4,7 @@ health."""
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import threading
@@ -369,3 +370,38 @@ def test_server_log_handler_forwards_by_level(fail):
     ]
     assert "ValueError: boom" in api.calls[2][2]["error"]
     assert api.calls[0][2]["logger"] == "test.serverlog"
+
+
+@pytest.mark.parametrize("fail", [False, True])
+def test_each_record_reaches_the_server_log_once(fail):
+    """The server copies stderr into its log too: a forwarded record must not also go to
+    stderr, a record the API refused must, and after close stderr takes everything again."""
+    api = _RecordingAPI(fail)
+    stream = io.StringIO()
+    stderr = logging.StreamHandler(stream)
+    logger = logging.getLogger("test.once")
+    logger.propagate = False
+    logger.setLevel(logging.DEBUG)
+    logger.handlers[:] = [stderr]
+    server_log = ServerLogHandler(api, fallback=stderr)
+    stderr.addFilter(lambda record: not server_log.forwards(record))
+    logger.addHandler(server_log)
+    try:
+        logger.debug("debug stays local")
+        logger.info("info once")
+        logger.warning("warn once")
+        logger.error("last")
+        assert api.done.wait(5)
+        server_log.close()
+        logger.removeHandler(server_log)
+        logger.info("after close")
+    finally:
+        logger.handlers[:] = []
+        logger.propagate = True
+    lines = stream.getvalue().splitlines()
+    forwarded = [msg for _, msg, _ in api.calls]
+    if fail:  # every forward failed: stderr has them all, once
+        assert lines == ["debug stays local", "info once", "warn once", "last", "after close"]
+    else:
+        assert forwarded == ["info once", "warn once", "last"]
+        assert lines == ["debug stays local", "after close"]

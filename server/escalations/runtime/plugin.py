@@ -19,8 +19,11 @@ Process contract (protocol doc section 2), all done by :func:`run`:
 2. The plugin id comes from ``plugin.json`` in the working directory (the server sets no id
    variable); the API target from ``MATTERMOST_PLUGIN_API_TARGET``.
 3. ``grpc.health.v1.Health`` answers SERVING for ``"plugin"`` and ``""``.
-4. Logs go to stderr with go-plugin level prefixes (``[INFO] ...``) and, from INFO up, to the
-   server's log API through a background queue (a slow server never blocks a hook).
+4. Logs go to stderr with go-plugin level prefixes (``[INFO] ...``) until the API is connected;
+   from then on records from INFO up go to the server's log API through a background queue (a
+   slow server never blocks a hook) and stderr keeps the rest. The server copies stderr into
+   its log too, so each record goes one way only; one the API could not take falls back to
+   stderr.
 5. SIGTERM/SIGINT: stop serving (1 s grace for running hooks), flush logs, exit 0 -- inside
    the server's 5 s grace even if plugin code is stuck in a hook (a watchdog forces the exit
    at 3.5 s).
@@ -214,24 +217,52 @@ class _StderrFormatter(logging.Formatter):
 class ServerLogHandler(logging.Handler):
     """Forwards records to the server's log API from one background thread.
 
-    The queue is bounded (records are dropped when it is full) and records about the log
-    forwarding itself are never forwarded, so a failing API cannot cause a loop or block hooks.
+    The server also copies the plugin's stderr into its log, so a record goes to one of the two,
+    never both: ``forwards(record)`` says which, and the stderr handler filters on it. A record
+    the API cannot take (queue full, call failed) falls back to ``fallback`` (stderr). Records
+    about the forwarding itself are never forwarded, so a failing API cannot cause a loop or
+    block hooks.
     """
 
-    def __init__(self, api: PluginAPIClient, level: int = logging.INFO, capacity: int = 1000):
+    def __init__(
+        self,
+        api: PluginAPIClient,
+        level: int = logging.INFO,
+        capacity: int = 1000,
+        fallback: logging.Handler | None = None,
+    ):
         super().__init__(level)
         self._api = api
+        self._fallback = fallback
         self._queue: queue.Queue[logging.LogRecord | None] = queue.Queue(capacity)
+        self._closing = threading.Event()
         self._thread = threading.Thread(target=self._pump, name="server-log", daemon=True)
         self._thread.start()
 
+    def forwards(self, record: logging.LogRecord) -> bool:
+        return (
+            not self._closing.is_set()
+            and record.levelno >= self.level
+            and threading.current_thread() is not self._thread
+            and not record.name.startswith("grpc")
+        )
+
     def emit(self, record: logging.LogRecord) -> None:
-        if threading.current_thread() is self._thread or record.name.startswith("grpc"):
+        if not self.forwards(record):
             return
         try:
             self._queue.put_nowait(record)
         except queue.Full:
-            pass
+            self._fall_back(record)
+
+    def _fall_back(self, record: logging.LogRecord) -> None:
+        # emit(), not handle(): the fallback's filter would refuse a record we forward.
+        if self._fallback is not None:
+            self._fallback.acquire()
+            try:
+                self._fallback.emit(record)
+            finally:
+                self._fallback.release()
 
     def _pump(self) -> None:
         while (record := self._queue.get()) is not None:
@@ -248,11 +279,13 @@ class ServerLogHandler(logging.Handler):
                     self._api.log_info(message, **fields)
                 else:
                     self._api.log_debug(message, **fields)
-            except Exception:  # the server log is best effort; stderr still has the record
-                continue
+            except Exception:  # the server log is best effort; stderr takes the record instead
+                self._fall_back(record)
 
     def close(self, timeout: float = 1.0) -> None:
-        """Flush what is queued (up to ``timeout``) and stop the thread."""
+        """Flush what is queued (up to ``timeout``) and stop the thread; later records go to
+        stderr again."""
+        self._closing.set()
         try:
             self._queue.put(None, timeout=timeout)
         except queue.Full:
@@ -261,13 +294,22 @@ class ServerLogHandler(logging.Handler):
         super().close()
 
 
-def configure_stderr_logging(level: int = logging.INFO) -> None:
-    """Root logging to stderr with go-plugin level prefixes."""
+def configure_stderr_logging(level: int = logging.INFO) -> logging.Handler:
+    """Root logging to stderr with go-plugin level prefixes; returns the stderr handler."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(_StderrFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    return handler
+
+
+def forward_logs_to_server(api: PluginAPIClient, stderr: logging.Handler) -> ServerLogHandler:
+    """From now on, records go to the server's log API, and stderr keeps only the rest."""
+    server_log = ServerLogHandler(api, fallback=stderr)
+    stderr.addFilter(lambda record: not server_log.forwards(record))
+    logging.getLogger().addHandler(server_log)
+    return server_log
 
 
 # ---- process contract ------------------------------------------------------------------------
@@ -309,7 +351,7 @@ def run(factory: Callable[[PluginAPIClient, Manifest], Plugin]) -> NoReturn:
         factory: builds the plugin, e.g. the ``Plugin`` subclass itself.
     """
     handshake = claim_stdout()
-    configure_stderr_logging()
+    stderr_log = configure_stderr_logging()
     stop = install_stop_signals()
     try:
         manifest = Manifest.load(Path.cwd() / "plugin.json")
@@ -322,8 +364,7 @@ def run(factory: Callable[[PluginAPIClient, Manifest], Plugin]) -> NoReturn:
     except Exception as exc:
         log.exception("plugin failed to start")
         _fail(f"plugin failed to start: {exc}")
-    server_log = ServerLogHandler(api)
-    logging.getLogger().addHandler(server_log)
+    server_log = forward_logs_to_server(api, stderr_log)
     handshake.write(HANDSHAKE_FORMAT.format(address=running.address) + "\n")
     handshake.flush()
     log.info("plugin %s serving hooks on %s", manifest.id, running.address)
