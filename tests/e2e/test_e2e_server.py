@@ -73,4 +73,9 @@ def test_upload_cap_is_max_file_size_not_50_mib(server: Server) -> None:
     body, ctype = multipart({"force": "true"}, {"plugin": ("big.tar.gz", b"\0" * (60 * mib))})
     assert server.admin.post("/api/v4/plugins", raw=body, content_type=ctype).status == 400
     body, ctype = multipart({"force": "true"}, {"plugin": ("huge.tar.gz", b"\0" * (101 * mib))})
-    assert server.admin.post("/api/v4/plugins", raw=body, content_type=ctype).status == 413
+    over = server.admin.post("/api/v4/plugins", raw=body, content_type=ctype)
+    # 11.x answers 413; older servers (9.x) pass net/http's error through as a plain-text 400.
+    too_large = over.status == 413 or (
+        over.status == 400 and "request body too large" in str(over.body)
+    )
+    assert too_large, over
