@@ -14,6 +14,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -100,10 +101,10 @@ func StartProcess(cfg ProcessConfig) (*Process, Handshake, error) {
 	if err != nil {
 		return nil, Handshake{}, err
 	}
-	if err := cmd.Start(); err != nil {
+	p := &Process{cmd: cmd, done: make(chan struct{})}
+	if err := startOnOwnThread(cmd, p.done); err != nil {
 		return nil, Handshake{}, fmt.Errorf("cannot start %s %s: %w", cfg.Python, cfg.Script, err)
 	}
-	p := &Process{cmd: cmd, done: make(chan struct{})}
 
 	var pipes sync.WaitGroup
 	pipes.Add(2)
@@ -281,4 +282,25 @@ func (p *Process) Stop(grace time.Duration) {
 	}
 	_ = p.cmd.Process.Kill() // fails only if it is already gone
 	<-p.done
+}
+
+// startOnOwnThread starts cmd from a goroutine locked to its OS thread, which stays alive until
+// done is closed (the child has exited and been reaped). The parent-death signal
+// (sysProcAttr) is tied to the *thread* that forked the child, not to the bridge process: when
+// that thread ends -- Go ends the thread of a goroutine that exits while locked, and the forking
+// goroutine would otherwise be any thread the scheduler later retires -- the kernel kills the
+// child. Seen on a real server: the Python backend SIGKILLed seconds after a healthy start.
+func startOnOwnThread(cmd *exec.Cmd, done <-chan struct{}) error {
+	started := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread()
+		err := cmd.Start()
+		started <- err
+		if err != nil {
+			runtime.UnlockOSThread()
+			return
+		}
+		<-done // keep this thread (the child's "parent" for Pdeathsig) until the child is gone
+	}()
+	return <-started
 }
