@@ -7,7 +7,7 @@ import threading
 from collections.abc import Iterator
 
 import pytest
-from app.emu import OLDER, World, policy_with_extra_members, start_world
+from app.emu import OLDER, ROOT, World, policy_with_extra_members, start_world
 
 OLDER_ROUTES = [
     ("illicit-use", ["jason.blais", "ken.olofsen", "ian.tien"], ["aneal.vallurupalli"],
@@ -155,6 +155,12 @@ def test_unknown_and_deactivated_users_are_reported_and_not_mentioned() -> None:
         assert esc["default_owner"] == "katie.wiersgalla"
     finally:
         w.host.stop()
+
+
+def test_policy_command_names_the_bundled_policy_without_server_paths(world: World) -> None:
+    text = world.host.command(world.alice.id, world.town.id, "/escalation policy").text
+    assert 'policy/community-response.yaml: roles[10].members: role "CRO" has no members' in text
+    assert str(ROOT) not in text  # the plugin's location on the server is not shown to users
 
 
 def test_not_configured_is_409() -> None:

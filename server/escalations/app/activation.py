@@ -136,7 +136,8 @@ class Activator:
         return self._last_good() or self._bundled(), rejected
 
     def _bundled(self) -> ActivePolicy:
-        result = load_policy_file(bundled_policy_path())
+        path = bundled_policy_path()
+        result = load_policy_file(path, source=f"{path.parent.name}/{path.name}")
         if not result.ok or result.policy is None:  # a packaging defect, not a runtime state
             raise RuntimeError(
                 "bundled policy invalid: " + "; ".join(str(e) for e in result.errors)

@@ -76,9 +76,13 @@ class LoadResult:
         return self.policy is not None and not self.errors
 
 
-def load_policy_file(path: str | os.PathLike[str]) -> LoadResult:
-    """Load and validate the policy file at ``path``; the path as given is the issues' source."""
-    source = str(path)
+def load_policy_file(path: str | os.PathLike[str], source: str | None = None) -> LoadResult:
+    """Load and validate the policy file at ``path``.
+
+    ``source`` names the file in issues; default: the path as given. (The plugin names its
+    bundled policy without the server's absolute path, which is no business of its users.)
+    """
+    source = str(path) if source is None else source
     try:
         with Path(path).open("rb") as file:
             data = file.read(limits.MAX_POLICY_BYTES + 1)  # never more than the limit + 1
