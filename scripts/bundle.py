@@ -11,7 +11,8 @@ Two flavours share one Python backend:
 The Mattermost server installs nothing and runs whatever ``python3`` is on its PATH, so the bundle
 carries its Python dependencies (grpcio, protobuf, PyYAML, typing-extensions) under
 ``server/vendor/`` for CPython 3.10-3.13 on linux x86_64 and aarch64, packed to stay far below the
-server's 50 MiB upload limit (``MaximumPluginFileSize`` in the server's plugin upload API):
+server's upload limit (``FileSettings.MaxFileSize``, 100 MiB by default on 11.x, measured on a real
+server; older servers had a fixed 50 MiB ``MaximumPluginFileSize``, which we also stay under):
 
 * pure-Python parts once (they are byte-identical across the wheels -- checked here);
 * grpcio's one compiled module (``grpc/_cython/cygrpc.<abi>.so``, ~17 MB each, 8 builds) in one
@@ -295,7 +296,8 @@ def main(argv: list[str] | None = None) -> int:
     size = target.stat().st_size
     print(
         f"bundle: {target.relative_to(ROOT) if target.is_relative_to(ROOT) else target} "
-        f"{size / 1024 / 1024:.1f} MiB ({size} bytes; server upload limit 50 MiB)"
+        f"{size / 1024 / 1024:.1f} MiB ({size} bytes; "
+        "upload limit: 100 MiB by default, 50 MiB on old servers)"
     )
     return 0
 

@@ -24,7 +24,9 @@ from hostemu.model import Channel, User
 
 ROOT = Path(__file__).resolve().parents[2]
 PYENV = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
-UPLOAD_LIMIT = 50 * 1024 * 1024  # MaximumPluginFileSize of the server's plugin upload API
+# The smallest plugin upload limit in the field: older servers' fixed MaximumPluginFileSize (current
+# ones use FileSettings.MaxFileSize, 100 MiB by default).
+UPLOAD_LIMIT = 50 * 1024 * 1024
 
 
 def _bare_python(version: str) -> str:
