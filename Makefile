@@ -9,10 +9,10 @@ PY     := $(VENV)/bin/python
 PB_DIR := server/escalations/runtime/_pb
 
 .PHONY: help setup gen test test-python test-webapp test-bridge check check-python check-webapp \
-        check-bridge bench dist dist-native webapp bridge deploy mattermost e2e clean
+        check-bridge bench dist dist-native webapp bridge deploy mattermost e2e test-e2e clean
 
 help: ## list the targets
-	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*## "}{printf "  make %-12s %s\n", $$1, $$2}'
+	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*## "}{printf "  make %-12s %s\n", $$1, $$2}'
 
 setup: ## first command on a fresh machine: Python venv, generated stubs, webapp packages
 	python3 -m venv $(VENV)
@@ -25,7 +25,7 @@ setup: ## first command on a fresh machine: Python venv, generated stubs, webapp
 gen: ## generate the gRPC stubs from our own .proto files
 	$(PY) scripts/gen_protos.py
 
-test: test-python test-webapp test-bridge ## run every suite (Python, webapp incl. browser, Go bridge)
+test: test-python test-webapp test-bridge test-e2e ## run every suite (Python, webapp + browser, Go bridge, real-server e2e)
 
 test-python: gen webapp ## Python: policy, runtime + host emulator, workflow, bundle (packs main.js)
 	$(PY) -m pytest
@@ -33,9 +33,12 @@ test-python: gen webapp ## Python: policy, runtime + host emulator, workflow, bu
 test-webapp: ## webapp: unit/component tests and the real-browser test
 	cd webapp && npm test
 
-test-bridge: gen ## Go bridge unit tests and its run against the Python backend
+test-bridge: gen ## Go bridge: unit tests, runs against the Python backend, older servers' plugin host
 	$(MAKE) -C server/bridge gen
 	cd server/bridge && go test ./...
+	$(MAKE) -C server/bridge compat
+
+test-e2e: e2e ## the end-to-end suite against a real (stock) Mattermost server; see tests/e2e/README.md
 
 check: check-python check-webapp check-bridge ## lint and type gates: ruff, mypy --strict, tsc, eslint, go vet
 
