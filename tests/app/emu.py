@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
 from hostemu.host import Host
 from hostemu.model import Channel, Post, Team, User
 

@@ -7,6 +7,7 @@ import threading
 from collections.abc import Iterator
 
 import pytest
+
 from app.emu import OLDER, ROOT, World, policy_with_extra_members, start_world
 
 OLDER_ROUTES = [

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import pytest
+
 from app.kv_contract import CHECKS
 from escalations.app import keys
 from escalations.app.host import ClientKV

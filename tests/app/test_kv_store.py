@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 
 import pytest
+
 from app.kv_contract import CHECKS
 from escalations.app import keys
 from escalations.app.errors import AlreadyClaimed, Busy, EscalationNotFound

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from escalations.app import keys
 from escalations.app.model import Action, Escalation, Event, Outcome, State, escalation_id
 

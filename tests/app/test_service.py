@@ -7,6 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+
 from app.fakes import FakeHost
 from escalations.app import render
 from escalations.app.activation import Activated, Activator, Settings

@@ -18,6 +18,7 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+
 from hostemu import PluginActivationError
 from hostemu.host import Host
 from hostemu.model import Channel, User

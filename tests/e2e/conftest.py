@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from e2e.mmapi import PLUGIN_ID, E2EError, Server
 from e2e.ops import (
     CHANNEL_NAME,

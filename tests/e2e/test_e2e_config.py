@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+
 from e2e.flows import TOPIC, make, responders
 from e2e.mmapi import PLUGIN_ID, REPO, Server, wait_for
 from e2e.ops import CHANNEL_NAME, TEAM_NAME, configure_plugin

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+
 from e2e.flows import TOPIC, escalator, make, outsider_in_channel, responders
 from e2e.mmapi import PLUGIN_ID, Server
 from e2e.mmws import EventStream

@@ -13,6 +13,7 @@ import sys
 from types import ModuleType
 
 import pytest
+
 from e2e.mmapi import MANAGE, REPO
 from escalations.policy import load_policy_file
 

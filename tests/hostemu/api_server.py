@@ -20,9 +20,9 @@ from concurrent import futures
 from typing import Any
 
 import grpc
-from escalations.runtime.pb import api_pb2, models_pb2
 from google.protobuf import message_factory
 
+from escalations.runtime.pb import api_pb2, models_pb2
 from hostemu import convert as cv
 from hostemu.errors import AppError, Convention, convention_of, grpc_code_for, status_message
 from hostemu.model import Bot, Post

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from escalations.runtime.pb import common_pb2, models_pb2
 from google.protobuf import json_format, struct_pb2
 
+from escalations.runtime.pb import common_pb2, models_pb2
 from hostemu.errors import AppError
 from hostemu.model import Bot, Channel, ChannelMember, Command, Post, Team, User
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import grpc
+
 from escalations.runtime.pb import (
     common_pb2,
     health_pb2,

@@ -17,8 +17,8 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import grpc
-from escalations.runtime.pb import models_pb2
 
+from escalations.runtime.pb import models_pb2
 from hostemu import convert as cv
 from hostemu.errors import AppError, ScenarioError, bad_request, forbidden, not_found
 from hostemu.hooks import HooksClient, HttpCall, HttpExchange

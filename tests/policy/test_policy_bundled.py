@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from escalations.policy import load_policy_file, route
 from policy_testing import NEWEST, OLDER, load, newest, older
+
+from escalations.policy import load_policy_file, route
 
 TOPIC_KEYS = (
     "privacy-telemetry",

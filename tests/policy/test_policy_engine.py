@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from policy_testing import fixture, load, newest, older
+
 from escalations.policy import (
     Member,
     Policy,
@@ -14,7 +16,6 @@ from escalations.policy import (
     route,
 )
 from escalations.policy.errors import PolicyError
-from policy_testing import fixture, load, newest, older
 
 
 def make_policy(

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 import yaml
-from escalations.policy import Issue, LoadResult, limits, load_policy_file, load_policy_text
 from policy_testing import fixture
+
+from escalations.policy import Issue, LoadResult, limits, load_policy_file, load_policy_text
 
 
 def errors_of(result: LoadResult) -> list[tuple[str, str]]:

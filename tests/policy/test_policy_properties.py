@@ -5,10 +5,11 @@ Policies are generated as YAML documents and go through the real loader."""
 from __future__ import annotations
 
 import yaml
-from escalations.policy import LoadResult, Policy, diff, load_policy_text, may_engage, route
-from escalations.policy.engine import resolve_roles
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+from escalations.policy import LoadResult, Policy, diff, load_policy_text, may_engage, route
+from escalations.policy.engine import resolve_roles
 
 # Small pools, so that roles share people and topics share roles: the interesting cases.
 USERS = [f"user.{c}" for c in "abcdefghij"]

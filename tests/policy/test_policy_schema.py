@@ -9,8 +9,9 @@ import re
 import jsonschema
 import pytest
 import yaml
-from escalations.policy import limits, load, load_policy_file
 from policy_testing import FIXTURES, NEWEST, OLDER, POLICY_DIR, SCHEMA
+
+from escalations.policy import limits, load, load_policy_file
 
 SCHEMA_DOC = json.loads(SCHEMA.read_text())
 VALIDATOR = jsonschema.Draft202012Validator(SCHEMA_DOC)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from escalations.policy import load_policy_file, load_policy_text, route
 from policy_testing import fixture
+
+from escalations.policy import load_policy_file, load_policy_text, route
 
 
 def test_each_warning_kind() -> None:

@@ -4,8 +4,9 @@ bundle ships PyYAML without libyaml). Same results, and no crash on hostile nest
 from __future__ import annotations
 
 import pytest
-from escalations.policy import _yaml, load_policy_file, load_policy_text
 from policy_testing import NEWEST, OLDER, fixture, load
+
+from escalations.policy import _yaml, load_policy_file, load_policy_text
 
 LOADERS = [_yaml.PureLoader] + ([_yaml.FastLoader] if hasattr(_yaml, "FastLoader") else [])
 

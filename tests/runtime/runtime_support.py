@@ -19,6 +19,7 @@ from concurrent import futures
 from pathlib import Path
 
 import grpc
+
 from escalations.runtime.pb import api_pb2, api_pb2_grpc, common_pb2, models_pb2
 
 FIXTURE_DIR = Path(__file__).parent / "fixtures" / "sample_plugin"

@@ -12,8 +12,9 @@ from typing import Any
 
 import grpc
 import pytest
-from escalations.runtime.pb import api_pb2, api_pb2_grpc, models_pb2
 from google.protobuf import json_format, struct_pb2
+
+from escalations.runtime.pb import api_pb2, api_pb2_grpc, models_pb2
 from hostemu import CONVENTIONS, AppError, Channel, Convention, Post, ServerState
 from hostemu.api_server import SERVICE, PluginAPIServer
 from hostemu.errors import grpc_code_for

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+
 from hostemu import Channel, Host, User
 from hostemu.testing import echo_host
 

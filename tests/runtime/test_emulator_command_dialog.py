@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterator
 
 import pytest
+
 from hostemu import Channel, Host, ScenarioError, User
 from hostemu.testing import echo_host
 

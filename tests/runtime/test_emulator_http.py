@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+
 from hostemu import Host
 from hostemu.hooks import CHUNK, HttpCall, HttpExchange, _request_stream
 from hostemu.interactions import plugin_path

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from hostemu import Host, PluginActivationError, PluginNotRunningError
 from hostemu.launcher import find_interpreter, parse_handshake, read_manifest
 from hostemu.testing import echo_host, venv_env

@@ -24,6 +24,7 @@ from typing import Any
 
 import grpc
 import pytest
+
 from escalations.runtime import errors
 from escalations.runtime.api import PluginAPIClient
 from escalations.runtime.pb import api_pb2, api_pb2_grpc, models_pb2

@@ -11,10 +11,11 @@ from concurrent import futures
 
 import grpc
 import pytest
+from runtime_support import FakeAPIServer
+
 from escalations.runtime import errors
 from escalations.runtime.api import PluginAPIClient
 from escalations.runtime.pb import common_pb2
-from runtime_support import FakeAPIServer
 
 STATUS_CASES = [
     (400, grpc.StatusCode.INVALID_ARGUMENT, errors.InvalidArgumentError),

@@ -5,12 +5,13 @@ each RPC's upstream style). Also MessageHasBeenPosted end to end."""
 from __future__ import annotations
 
 import pytest
+from runtime_support import FIXTURE_DIR
+
 from escalations.runtime import errors
 from escalations.runtime.api import PluginAPIClient
 from escalations.runtime.models import Command, Post
 from hostemu import Host
 from hostemu.testing import venv_env
-from runtime_support import FIXTURE_DIR
 
 
 @pytest.fixture(scope="module")

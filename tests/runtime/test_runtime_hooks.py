@@ -11,6 +11,7 @@ import threading
 
 import grpc
 import pytest
+
 from escalations.runtime.errors import HookError, ManifestError
 from escalations.runtime.hooks import CHUNK_SIZE, SINGLE_MESSAGE_MAX_BODY
 from escalations.runtime.http import Request, Response, Router, json_response

@@ -6,9 +6,10 @@ SIGTERM)."""
 from __future__ import annotations
 
 import pytest
+from runtime_support import FIXTURE_DIR
+
 from hostemu import Host, PluginActivationError
 from hostemu.testing import venv_env
-from runtime_support import FIXTURE_DIR
 
 
 def host(**env: str) -> Host:

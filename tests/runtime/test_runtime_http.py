@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from escalations.runtime.http import (
     Headers,
     HTTPError,

@@ -16,6 +16,8 @@ import time
 
 import grpc
 import pytest
+from runtime_support import FIXTURE_DIR, FakeAPIServer, PluginProc
+
 from escalations.runtime.hooks import CHUNK_SIZE
 from escalations.runtime.pb import (
     common_pb2,
@@ -24,7 +26,6 @@ from escalations.runtime.pb import (
     hooks_pb2,
     hooks_pb2_grpc,
 )
-from runtime_support import FIXTURE_DIR, FakeAPIServer, PluginProc
 
 
 @pytest.fixture()
