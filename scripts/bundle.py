@@ -236,6 +236,7 @@ def build(flavour: str, out_dir: Path) -> Path:
     with tempfile.TemporaryDirectory(prefix="bundle-") as tmp:
         stage = Path(tmp) / plugin_id
         _write(stage / "plugin.json", (json.dumps(_manifest(flavour), indent=4) + "\n").encode())
+        _write(stage / "LICENSE", (ROOT / "LICENSE").read_bytes())
         _copy_tree(ROOT / "assets", stage / "assets")
         for pattern in POLICY_FILES:
             for path in sorted((ROOT / "policy").glob(pattern)):

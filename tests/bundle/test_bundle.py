@@ -105,6 +105,7 @@ def test_bundle_contents(bundle: Path) -> None:
     prefix = "community-escalations/"
     for needed in (
         "plugin.json",
+        "LICENSE",
         "assets/icon.svg",
         "policy/community-response.yaml",
         "policy/community-escalations.yaml",
