@@ -124,9 +124,16 @@ class Request:
             if content_type.lower() != JSON_CONTENT_TYPE:
                 raise HTTPError(415, "expected a JSON body (Content-Type: application/json)")
         try:
-            return json.loads(self.body or b"null")
+            data = json.loads(self.body or b"null")
         except (ValueError, UnicodeDecodeError) as exc:
             raise HTTPError(400, f"malformed JSON: {exc}") from None
+        except RecursionError:  # nesting deeper than the parser's stack (fits in 64 KiB)
+            raise HTTPError(400, "malformed JSON: nested too deeply") from None
+        if _has_lone_surrogate(data):
+            # ``\ud800`` escapes parse, but such a string cannot be encoded as UTF-8 later (a
+            # post, a protobuf field, our own JSON answer): refuse it here, before any work.
+            raise HTTPError(400, "malformed JSON: a string holds an unpaired surrogate")
+        return data
 
     def json_object(self, *, require_content_type: bool = True) -> dict[str, Any]:
         """The body as a JSON object; 400 if it is anything else."""
@@ -163,6 +170,26 @@ class HTTPError(Exception):
 
     def to_response(self) -> Response:
         return error_response(self.status, self.message, self.headers)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _has_lone_surrogate(data: Any) -> bool:
+    """True if any string (key or value) in parsed JSON holds a UTF-16 surrogate; iterative, so
+    depth is no concern."""
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if _SURROGATE.search(item):
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
 
 
 def json_response(
