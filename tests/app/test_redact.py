@@ -27,6 +27,32 @@ CASES = [
     ("aws AKIAABCDEFGHIJKLMNOP", "aws [secret]"),
     ("jwt eyJhbGciOi.eyJzdWIiOi.c2lnbmF0dXJl", "jwt [secret]"),
     ("key aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3z", "key [secret]"),
+    # adversarial forms that used to leak
+    ("reach 2001:db8::1.", "reach [ip-address]."),
+    ("full 2001:0db8:85a3:0000:0000:8a2e:0370:7334. Then", "full [ip-address]. Then"),
+    ("only ::1.", "only [ip-address]."),
+    ('mail "jane doe"@example.com now', "mail [email] now"),
+    ("mail jürgen@exämple.de now", "mail [email] now"),
+    ("see example.com/users/jane.doe now", "see [url] now"),
+    ("see forum.example.org?user=jane now", "see [url] now"),
+    ("see docs.example.io#jane now", "see [url] now"),
+    ("stripe sk_live_abcdefghijklmnopqrstuvwx", "stripe [secret]"),
+    ("stripe pk_test_abcdef0123456789", "stripe [secret]"),
+    ("npm npm_abcdefghijklmnopqrstuvwxyz0123456789", "npm [secret]"),
+    ("hf hf_abcdefghijklmnopqrstuvwxyzABCD", "hf [secret]"),
+    ("aws ASIAIOSFODNN7EXAMPLE", "aws [secret]"),
+    ("oauth ya29.a0AfH6SMBxabcdefghijklmnop", "oauth [secret]"),
+    (
+        "key -----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA\n-----END RSA PRIVATE KEY----- ok",
+        "key [secret] ok",
+    ),
+    ("cut -----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXkt", "cut [secret]"),
+    ("call 0151 12345678 now", "call [phone] now"),
+    ("call +49 (0) 151 12345678 now", "call [phone] now"),
+    ("call +33 6 12 34 56 78 now", "call [phone] now"),
+    ("call +49 30 1234567 now", "call [phone] now"),
+    ("call (0)30 1234567 now", "call [phone] now"),
+    ("call 555 1234567 now", "call [phone] now"),
 ]
 
 KEPT = [
@@ -62,6 +88,13 @@ def test_cap_never_leaves_half_a_placeholder() -> None:
 
 def test_zero_cap_quotes_nothing() -> None:
     assert redact("anything", 0) == ""
+
+
+def test_long_dotted_text_is_kept() -> None:
+    # "a.a.a..." made the URL pattern rescan to the end from every word boundary (quadratic: about
+    # a second per escalation of such a post); the bound on the scheme keeps it linear.
+    text = "a." * 9_999
+    assert redact(text, 20_000) == text
 
 
 def test_huge_input_is_bounded() -> None:

@@ -3,8 +3,9 @@
 The policy's response-writing tips say "Keep community end user information secure": the excerpt of
 the original message is copied into another channel, so personal and secret data is replaced by a
 labelled placeholder before it leaves: ``[url]``, ``[email]``, ``[secret]``, ``[ip-address]``,
-``[domain]``, ``[phone]``. Order matters — URLs and e-mail addresses contain domains, and tokens can
-look like anything — so the passes run from the most to the least specific.
+``[domain]``, ``[phone]`` (a domain followed by a path, query or fragment is a ``[url]``; a PEM
+private key block is one ``[secret]``). Order matters — URLs and e-mail addresses contain
+domains, and tokens can look like anything — so the passes run from the most to the least specific.
 
 Heuristics, chosen to over-redact rather than leak, with two guards against noise in technical
 text: domains need a known top-level domain (so ``config.json`` or ``main.py`` stay), and phone
@@ -27,8 +28,16 @@ IP_ADDRESS = "[ip-address]"
 DOMAIN = "[domain]"
 PHONE = "[phone]"
 
-_URL_RE = re.compile(r"(?i)\b(?:[a-z][a-z0-9+.-]*://|www\.)[^\s<>\"'`)\]]+")
-_EMAIL_RE = re.compile(r"(?i)(?<![\w.+-])[\w.+-]+@(?:[a-z0-9-]+\.)+[a-z]{2,24}\b")
+# The scheme's length is bounded: unbounded, "a.a.a.a..." made every word boundary scan to the end
+# (quadratic; a second for 20 000 characters).
+_URL_RE = re.compile(r"(?i)\b(?:[a-z][a-z0-9+.-]{0,31}://|www\.)[^\s<>\"'`)\]]+")
+# Local part plain or quoted (``"jane doe"@...``); domain labels may be internationalised.
+_EMAIL_RE = re.compile(
+    r"(?i)(?:(?<![\w.+-])[\w.+-]+|\"[^\"\n]{1,64}\")@(?:[\w-]+\.)+[^\W\d_]{2,24}\b"
+)
+_PRIVATE_KEY_RE = re.compile(
+    r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----.*?(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|\Z)", re.S
+)
 _SECRET_ASSIGN_RE = re.compile(
     r"(?i)\b((?:api[_-]?key|access[_-]?key|secret(?:[_-]?key)?|client[_-]?secret|token|"
     r"auth[_-]?token|password|passwd|pwd|private[_-]?key)[\"']?\s*[:=]\s*)"
@@ -37,18 +46,24 @@ _SECRET_ASSIGN_RE = re.compile(
 _BEARER_RE = re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}")
 _KNOWN_TOKEN_RE = re.compile(
     r"\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|xox[abposr]-[A-Za-z0-9-]{10,}"
-    r"|AKIA[0-9A-Z]{16}|sk-[A-Za-z0-9_-]{16,}|glpat-[A-Za-z0-9_-]{16,}"
+    r"|(?:AKIA|ASIA)[0-9A-Z]{16}|sk-[A-Za-z0-9_-]{16,}|glpat-[A-Za-z0-9_-]{16,}"
+    r"|(?:sk|pk|rk)_(?:live|test)_[A-Za-z0-9]{10,}|npm_[A-Za-z0-9]{30,}|hf_[A-Za-z0-9]{30,}"
+    r"|ya29\.[A-Za-z0-9_-]{20,}"
     r"|eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*)"
 )
 _LONG_TOKEN_RE = re.compile(r"(?<![\w/+=-])[A-Za-z0-9_+/=-]{32,}(?![\w/+=-])")
 _IPV6_CANDIDATE_RE = re.compile(r"(?i)(?<![\w:.])[0-9a-f:.]*:[0-9a-f:.]*(?:%\w+)?(?![\w:])")
 _IPV4_RE = re.compile(r"(?<![\w.])(\d{1,3}(?:\.\d{1,3}){3})(?::\d{1,5}|/\d{1,2})?(?![\w.]*\d)")
+# A bare domain; followed by a path, query or fragment it is a URL without a scheme (group 2).
 _DOMAIN_RE = re.compile(
     r"(?i)(?<![\w@.-])(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+([a-z]{2,24})(?::\d{1,5})?"
-    r"(?![\w-]|\.[a-z0-9])"
+    r"(?![\w-]|\.[a-z0-9])([/?#][^\s<>\"'`)\]]*)?"
 )
+# Groups of digits with separators (``0151 12345678``, ``+33 6 12 34 56 78``, ``+49 (0) 30 ...``);
+# the digit count decides in ``_phone``.
 _PHONE_RE = re.compile(
-    r"(?<![\w+])(?:\+\d{1,3}[\s.-]?)?(?:\(\d{1,4}\)[\s.-]?)?\d{2,4}(?:[\s.-]\d{2,4}){1,4}(?!\w)"
+    r"(?<![\w+])(?:\+\d{1,3}[\s.-]?)?(?:\(\d{1,4}\)[\s.-]?)?\d{1,4}(?:[\s.-]\d{1,8}){1,6}(?!\w)"
+    r"|(?<![\w+])\(\d{1,4}\)[\s.-]?\d{2,8}(?:[\s.-]\d{1,8}){0,4}(?!\w)"
     r"|(?<![\w+])\+\d{8,15}(?!\w)"
 )
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}")
@@ -71,6 +86,7 @@ def redact(text: str, max_chars: int) -> str:
     if max_chars <= 0 or not text:
         return ""
     out = text[:MAX_INPUT_CHARS]
+    out = _PRIVATE_KEY_RE.sub(SECRET, out)
     out = _URL_RE.sub(URL, out)
     out = _EMAIL_RE.sub(EMAIL, out)
     out = _redact_secrets(out)
@@ -98,13 +114,15 @@ def _long_token(match: re.Match[str]) -> str:
 
 def _ipv6(match: re.Match[str]) -> str:
     candidate = match.group(0)
-    if candidate.count(":") < 2:
+    # A full stop ending the sentence is not part of the address.
+    address = candidate.rstrip(".")
+    if address.count(":") < 2:
         return candidate
     try:
-        ipaddress.IPv6Address(candidate.split("%", 1)[0])
+        ipaddress.IPv6Address(address.split("%", 1)[0])
     except ValueError:
         return candidate
-    return IP_ADDRESS
+    return IP_ADDRESS + candidate[len(address) :]
 
 
 def _ipv4(match: re.Match[str]) -> str:
@@ -116,7 +134,9 @@ def _ipv4(match: re.Match[str]) -> str:
 
 
 def _domain(match: re.Match[str]) -> str:
-    return DOMAIN if match.group(1).lower() in _TLDS else match.group(0)
+    if match.group(1).lower() not in _TLDS:
+        return match.group(0)
+    return URL if match.group(2) else DOMAIN
 
 
 def _phone(match: re.Match[str]) -> str:
