@@ -20,6 +20,7 @@ The tree::
         ├── AlreadyClaimed             someone else owns it
         ├── AlreadyResolved
         ├── NotClaimed                 release of an open escalation
+        ├── AlreadyEscalated           escalated by another; the actor may not see it
         └── Busy                       the compare-and-set retry budget ran out
 
 Expected refusals (``AlreadyClaimed``, ``NotAResponder``, ...) are values for the person who acted:
@@ -108,6 +109,10 @@ class AlreadyResolved(Conflict):
 
 
 class NotClaimed(Conflict):
+    pass
+
+
+class AlreadyEscalated(Conflict):
     pass
 
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from . import redact, render, transitions
 from .active_policy import ActivePolicy, TopicRoute
 from .errors import (
+    AlreadyEscalated,
     Busy,
     CannotReadPost,
     EscalationNotFound,
@@ -93,6 +94,13 @@ class Workflow:
         if not created:
             stored = self._await_or_take_over(stored)
             if not stored.pending:
+                # The same visibility as ``get``: someone else's escalation (its owner, state,
+                # who escalated it) is not shown to a user outside the escalations channel.
+                if not self._may_view(env, actor_id, stored):
+                    raise AlreadyEscalated(
+                        f"This post is already escalated under {topic.title}; its approved "
+                        "responders have it."
+                    )
                 return stored, False
         return self._publish_new(env, policy, stored), True
 
