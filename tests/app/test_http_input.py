@@ -73,3 +73,40 @@ def test_unpaired_surrogate_in_assignee_is_an_ephemeral_answer(world: World) -> 
     assert resp.status == 200, resp.text
     assert "surrogate" in resp.json()["ephemeral_text"]
     assert world.record(esc["id"])["state"] == "open"
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ({"note": 5}, "note must be a string."),
+        ({"note": ["x"]}, "note must be a string."),
+        ({"topic": 5}, "topic must be a non-empty string."),
+        ({"topic": "  "}, "topic must be a non-empty string."),
+    ],
+)
+def test_mistyped_fields_name_the_rule(
+    world: World, extra: dict[str, object], message: str
+) -> None:
+    post = world.post("typed")
+    body = {"post_id": post.id, "topic": "licensing", **extra}
+    resp = world.host.http("POST", "/api/v1/escalations", user_id=world.alice.id, body=body)
+    assert resp.status == 400
+    assert resp.json() == {"error": message}
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/topics",
+        "/api/v1/escalations",
+        "/api/v1/escalations/x",
+        "/api/v1/actions/claim",
+        "/api/v1/dialogs/new",
+    ],
+)
+def test_oversized_body_is_a_json_413_on_every_route(world: World, path: str) -> None:
+    before, posts = world.host.kv_dump(), len(world.host.posts())
+    resp = world.host.http("POST", path, user_id=world.alice.id, body=b"x" * (64 * 1024 + 1))
+    assert resp.status == 413
+    assert "error" in resp.json()
+    assert world.host.kv_dump() == before and len(world.host.posts()) == posts

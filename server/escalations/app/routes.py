@@ -173,6 +173,8 @@ def _field(body: dict[str, Any], name: str, *, required: bool = True) -> str:
     value = body.get(name)
     if value is None and not required:
         return ""
-    if not isinstance(value, str) or (required and not value.strip()):
+    if not isinstance(value, str):
+        raise InvalidRequest(f"{name} must be {'a non-empty string' if required else 'a string'}.")
+    if required and not value.strip():
         raise InvalidRequest(f"{name} must be a non-empty string.")
     return value.strip() if name != "note" else value
