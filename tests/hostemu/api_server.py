@@ -13,6 +13,7 @@ convention; ``calls`` counts calls per RPC.
 from __future__ import annotations
 
 import collections
+import dataclasses
 import json
 import threading
 from collections.abc import Callable
@@ -32,6 +33,21 @@ SERVICE = api_pb2.DESCRIPTOR.services_by_name["PluginAPI"]
 Handler = Callable[[Any], Any]
 MAX_MESSAGE = 100 * 1024 * 1024
 BOT_ID_KEY = "mmi_botid"  # app.EnsureBot remembers its bot under this plugin KV key
+
+
+def go_json(value: Any) -> bytes:
+    """``value`` as Go's ``json.Marshal`` writes it: a float64 with no fraction has no ``.0``."""
+
+    def fix(v: Any) -> Any:
+        if isinstance(v, float) and v.is_integer() and abs(v) < 1e21:
+            return int(v)
+        if isinstance(v, dict):
+            return {k: fix(x) for k, x in v.items()}
+        if isinstance(v, list):
+            return [fix(x) for x in v]
+        return v
+
+    return json.dumps(fix(value)).encode()
 
 
 def _void(effect: Callable[[Any], object], response_cls: Any) -> Handler:
@@ -182,15 +198,18 @@ class PluginAPIServer:
             return cv.post_from_proto(r.post)
 
         def create(r: Any) -> Any:
-            created = posts.create(post_of(r))
+            post = post_of(r)
+            # Posts made through the plugin API are marked (verified on 11.4.0); updates are not.
+            post = dataclasses.replace(post, props={**post.props, "from_plugin": "true"})
+            created = posts.create(post)
             if self.on_post_created is not None:
                 self.on_post_created(created)
-            return pb.CreatePostResponse(post=cv.api_post_props(created))
+            return pb.CreatePostResponse(post=cv.api_post_answer(created))
 
         return {
             "CreatePost": create,
             "UpdatePost": lambda r: pb.UpdatePostResponse(
-                post=cv.api_post_props(posts.update(post_of(r)))
+                post=cv.api_post_answer(posts.update(post_of(r)))
             ),
             "GetPost": lambda r: pb.GetPostResponse(post=cv.post_to_proto(posts.get(r.post_id))),
             "DeletePost": _void(
@@ -198,10 +217,10 @@ class PluginAPIServer:
             ),
             "GetPostThread": thread,
             "SendEphemeralPost": lambda r: pb.SendEphemeralPostResponse(
-                post=cv.post_to_proto(posts.send_ephemeral(r.user_id, post_of(r)))
+                post=cv.ephemeral_answer(posts.send_ephemeral(r.user_id, post_of(r)))
             ),
             "UpdateEphemeralPost": lambda r: pb.UpdateEphemeralPostResponse(
-                post=cv.post_to_proto(posts.update_ephemeral(r.user_id, post_of(r)))
+                post=cv.ephemeral_answer(posts.update_ephemeral(r.user_id, post_of(r)))
             ),
             "DeleteEphemeralPost": _void(
                 lambda r: posts.delete_ephemeral(r.user_id, r.post_id),
@@ -328,14 +347,14 @@ class PluginAPIServer:
                 ),
                 pb.PublishWebSocketEventResponse,
             ),
-            "GetConfig": lambda r: pb.GetConfigResponse(
-                config_json=json.dumps(st.config_snapshot()).encode()
-            ),
+            "GetConfig": lambda r: pb.GetConfigResponse(config_json=go_json(st.config_snapshot())),
             "GetPluginConfig": lambda r: pb.GetPluginConfigResponse(
                 config=cv.dict_to_struct(st.plugin_config())
             ),
+            # GetPluginConfig keeps the keys as stored; LoadPluginConfiguration lower-cases them
+            # (verified on 11.4.0).
             "LoadPluginConfiguration": lambda r: pb.LoadPluginConfigurationResponse(
-                config_json=json.dumps(st.plugin_config()).encode()
+                config_json=go_json({k.lower(): v for k, v in st.plugin_config().items()})
             ),
             "SavePluginConfig": self._save_plugin_config,
             "LogDebug": log("debug"),

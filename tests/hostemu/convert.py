@@ -3,9 +3,11 @@
 Faithfulness rules (protocol doc §9):
 
 * Structs carry only doubles: every number in props/config/payloads comes back as a float.
-* ``CreatePost``/``UpdatePost`` answers lose their props when the post carries ``attachments``
-  (upstream converts typed Go attachments with ``structpb.NewStruct``, which fails silently);
-  ``GetPost`` reads back from the store and keeps them (``api_post_props``).
+* ``CreatePost``/``UpdatePost`` answers carry the props, but the message actions in them have no
+  ``integration`` (the server strips it from what it hands back); ``GetPost`` keeps it
+  (``api_post_answer``). ``SendEphemeralPost`` answers likewise lose ``integration`` and gain an
+  opaque ``cookie`` (``ephemeral_answer``). Verified on Mattermost 11.4.0 through the bridge
+  (``tests/runtime/test_api_contract.py``).
 * The hook-side Post carries no props (§3.3) — ``hook_post``.
 """
 
@@ -109,11 +111,39 @@ def post_to_proto(post: Post) -> Any:
     return models_pb2.Post(props=dict_to_struct(post.props), **_post_fields(post))
 
 
-def api_post_props(post: Post) -> Any:
-    """A Create/UpdatePost answer: props dropped when attachments are present (§9)."""
-    if "attachments" in post.props:
-        return models_pb2.Post(**_post_fields(post))
-    return post_to_proto(post)
+def _strip_integrations(props: dict[str, Any], cookie: bool = False) -> dict[str, Any]:
+    """``props`` with each attachment action's ``integration`` removed (and a ``cookie`` added)."""
+    out = dict(props)
+    attachments = out.get("attachments")
+    if not isinstance(attachments, list):
+        return out
+    fixed = []
+    for attachment in attachments:
+        if isinstance(attachment, dict) and isinstance(attachment.get("actions"), list):
+            actions = []
+            for action in attachment["actions"]:
+                if isinstance(action, dict):
+                    action = {k: v for k, v in action.items() if k != "integration"}
+                    if cookie:
+                        action["cookie"] = "hostemu-cookie-" + str(action.get("id", ""))
+                actions.append(action)
+            attachment = {**attachment, "actions": actions}
+        fixed.append(attachment)
+    out["attachments"] = fixed
+    return out
+
+
+def api_post_answer(post: Post) -> Any:
+    """A Create/UpdatePost answer: props kept, action ``integration`` stripped."""
+    return models_pb2.Post(
+        props=dict_to_struct(_strip_integrations(post.props)), **_post_fields(post)
+    )
+
+
+def ephemeral_answer(post: Post) -> Any:
+    """A SendEphemeralPost answer: action ``integration`` replaced by an opaque ``cookie``."""
+    props = _strip_integrations(post.props, cookie=True)
+    return models_pb2.Post(props=dict_to_struct(props), **_post_fields(post))
 
 
 def hook_post(post: Post) -> Any:

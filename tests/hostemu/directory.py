@@ -7,11 +7,17 @@ several calls must be atomic; each method takes it itself too (it is re-entrant)
 Permission model (a reduced copy of Mattermost's default roles):
 
 * ``system_admin`` is granted everything (``manage_system`` only to admins);
-* channel members (role ``channel_user``) get ``CHANNEL_USER_PERMISSIONS`` in their channel;
-* active team members get ``TEAM_USER_PERMISSIONS`` in their team — and ``read_channel`` /
-  ``read_channel_content`` on the team's *public* channels without being members (the brief's
-  reading, matching the REST API's read check via ``read_public_channel``; whether the plugin
-  API's ``HasPermissionToChannel`` grants it to non-members must be settled on a real server);
+* channel members (role ``channel_user``) get ``CHANNEL_USER_PERMISSIONS`` in their channel
+  (``use_slash_commands`` is *not* among them: the plugin API answers ``False`` for it to a
+  channel member, team member and system user alike on 11.4.0);
+* active team members get ``TEAM_USER_PERMISSIONS`` in their team, and the plugin API's channel
+  check falls back to them (so ``read_public_channel`` holds on any channel of the team);
+* the plugin API's ``HasPermissionToChannel(read_channel)`` is ``False`` for a team member who is
+  not a member of a *public* channel (verified on 11.4.0; ``tests/runtime/test_api_contract.py``);
+  the plugin must ask ``HasPermissionToTeam(read_public_channel)`` for that;
+* the drive helpers model the REST session checks, which are not the plugin API's:
+  ``can_read_channel`` (clicks) lets team members read public channels, ``can_use_commands``
+  needs channel membership (both unverified readings of the REST API);
 * private channels, DMs and group messages: members only.
 """
 
@@ -47,10 +53,9 @@ TEAM_USER_PERMISSIONS = frozenset(
 )  # fmt: skip
 CHANNEL_USER_PERMISSIONS = frozenset(
     {"read_channel", "read_channel_content", "create_post", "add_reaction", "remove_reaction",
-     "upload_file", "use_slash_commands", "use_channel_mentions", "edit_post", "delete_post",
+     "upload_file", "use_channel_mentions", "edit_post", "delete_post",
      "get_public_link", "manage_public_channel_members", "manage_private_channel_members"}
 )  # fmt: skip
-PUBLIC_READ_PERMISSIONS = frozenset({"read_channel", "read_channel_content"})
 
 _CHANNEL_NAME = re.compile(r"^[a-z0-9]+([a-z0-9_-]*[a-z0-9]+)?$")
 CHANNEL_TYPES = ("O", "P", "D", "G")
@@ -359,18 +364,30 @@ class Directory:
                 permission in CHANNEL_USER_PERMISSIONS
             ):
                 return True
-            if (
-                channel.type == "O"
-                and permission in PUBLIC_READ_PERMISSIONS
-                and self.is_team_member(channel.team_id, user_id)
-            ):
-                return True
             if channel.team_id:
                 return self.has_team_permission(user_id, channel.team_id, permission)
             return self.has_permission(user_id, permission)
 
     def can_read_channel(self, user_id: str, channel_id: str) -> bool:
-        return self.has_channel_permission(user_id, channel_id, "read_channel")
+        """The REST read check the drive helpers use (not the plugin API's): channel members,
+        and team members on the team's public channels."""
+        with self.lock:
+            if self.has_channel_permission(user_id, channel_id, "read_channel"):
+                return True
+            channel = self.channels.get(channel_id)
+            return (
+                channel is not None
+                and channel.type == "O"
+                and self.is_team_member(channel.team_id, user_id)
+            )
+
+    def can_use_commands(self, user_id: str, channel_id: str) -> bool:
+        """The REST check before ``ExecuteCommand``: channel members (and system admins)."""
+        with self.lock:
+            user = self.users.get(user_id)
+            if user is not None and user.is_system_admin:
+                return True
+            return (channel_id, user_id) in self.channel_members
 
 
 def admin_roles() -> str:

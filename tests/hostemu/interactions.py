@@ -355,9 +355,7 @@ def command(
     try:
         with state.lock:
             channel = state.directory.channel(channel_id)
-            if not state.directory.has_channel_permission(
-                user_id, channel_id, "use_slash_commands"
-            ):
+            if not state.directory.can_use_commands(user_id, channel_id):
                 raise forbidden("api.context.permissions.app_error", "no use_slash_commands")
             team = channel.team_id or team_id or ""
             if state.command_for(team, trigger) is None or "ExecuteCommand" not in implemented:

@@ -2,18 +2,25 @@
 
 Behaviour kept from upstream (protocol doc §4.1, §7.2, §9; ``app/post.go`` as read there):
 
-* ``create``: ``user_id`` must be set (the API does not default it), the channel must exist and not
-  be archived, a ``root_id`` must name a live root post in the same channel; ids, timestamps and
-  missing action ids are filled in (``PreCommit`` → ``GenerateActionIds``); a bot author gets the
-  ``from_bot`` prop; the channel's ``last_post_at``/``total_msg_count`` and the root's
-  ``reply_count``/``last_reply_at`` move.
+* ``create``: ``user_id`` must name a user (empty or unknown: 404
+  ``app.user.missing_account.const``, verified), the channel must exist and not be archived, a
+  ``root_id`` must name a live root post in the same channel; ids, timestamps and missing action
+  ids are filled in (``PreCommit`` → ``GenerateActionIds``); a bot author gets the ``from_bot``
+  prop (verified; the API server adds ``from_plugin``); the channel's
+  ``last_post_at``/``total_msg_count`` and the root's ``reply_count``/``last_reply_at`` move.
 * ``update`` is the unsafe update the plugin API and button ``update`` use: the message (``edit_at``
   when it changes), **props replaced wholesale** (no props sent = props cleared), ``is_pinned``,
   ``file_ids`` taken from the request.
 * ``delete`` sets ``delete_at`` on the post and, for a root, on its replies; deleted posts are
   invisible to ``get`` and threads.
-* ephemeral posts are not stored upstream (only pushed to the user's clients); the emulator keeps
-  them per user so tests can read them.
+* attachments are stored the way the server's typed ``SlackAttachment`` round trip leaves them
+  (verified on 11.4.0): every attachment field present with its zero value, unknown keys dropped
+  from attachments, fields and actions (``normalize_attachments``);
+* ``thread`` order copies what 11.4.0 usually gives (undocumented; only the first place is
+  stable there): the requested post, the other replies oldest first, then the root; clients
+  sort by ``create_at``;
+* ephemeral posts are typed ``system_ephemeral`` (verified); they are not stored upstream (only
+  pushed to the user's clients); the emulator keeps them per user so tests can read them.
 """
 
 from __future__ import annotations
@@ -28,15 +35,58 @@ from hostemu.errors import AppError, bad_request, not_found
 from hostemu.model import Clock, Post, new_id
 
 MESSAGE_MAX_RUNES = 16383  # model.PostMessageMaxRunesV2
-EPHEMERAL = "ephemeral"
+EPHEMERAL = "system_ephemeral"  # model.PostTypeEphemeral, verified on 11.4.0
 
 
 def copy_post(post: Post) -> Post:
     return dataclasses.replace(post, props=copy.deepcopy(post.props))
 
 
+# model.SlackAttachment: every field comes back, zero-valued when unset ("id" is a number, "ts"
+# and "fields" null); model.SlackAttachmentField and model.PostAction keep only their own keys.
+_ATTACHMENT_DEFAULTS: dict[str, Any] = {
+    "id": 0, "fallback": "", "color": "", "pretext": "", "author_name": "", "author_link": "",
+    "author_icon": "", "title": "", "title_link": "", "text": "", "fields": None, "image_url": "",
+    "thumb_url": "", "footer": "", "footer_icon": "", "ts": None,
+}  # fmt: skip
+_FIELD_KEYS = frozenset({"title", "value", "short"})
+_ACTION_KEYS = frozenset(
+    {"id", "type", "name", "disabled", "style", "data_source", "options", "default_option",
+     "integration", "cookie", "tooltip"}
+)  # fmt: skip
+
+
+def normalize_attachments(attachments: Any) -> Any:
+    """``props["attachments"]`` after the server's typed round trip (non-lists left alone)."""
+    if not isinstance(attachments, list):
+        return attachments
+    out = []
+    for attachment in attachments:
+        if not isinstance(attachment, dict):
+            out.append(attachment)
+            continue
+        fixed = {k: copy.deepcopy(attachment.get(k, d)) for k, d in _ATTACHMENT_DEFAULTS.items()}
+        if isinstance(fixed["fields"], list):
+            fixed["fields"] = [
+                {k: v for k, v in f.items() if k in _FIELD_KEYS} if isinstance(f, dict) else f
+                for f in fixed["fields"]
+            ]
+        if "actions" in attachment:
+            actions = attachment["actions"]
+            if isinstance(actions, list):
+                actions = [
+                    {k: v for k, v in a.items() if k in _ACTION_KEYS} if isinstance(a, dict) else a
+                    for a in actions
+                ]
+            fixed["actions"] = copy.deepcopy(actions)
+        out.append(fixed)
+    return out
+
+
 def _with_action_ids(props: dict[str, Any]) -> dict[str, Any]:
     props = copy.deepcopy(props)
+    if "attachments" in props:
+        props["attachments"] = normalize_attachments(props["attachments"])
     for attachment in props.get("attachments") or ():
         if isinstance(attachment, dict):
             for action in attachment.get("actions") or ():
@@ -99,7 +149,7 @@ class PostStore:
                 "store.sql_post.save.existing.app_error", "Cannot update existing post."
             )
         if not post.user_id:
-            raise bad_request("model.post.is_valid.user_id.app_error", "Invalid user id.")
+            raise not_found("app.user.missing_account.const", "Unable to find the user.")
         _check_message(post.message)
         channel = self.directory.channel(post.channel_id)
         if channel.delete_at:
@@ -164,13 +214,21 @@ class PostStore:
                 self.posts[root.id] = dataclasses.replace(root, reply_count=count)
 
     def thread(self, post_id: str) -> list[Post]:
-        """The live posts of ``post_id``'s thread, newest first (``PostList`` order)."""
+        """The live posts of ``post_id``'s thread in the server's ``PostList`` order: the
+        requested post, the other replies oldest first, then the root (verified on 11.4.0)."""
         with self.lock:
             post = self._live(post_id)
             root_id = post.root_id or post.id
             root = self._live(root_id)
-            replies = [p for p in self.posts.values() if p.root_id == root_id and not p.delete_at]
-            ordered = sorted([root, *replies], key=lambda p: (p.create_at, p.id), reverse=True)
+            replies = sorted(
+                (
+                    p
+                    for p in self.posts.values()
+                    if p.root_id == root_id and not p.delete_at and p.id != post.id
+                ),
+                key=lambda p: (p.create_at, p.id),
+            )
+            ordered = [post, *replies] + ([root] if root.id != post.id else [])
             return [copy_post(p) for p in ordered]
 
     def in_channel(self, channel_id: str, include_deleted: bool = False) -> list[Post]:

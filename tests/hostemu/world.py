@@ -187,7 +187,7 @@ class WorldHelpers:
 
     def thread(self, post_id: str) -> list[Post]:
         """The live posts of the thread containing ``post_id``, oldest (root) first."""
-        return list(reversed(self.state.posts.thread(post_id)))
+        return sorted(self.state.posts.thread(post_id), key=lambda p: (p.create_at, p.id))
 
     def ephemerals(self, user_id: str, *, include_deleted: bool = False) -> list[Post]:
         return self.state.posts.ephemerals_for(user_id, include_deleted)

@@ -138,7 +138,8 @@ def make_post(channel_id: str, user_id: str, message: str = "m", **props: Any) -
 def test_create_post_rules(stub, state) -> None:
     w = seed(state)
     no_user = stub.CreatePost(api_pb2.CreatePostRequest(post=make_post(w["town"].id, "")))
-    assert no_user.error.id == "model.post.is_valid.user_id.app_error"
+    assert no_user.error.id == "app.user.missing_account.const"  # verified on 11.4.0
+    assert no_user.error.status_code == 404
     missing = stub.CreatePost(api_pb2.CreatePostRequest(post=make_post("nochannel", "u")))
     assert missing.error.status_code == 404
     root = stub.CreatePost(api_pb2.CreatePostRequest(post=make_post(w["town"].id, w["alice"].id)))
@@ -152,21 +153,24 @@ def test_create_post_rules(stub, state) -> None:
     assert state.posts.get(root.post.id).reply_count == 1
 
 
-def test_attachments_vanish_from_create_answers_but_not_from_get(stub, state) -> None:
+def test_create_answers_lose_action_integrations_but_get_keeps_them(stub, state) -> None:
     w = seed(state)
     action = {"name": "Go", "integration": {"url": "/plugins/x/y", "context": {"n": 1}}}
     post = make_post(w["town"].id, w["alice"].id, attachments=[{"actions": [action]}], count=3)
     created = stub.CreatePost(api_pb2.CreatePostRequest(post=post)).post
-    assert not created.HasField("props") and created.id
+    answered = json_format.MessageToDict(created.props)
+    assert created.id and answered["count"] == 3.0 and answered["from_plugin"] == "true"
+    assert "integration" not in answered["attachments"][0]["actions"][0]
     got = stub.GetPost(api_pb2.GetPostRequest(post_id=created.id)).post
     props = json_format.MessageToDict(got.props)
+    assert props["attachments"][0]["actions"][0]["integration"]["url"] == "/plugins/x/y"
     assert props["count"] == 3.0 and isinstance(props["count"], float)
     stored_action = state.posts.get(created.id).attachments[0]["actions"][0]
     assert stored_action["id"]  # GenerateActionIds
     plain = stub.CreatePost(
         api_pb2.CreatePostRequest(post=make_post(w["town"].id, w["alice"].id, k="v"))
     )
-    assert dict(plain.post.props) == {"k": "v"}
+    assert dict(plain.post.props) == {"k": "v", "from_plugin": "true"}
 
 
 def test_update_post_replaces_props_and_sets_edit_at(stub, state) -> None:
@@ -188,7 +192,7 @@ def test_thread_and_delete(stub, state) -> None:
     r1 = state.posts.create(Post("", w["town"].id, w["bob"].id, "r1", root_id=root.id))
     r2 = state.posts.create(Post("", w["town"].id, w["bob"].id, "r2", root_id=root.id))
     thread = stub.GetPostThread(api_pb2.GetPostThreadRequest(post_id=r1.id)).post_list
-    assert list(thread.order) == [r2.id, r1.id, root.id] and set(thread.posts) == set(thread.order)
+    assert list(thread.order) == [r1.id, r2.id, root.id] and set(thread.posts) == set(thread.order)
     assert stub.DeletePost(api_pb2.DeletePostRequest(post_id=root.id)).error.id == ""
     assert state.posts.posts[root.id].delete_at > 0 and state.posts.posts[r2.id].delete_at > 0
     gone = stub.GetPost(api_pb2.GetPostRequest(post_id=root.id))
@@ -202,7 +206,7 @@ def test_ephemeral_posts_are_kept_per_user(stub, state) -> None:
     sent = stub.SendEphemeralPost(
         api_pb2.SendEphemeralPostRequest(user_id=alice, post=make_post(w["town"].id, "bot", "hi"))
     ).post
-    assert sent.id and sent.type == "ephemeral"
+    assert sent.id and sent.type == "system_ephemeral"
     sent.message = "edited"
     stub.UpdateEphemeralPost(api_pb2.UpdateEphemeralPostRequest(user_id=alice, post=sent))
     assert [p.message for p in state.posts.ephemerals_for(alice)] == ["edited"]
@@ -284,7 +288,9 @@ def test_permissions(stub, state) -> None:
         return bool(stub.HasPermissionToChannel(req).has_permission)
 
     assert chan("alice", "town", "read_channel") and chan("alice", "secret", "read_channel")
-    assert chan("bob", "town", "read_channel")  # public: team members may read
+    # Public but not a member: the plugin API says no (verified on 11.4.0); team-level yes.
+    assert not chan("bob", "town", "read_channel")
+    assert chan("bob", "town", "read_public_channel")
     assert not chan("bob", "town", "create_post")  # ... but only members post
     assert not chan("bob", "secret", "read_channel")
     assert chan("admin", "secret", "read_channel")
@@ -372,7 +378,9 @@ def test_websocket_config_logs_and_server_info(stub, state) -> None:
     saved.update({"TeamName": "other"})
     stub.SavePluginConfig(api_pb2.SavePluginConfigRequest(config=saved))
     loaded = stub.LoadPluginConfiguration(api_pb2.LoadPluginConfigurationRequest()).config_json
-    assert json.loads(loaded) == {"TeamName": "other"}
+    assert json.loads(loaded) == {"teamname": "other"}  # Load lower-cases (verified on 11.4.0)
+    kept = stub.GetPluginConfig(api_pb2.GetPluginConfigRequest()).config
+    assert dict(kept) == {"TeamName": "other"}  # ... Get keeps the case as saved
     server = json.loads(stub.GetConfig(api_pb2.GetConfigRequest()).config_json)
     assert server["ServiceSettings"]["SiteURL"] == "http://localhost:8065"
     value = struct_pb2.Value(string_value="v")

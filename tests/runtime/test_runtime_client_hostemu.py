@@ -98,7 +98,8 @@ def test_config_commands_logs_and_server_info(world):
     host, api, team, *_ = world
     api.save_plugin_config({"Greeting": "saved", "Limit": 9})
     assert api.get_plugin_config()["Limit"] == 9.0
-    assert api.load_plugin_configuration()["Greeting"] == "saved"
+    # LoadPluginConfiguration lower-cases keys (verified on Mattermost 11.4.0).
+    assert api.load_plugin_configuration()["greeting"] == "saved"
     api.register_command(Command(trigger="extra", team_id=team.id))
     api.unregister_command(team.id, "extra")
     assert "extra" not in [c.trigger for c in host.commands()]
