@@ -79,3 +79,101 @@ def test_api_contract_against_the_real_plugin_api(server: Server, plugin: Any) -
     summary = proc.stdout[-8000:] + proc.stderr[-2000:]
     assert proc.returncode == 0, summary
     assert " passed" in proc.stdout and " failed" not in proc.stdout, summary
+
+
+# --- what the emulator only records: WebSocket delivery ----------------------------------------
+# The emulator keeps PublishWebSocketEvent calls and ephemeral posts as records; these checks pin
+# down on the real server what the broadcast fields and SendEphemeralPost actually deliver.
+
+
+def _api_and_channel(server: Server, prefix: str) -> tuple[Any, Any, str, str]:
+    from escalations.runtime.api import PluginAPIClient
+    from escalations.runtime.models import Channel
+
+    target = wait_for("the plugin's PluginAPI target", lambda: plugin_api_target(server), 30)
+    api = PluginAPIClient.connect(target)
+    a, b = (server.user_id(name) for name in server.env["staff"][:2])
+    name = f"{prefix}{uuid.uuid4().hex[:8]}"
+    channel = api.create_channel(
+        Channel(team_id=server.team_id, type="P", name=name, display_name=name)
+    )
+    api.add_channel_member(channel.id, a)
+    api.add_channel_member(channel.id, b)
+    return api, channel, a, b
+
+
+def test_websocket_broadcast_fields_and_ephemeral_delivery(server: Server, plugin: Any) -> None:
+    from e2e.mmapi import PLUGIN_ID
+    from e2e.mmws import EventStream
+    from escalations.runtime.models import Post, WebsocketBroadcast
+
+    prefix = f"apic-{uuid.uuid4().hex[:6]}-"
+    api, channel, a, b = _api_and_channel(server, prefix)
+    names = server.env["staff"][:2]
+    streams = [EventStream(server.url, server.env["users"][n]["token"]) for n in names]
+    try:
+        for stream in streams:
+            stream.wait_for(lambda e: e.get("event") == "hello")
+        api.publish_websocket_event("apic_user", {"n": 1}, WebsocketBroadcast(user_id=a))
+        api.publish_websocket_event(
+            "apic_omit", {"n": 2}, WebsocketBroadcast(channel_id=channel.id, omit_users=(b,))
+        )
+        api.publish_websocket_event(
+            "apic_chan", {"n": 3}, WebsocketBroadcast(channel_id=channel.id)
+        )
+        sent = api.send_ephemeral_post(
+            a, Post(channel_id=channel.id, user_id=b, message=f"{prefix}only a")
+        )
+        api.publish_websocket_event("apic_marker", {}, WebsocketBroadcast(channel_id=channel.id))
+
+        def custom(event: str) -> str:
+            return f"custom_{PLUGIN_ID}_{event}"
+
+        for stream in streams:
+            stream.wait_for(lambda e: e.get("event") == custom("apic_marker"))
+        seen = [[e.get("event") for e in s.events] for s in streams]
+        assert custom("apic_user") in seen[0] and custom("apic_user") not in seen[1]
+        assert custom("apic_omit") in seen[0] and custom("apic_omit") not in seen[1]
+        assert custom("apic_chan") in seen[0] and custom("apic_chan") in seen[1]
+        ephemeral = streams[0].wait_for(lambda e: e.get("event") == "ephemeral_message")
+        delivered = json.loads(ephemeral["data"]["post"])
+        assert delivered["id"] == sent.id and delivered["type"] == "system_ephemeral"
+        assert "ephemeral_message" not in seen[1]
+        # Payload numbers travel as JSON numbers; the event name is custom_<plugin id>_<event>.
+        chan = streams[1].wait_for(lambda e: e.get("event") == custom("apic_chan"))
+        assert chan["data"] == {"n": 3} and chan["broadcast"]["channel_id"] == channel.id
+    finally:
+        for stream in streams:
+            stream.close()
+        api.close()
+        _archive_channels(server, prefix)
+
+
+def test_rest_config_patch_keeps_plugin_key_case(server: Server, plugin: Any) -> None:
+    """``PUT /api/v4/config/patch`` stores plugin setting keys as sent (only the System Console
+    lower-cases them, client-side); the plugin's GetPluginConfig sees them as stored and
+    LoadPluginConfiguration lower-cases them."""
+    from e2e.mmapi import PLUGIN_ID
+    from escalations.runtime.api import PluginAPIClient
+
+    admin = server.admin
+    original = dict(admin.get("/api/v4/config").ok(200)["PluginSettings"]["Plugins"][PLUGIN_ID])
+    target = wait_for("the plugin's PluginAPI target", lambda: plugin_api_target(server), 30)
+    api = PluginAPIClient.connect(target)
+    probe = {**original, "ApiContractProbe": "x"}
+    try:
+        admin.put("/api/v4/config/patch", {"PluginSettings": {"Plugins": {PLUGIN_ID: probe}}}).ok(
+            200
+        )
+        stored = admin.get("/api/v4/config").ok(200)["PluginSettings"]["Plugins"][PLUGIN_ID]
+        assert stored.get("ApiContractProbe") == "x" and "apicontractprobe" not in stored
+        got = wait_for(
+            "the new plugin config",
+            lambda: (c := api.get_plugin_config()).get("ApiContractProbe") and c,
+            15,
+        )
+        assert "apicontractprobe" not in got
+        assert api.load_plugin_configuration().get("apicontractprobe") == "x"
+    finally:
+        admin.put("/api/v4/config/patch", {"PluginSettings": {"Plugins": {PLUGIN_ID: original}}})
+        api.close()
