@@ -16,7 +16,7 @@ Rules carried over (each from §8.1/§8.2 unless noted):
 Where the doc is silent we treat an expired row as absent everywhere (get, list, CAS compare)
 because the server's cleanup job deletes them eventually and reads filter on ``ExpireAt``.
 ``list`` orders keys ascending (``ORDER BY PKey``); ``per_page <= 0`` uses a default page size of
-10 — both unverified readings of the SQL store, to be settled by the real-server contract run.
+10 — both verified on Mattermost 11.4.0 (``tests/runtime/test_api_contract.py``).
 """
 
 from __future__ import annotations

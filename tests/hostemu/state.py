@@ -6,8 +6,9 @@ its own lock. Never hold ``lock`` while calling into the plugin.
 
 Config (protocol doc §9): ``GetConfig`` returns the server config as JSON bytes; the plugin's own
 settings live under ``PluginSettings.Plugins[<id>]`` and travel as a Struct (numbers become
-doubles). The System Console stores plugin setting keys **lower-cased**, so
-``set_plugin_config(..., as_console=True)`` (the ``Host`` default) does the same; nothing fills in
+doubles). The server stores plugin setting keys as sent (verified on 11.4.0, REST and
+``SavePluginConfig``); the System Console lower-cases them before sending, so
+``set_plugin_config(..., as_console=True)`` (the ``Host`` default) does the same. Nothing fills in
 ``settings_schema`` defaults, so a plugin must supply its own.
 """
 
