@@ -52,7 +52,9 @@ _KNOWN_TOKEN_RE = re.compile(
     r"|eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*)"
 )
 _LONG_TOKEN_RE = re.compile(r"(?<![\w/+=-])[A-Za-z0-9_+/=-]{32,}(?![\w/+=-])")
-_IPV6_CANDIDATE_RE = re.compile(r"(?i)(?<![\w:.])[0-9a-f:.]*:[0-9a-f:.]*(?:%\w+)?(?![\w:])")
+# May follow a colon: ``ip:2001:db8::1`` (a candidate is matched greedily, so an address is never
+# cut in two by this).
+_IPV6_CANDIDATE_RE = re.compile(r"(?i)(?<![\w.])[0-9a-f:.]*:[0-9a-f:.]*(?:%\w+)?(?![\w:])")
 _IPV4_RE = re.compile(r"(?<![\w.])(\d{1,3}(?:\.\d{1,3}){3})(?::\d{1,5}|/\d{1,2})?(?![\w.]*\d)")
 # A bare domain; followed by a path, query or fragment it is a URL without a scheme (group 2).
 _DOMAIN_RE = re.compile(
@@ -114,15 +116,17 @@ def _long_token(match: re.Match[str]) -> str:
 
 def _ipv6(match: re.Match[str]) -> str:
     candidate = match.group(0)
-    # A full stop ending the sentence is not part of the address.
-    address = candidate.rstrip(".")
-    if address.count(":") < 2:
-        return candidate
-    try:
-        ipaddress.IPv6Address(address.split("%", 1)[0])
-    except ValueError:
-        return candidate
-    return IP_ADDRESS + candidate[len(address) :]
+    # Punctuation after the address (a full stop, a "2001:db8::1:" colon) is not part of it.
+    trimmed = candidate.rstrip(".")
+    for address in (trimmed, trimmed[:-1] if trimmed.endswith(":") else ""):
+        if address.count(":") < 2:
+            continue
+        try:
+            ipaddress.IPv6Address(address.split("%", 1)[0])
+        except ValueError:
+            continue
+        return IP_ADDRESS + candidate[len(address) :]
+    return candidate
 
 
 def _ipv4(match: re.Match[str]) -> str:
