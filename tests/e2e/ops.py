@@ -56,7 +56,8 @@ def plugin_status(admin: Client) -> dict[str, Any] | None:
 def configure_plugin(admin: Client, settings: dict[str, Any]) -> None:
     """Change some of the plugin's settings (keys as in plugin.json), keeping the others.
 
-    Mattermost stores plugin settings lower-cased, and ``PUT /api/v4/config/patch`` replaces a
+    Keys are sent lower-cased as the System Console sends them (the server itself stores keys as
+    sent: ``test_e2e_api_contract.py``), and ``PUT /api/v4/config/patch`` replaces a
     plugin's whole settings map (it does not merge inside it), so this reads the current map,
     updates it and patches the whole map back.
     """
