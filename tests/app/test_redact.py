@@ -36,6 +36,7 @@ CASES = [
     ("listen 2001:db8::1: refused", "listen [ip-address]: refused"),
     ('mail "jane doe"@example.com now', "mail [email] now"),
     ("mail jürgen@exämple.de now", "mail [email] now"),
+    ("mail o'neil!x@example.com now", "mail [email] now"),
     ("see example.com/users/jane.doe now", "see [url] now"),
     ("see forum.example.org?user=jane now", "see [url] now"),
     ("see docs.example.io#jane now", "see [url] now"),

@@ -31,9 +31,11 @@ PHONE = "[phone]"
 # The scheme's length is bounded: unbounded, "a.a.a.a..." made every word boundary scan to the end
 # (quadratic; a second for 20 000 characters).
 _URL_RE = re.compile(r"(?i)\b(?:[a-z][a-z0-9+.-]{0,31}://|www\.)[^\s<>\"'`)\]]+")
-# Local part plain or quoted (``"jane doe"@...``); domain labels may be internationalised.
+# Local part with every character RFC 5322 allows unquoted (``o'neil+x@``, ``*@``), or quoted
+# (``"jane doe"@``); domain labels may be internationalised.
 _EMAIL_RE = re.compile(
-    r"(?i)(?:(?<![\w.+-])[\w.+-]+|\"[^\"\n]{1,64}\")@(?:[\w-]+\.)+[^\W\d_]{2,24}\b"
+    r"(?i)(?:(?<![\w.!#$%&'*+/=?^`{|}~-])[\w.!#$%&'*+/=?^`{|}~-]+|\"[^\"\n]{1,64}\")"
+    r"@(?:[\w-]+\.)+[^\W\d_]{2,24}\b"
 )
 _PRIVATE_KEY_RE = re.compile(
     r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----.*?(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|\Z)", re.S
