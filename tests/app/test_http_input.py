@@ -110,3 +110,26 @@ def test_oversized_body_is_a_json_413_on_every_route(world: World, path: str) ->
     assert resp.status == 413
     assert "error" in resp.json()
     assert world.host.kv_dump() == before and len(world.host.posts()) == posts
+
+
+@pytest.mark.parametrize(
+    ("submission", "errors"),
+    [
+        ({"topic": "licensing", "note": "n" * 1001}, {"note": "longer than 1000"}),
+        ({"note": "no topic"}, {"topic": "Choose a topic."}),
+        ({"topic": "nope"}, {"topic": "Unknown topic"}),
+    ],
+)
+def test_dialog_field_errors_sit_on_their_field(
+    world: World, submission: dict[str, str], errors: dict[str, str]
+) -> None:
+    post = world.post("for the dialog")
+    before = world.host.kv_dump()
+    body = {"state": post.id, "submission": submission}
+    resp = world.host.http("POST", "/api/v1/dialogs/new", user_id=world.alice.id, body=body)
+    assert resp.status == 200
+    answer = resp.json()
+    assert set(answer) == {"errors"} and set(answer["errors"]) == set(errors), answer
+    for field, text in errors.items():
+        assert text in answer["errors"][field]
+    assert world.host.kv_dump() == before

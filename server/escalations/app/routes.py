@@ -27,7 +27,14 @@ from escalations.runtime.http import (
 )
 
 from . import render
-from .errors import InvalidRequest, TopicNotFound, UserMismatch, WorkflowError, http_status
+from .errors import (
+    InvalidRequest,
+    NoteTooLong,
+    TopicNotFound,
+    UserMismatch,
+    WorkflowError,
+    http_status,
+)
 from .service import Workflow
 
 log = logging.getLogger(__name__)
@@ -133,12 +140,16 @@ class _Api:
             if not isinstance(submission, dict):
                 raise InvalidRequest("The form was empty.")
             topic = str(submission.get("topic") or "")
+            if not topic:
+                return json_response({"errors": {"topic": "Choose a topic."}})
             note = submission.get("note") or ""
             if not isinstance(note, str):
                 raise InvalidRequest("The note must be text.")
             self._workflow.escalate(actor, str(body.get("state") or ""), topic, note)
         except TopicNotFound as exc:
             return json_response({"errors": {"topic": exc.public}})
+        except NoteTooLong as exc:
+            return json_response({"errors": {"note": exc.public}})
         except WorkflowError as exc:
             return json_response({"error": exc.public})
         except HTTPError as exc:
