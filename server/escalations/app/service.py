@@ -174,7 +174,14 @@ class Workflow:
         self, env: Environment, policy: ActivePolicy, record: Escalation
     ) -> Escalation:
         message, props = render.escalation_post(record, record.responders, policy.tips)
-        post_id = self._host.create_post(env.channel.id, env.bot_user_id, message, props, "")
+        try:
+            post_id = self._host.create_post(env.channel.id, env.bot_user_id, message, props, "")
+        except Exception:
+            # Nothing was posted: give the (post, topic) pair back at once, or every retry would
+            # wait for the reservation to go stale (PENDING_STALE_MS) and answer "busy" meanwhile.
+            # Compare-and-delete, so a concurrent take-over is never removed.
+            self._best_effort(self._store.discard, record)
+            raise
         link = f"{env.site_url}/{env.team_name}/pl/{post_id}"
 
         def posted(current: Escalation) -> Escalation:

@@ -64,6 +64,11 @@ class Store(Protocol):
         caller holds the current version."""
         ...
 
+    def discard(self, expected: Escalation) -> bool:
+        """Delete the record if it is still exactly ``expected`` (compare-and-delete); False if
+        anyone changed it meanwhile."""
+        ...
+
     def list_open(self) -> list[Escalation]:
         """Escalations not yet resolved (pending ones excluded), oldest first."""
         ...
@@ -133,6 +138,10 @@ class KVStore:
     def replace(self, expected: Escalation, new: Escalation) -> bool:
         key = keys.escalation(expected.id)
         return self._kv.compare_and_set(key, expected.to_json(), new.to_json())
+
+    def discard(self, expected: Escalation) -> bool:
+        key = keys.escalation(expected.id)
+        return self._kv.compare_and_set(key, expected.to_json(), None)
 
     def list_open(self) -> list[Escalation]:
         prefix = keys.escalation_prefix()
