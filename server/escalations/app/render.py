@@ -65,7 +65,7 @@ def _message(r: Escalation, tips: Sequence[str]) -> str:
         lines.append("")
         lines.extend("> " + line for line in defuse_mentions(r.excerpt).splitlines())
     if r.note:
-        lines += ["", f"**Note:** {defuse_mentions(r.note)}"]
+        lines += ["", *_note(defuse_mentions(r.note))]
     lines.append("")
     lines.append("**Approved responders:** " + (_mentions(r.responders) or "_none resolvable_"))
     if r.loop_in:
@@ -75,6 +75,15 @@ def _message(r: Escalation, tips: Sequence[str]) -> str:
     lines.extend(_template(r.template_response))
     lines.append("**Before you respond:** " + (" · ".join(tips) if tips else _NO_TIPS))
     return "\n".join(lines)
+
+
+def _note(note: str) -> list[str]:
+    """The note: inline when one line, else quoted line by line, so that a note written by
+    whoever escalated cannot add lines that look like the bot's own (``**Status:** Resolved``,
+    headings, a fake responder list)."""
+    if "\n" not in note.strip():
+        return ["**Note:** " + note.strip()]
+    return ["**Note:**", *("> " + line for line in note.strip().splitlines())]
 
 
 def _template(text: str | None) -> list[str]:
