@@ -19,6 +19,7 @@ import collections
 import json
 import os
 import queue
+import select
 import shutil
 import signal
 import subprocess
@@ -139,7 +140,29 @@ class PluginProcess:
     def stderr_tail(self, lines: int = 40) -> str:
         # Give the reader a moment to collect what a just-exited process wrote.
         self._readers[1].join(timeout=0.5 if self.popen.poll() is not None else 0)
+        self._settle(self.popen.stderr, self._readers[1])
         return "\n".join(list(self.stderr_lines)[-lines:])
+
+    @staticmethod
+    def _settle(stream: IO[bytes] | None, reader: threading.Thread, limit: float = 1.0) -> None:
+        """Wait (up to ``limit`` s) until the pipe has nothing unread, then a moment for the reader
+        thread to append what it just took: what the plugin wrote before answering a call is
+        then visible (on a loaded machine the reader can lag behind the call's answer)."""
+        if stream is None or stream.closed:
+            return
+        deadline = time.monotonic() + limit
+        try:
+            # A finished reader has read everything (an EOF pipe stays "readable").
+            while (
+                reader.is_alive()
+                and time.monotonic() < deadline
+                and select.select([stream], [], [], 0)[0]
+            ):
+                time.sleep(0.01)
+        except (OSError, ValueError):
+            return
+        if reader.is_alive():
+            time.sleep(0.02)
 
     def wait_handshake(self, timeout: float) -> Handshake:
         try:
