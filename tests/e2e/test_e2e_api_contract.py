@@ -18,8 +18,11 @@ import sys
 import uuid
 from typing import Any
 
-from e2e.mmapi import REPO, Server, wait_for
+from e2e.mmapi import PLUGIN_ID, REPO, Server, wait_for
+from e2e.mmws import EventStream
 from e2e.ops import plugin_api_target
+from escalations.runtime.api import PluginAPIClient
+from escalations.runtime.models import Channel, Post, WebsocketBroadcast
 
 
 def _archive_channels(server: Server, prefix: str) -> None:
@@ -87,8 +90,6 @@ def test_api_contract_against_the_real_plugin_api(server: Server, plugin: Any) -
 
 
 def _api_and_channel(server: Server, prefix: str) -> tuple[Any, Any, str, str]:
-    from escalations.runtime.api import PluginAPIClient
-    from escalations.runtime.models import Channel
 
     target = wait_for("the plugin's PluginAPI target", lambda: plugin_api_target(server), 30)
     api = PluginAPIClient.connect(target)
@@ -103,9 +104,6 @@ def _api_and_channel(server: Server, prefix: str) -> tuple[Any, Any, str, str]:
 
 
 def test_websocket_broadcast_fields_and_ephemeral_delivery(server: Server, plugin: Any) -> None:
-    from e2e.mmapi import PLUGIN_ID
-    from e2e.mmws import EventStream
-    from escalations.runtime.models import Post, WebsocketBroadcast
 
     prefix = f"apic-{uuid.uuid4().hex[:6]}-"
     api, channel, a, b = _api_and_channel(server, prefix)
@@ -153,8 +151,6 @@ def test_rest_config_patch_keeps_plugin_key_case(server: Server, plugin: Any) ->
     """``PUT /api/v4/config/patch`` stores plugin setting keys as sent (only the System Console
     lower-cases them, client-side); the plugin's GetPluginConfig sees them as stored and
     LoadPluginConfiguration lower-cases them."""
-    from e2e.mmapi import PLUGIN_ID
-    from escalations.runtime.api import PluginAPIClient
 
     admin = server.admin
     original = dict(admin.get("/api/v4/config").ok(200)["PluginSettings"]["Plugins"][PLUGIN_ID])
@@ -177,3 +173,46 @@ def test_rest_config_patch_keeps_plugin_key_case(server: Server, plugin: Any) ->
     finally:
         admin.put("/api/v4/config/patch", {"PluginSettings": {"Plugins": {PLUGIN_ID: original}}})
         api.close()
+
+
+def test_public_channel_non_members_cannot_press_or_run_commands(
+    server: Server, plugin: Any
+) -> None:
+    """The REST checks the emulator's drive helpers copy: a team member outside a public channel
+    gets 403 for a button press (read_channel_content) and a slash command (create_post); a
+    press whose plugin route answers 404 is still 200 (the integration's status is not checked)."""
+    prefix = f"apic-{uuid.uuid4().hex[:6]}-"
+    api, channel, member, _ = _api_and_channel(server, prefix)
+    channel = api.create_channel(
+        Channel(team_id=server.team_id, type="O", name=f"{prefix}open", display_name=prefix)
+    )
+    api.add_channel_member(channel.id, member)
+    member_name, outsider_name = server.env["staff"][0], server.env["staff"][2]
+    action = {
+        "id": "probe",
+        "name": "Probe",
+        "type": "button",
+        "integration": {"url": f"/plugins/{PLUGIN_ID}/api/v1/no-such-route", "context": {}},
+    }
+    post = api.create_post(
+        Post(
+            channel_id=channel.id,
+            user_id=member,
+            message="probe",
+            props={"attachments": [{"text": "probe", "actions": [action]}]},
+        )
+    )
+    try:
+        outsider = server.client(outsider_name)
+        pressed = outsider.press(post.id, "probe")
+        assert pressed.status == 403, pressed.body
+        assert pressed.body["id"] == "api.context.permissions.app_error"
+        assert "read_channel_content" in pressed.body["detailed_error"]
+        ran = outsider.command(channel.id, "/escalation help", server.team_id)
+        assert ran.status == 403, ran.body
+        assert "create_post" in ran.body["detailed_error"]
+        assert server.client(member_name).press(post.id, "probe").ok(200)["status"] == "OK"
+    finally:
+        api.delete_post(post.id)
+        api.close()
+        _archive_channels(server, prefix)

@@ -15,9 +15,8 @@ Permission model (a reduced copy of Mattermost's default roles):
 * the plugin API's ``HasPermissionToChannel(read_channel)`` is ``False`` for a team member who is
   not a member of a *public* channel (verified on 11.4.0; ``tests/runtime/test_api_contract.py``);
   the plugin must ask ``HasPermissionToTeam(read_public_channel)`` for that;
-* the drive helpers model the REST session checks, which are not the plugin API's:
-  ``can_read_channel`` (clicks) lets team members read public channels, ``can_use_commands``
-  needs channel membership (both unverified readings of the REST API);
+* the drive helpers' REST checks (verified on 11.4.0): a press needs ``read_channel_content``
+  and a slash command ``create_post`` in the channel, i.e. channel membership (or admin);
 * private channels, DMs and group messages: members only.
 """
 
@@ -369,25 +368,14 @@ class Directory:
             return self.has_permission(user_id, permission)
 
     def can_read_channel(self, user_id: str, channel_id: str) -> bool:
-        """The REST read check the drive helpers use (not the plugin API's): channel members,
-        and team members on the team's public channels."""
-        with self.lock:
-            if self.has_channel_permission(user_id, channel_id, "read_channel"):
-                return True
-            channel = self.channels.get(channel_id)
-            return (
-                channel is not None
-                and channel.type == "O"
-                and self.is_team_member(channel.team_id, user_id)
-            )
+        """The REST check before a button press: ``read_channel_content`` in the channel, so a
+        team member who is not in a public channel gets 403 (verified on 11.4.0)."""
+        return self.has_channel_permission(user_id, channel_id, "read_channel_content")
 
     def can_use_commands(self, user_id: str, channel_id: str) -> bool:
-        """The REST check before ``ExecuteCommand``: channel members (and system admins)."""
-        with self.lock:
-            user = self.users.get(user_id)
-            if user is not None and user.is_system_admin:
-                return True
-            return (channel_id, user_id) in self.channel_members
+        """The REST check before ``ExecuteCommand``: ``create_post`` in the channel (verified on
+        11.4.0: a non-member of a public channel gets 403 naming ``create_post``)."""
+        return self.has_channel_permission(user_id, channel_id, "create_post")
 
 
 def admin_roles() -> str:

@@ -222,7 +222,10 @@ def click(
         with state.lock:
             post = state.posts.get(post_id)
             if not state.directory.can_read_channel(user_id, post.channel_id):
-                raise forbidden("api.context.permissions.app_error", "no read_channel permission")
+                raise forbidden(
+                    "api.context.permissions.app_error",
+                    "You do not have the appropriate permissions.",
+                )
             action = post.action(action_id)
             if action is None:
                 raise not_found("api.post.do_action.action_id.app_error", "action not found")
@@ -356,7 +359,10 @@ def command(
         with state.lock:
             channel = state.directory.channel(channel_id)
             if not state.directory.can_use_commands(user_id, channel_id):
-                raise forbidden("api.context.permissions.app_error", "no use_slash_commands")
+                raise forbidden(
+                    "api.context.permissions.app_error",
+                    "You do not have the appropriate permissions.",
+                )
             team = channel.team_id or team_id or ""
             if state.command_for(team, trigger) is None or "ExecuteCommand" not in implemented:
                 raise not_found(

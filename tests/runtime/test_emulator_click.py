@@ -185,3 +185,20 @@ def test_integration_urls_reach_only_this_plugin(host: Host, channel: Channel, p
     assert result.ok is ok
     if not ok:
         assert result.error is not None and result.error.status_code == 404
+
+
+def test_public_channel_non_members_cannot_press_or_run_commands(
+    host: Host, people: dict[str, User]
+) -> None:
+    """As on Mattermost 11.4.0 (tests/e2e/test_e2e_api_contract.py): a team member who is not in a
+    *public* channel gets 403 for a press (read_channel_content) and a command (create_post)."""
+    team = host.add_team("click-public", members=[u.id for u in people.values()])
+    public = host.add_channel(team.id, "open-buttons", members=[people["alice"].id])
+    post_id = bot_post(host, public, "update")
+    pressed = host.click(post_id, "go", people["eve"].id).error
+    assert pressed is not None and pressed.status_code == 403
+    assert pressed.id == "api.context.permissions.app_error"
+    assert host.click(post_id, "go", people["alice"].id).error is None
+    ran = host.command(people["eve"].id, public.id, "/echo hi").error
+    assert ran is not None and ran.status_code == 403
+    assert ran.id == "api.context.permissions.app_error"
