@@ -49,6 +49,8 @@ def test_api_contract_against_the_real_plugin_api(server: Server, plugin: Any) -
         "team_id": server.team_id,
         "team_name": server.env["team"]["name"],
         "users": [server.user_id(name) for name in staff],
+        "site_url": server.url,
+        "token": server.env["admin"]["token"],
     }
     prefix = f"apic-{uuid.uuid4().hex[:6]}-"
     env = dict(

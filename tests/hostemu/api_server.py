@@ -201,7 +201,7 @@ class PluginAPIServer:
             post = post_of(r)
             # Posts made through the plugin API are marked (verified on 11.4.0); updates are not.
             post = dataclasses.replace(post, props={**post.props, "from_plugin": "true"})
-            created = posts.create(post)
+            created = posts.create(post, into_archived=True)
             if self.on_post_created is not None:
                 self.on_post_created(created)
             return pb.CreatePostResponse(post=cv.api_post_answer(created))
@@ -265,10 +265,14 @@ class PluginAPIServer:
                 channel=c(d.create_channel(cv.channel_from_proto(r.channel)))
             ),
             "AddChannelMember": lambda r: pb.AddChannelMemberResponse(
-                channel_member=cv.member_to_proto(d.add_channel_member(r.channel_id, r.user_id))
+                channel_member=cv.member_to_proto(
+                    d.add_channel_member(r.channel_id, r.user_id, into_archived=True)
+                )
             ),
             "AddUserToChannel": lambda r: pb.AddUserToChannelResponse(
-                channel_member=cv.member_to_proto(d.add_channel_member(r.channel_id, r.user_id))
+                channel_member=cv.member_to_proto(
+                    d.add_channel_member(r.channel_id, r.user_id, into_archived=True)
+                )
             ),
             "GetChannelMember": lambda r: pb.GetChannelMemberResponse(
                 channel_member=cv.member_to_proto(d.channel_member(r.channel_id, r.user_id))

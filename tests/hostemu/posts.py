@@ -11,7 +11,8 @@ Behaviour kept from upstream (protocol doc §4.1, §7.2, §9; ``app/post.go`` as
 * ``update`` is the unsafe update the plugin API and button ``update`` use: the message (``edit_at``
   when it changes), **props replaced wholesale** (no props sent = props cleared), ``is_pinned``,
   ``file_ids`` taken from the request.
-* ``delete`` sets ``delete_at`` on the post and, for a root, on its replies; deleted posts are
+* ``delete`` refuses posts of an archived channel (400, verified); otherwise it sets
+  ``delete_at`` on the post and, for a root, on its replies; deleted posts are
   invisible to ``get`` and threads.
 * attachments are stored the way the server's typed ``SlackAttachment`` round trip leaves them
   (verified on 11.4.0): every attachment field present with its zero value, unknown keys dropped
@@ -124,9 +125,11 @@ class PostStore:
         with self.lock:
             return copy_post(self._live(post_id))
 
-    def create(self, post: Post) -> Post:
+    def create(self, post: Post, *, into_archived: bool = False) -> Post:
+        """``into_archived``: the plugin API's ``CreatePost`` posts into an archived channel
+        without complaint (verified on 11.4.0); the REST API refuses."""
         with self.lock:
-            self._check_new(post)
+            self._check_new(post, into_archived)
             user = self.directory.user(post.user_id)
             now = self._stamp()
             props = _with_action_ids(post.props)
@@ -143,7 +146,7 @@ class PostStore:
             self._after_create(stored)
             return copy_post(stored)
 
-    def _check_new(self, post: Post) -> None:
+    def _check_new(self, post: Post, into_archived: bool = False) -> None:
         if post.id:
             raise bad_request(
                 "store.sql_post.save.existing.app_error", "Cannot update existing post."
@@ -152,7 +155,7 @@ class PostStore:
             raise not_found("app.user.missing_account.const", "Unable to find the user.")
         _check_message(post.message)
         channel = self.directory.channel(post.channel_id)
-        if channel.delete_at:
+        if channel.delete_at and not into_archived:
             raise bad_request(
                 "api.post.create_post.can_not_post_to_deleted.error",
                 "Can not post to deleted channel.",
@@ -201,6 +204,12 @@ class PostStore:
     def delete(self, post_id: str, deleted_by: str) -> None:
         with self.lock:
             post = self._live(post_id)
+            channel = self.directory.channels.get(post.channel_id)
+            if channel is not None and channel.delete_at:  # verified on 11.4.0
+                raise bad_request(
+                    "api.post.delete_post.can_not_delete_post_in_deleted.error",
+                    "Can not delete a post in a deleted channel.",
+                )
             now = self.clock.now_ms()
             props = {**post.props, "deleteBy": deleted_by}
             self.posts[post_id] = dataclasses.replace(

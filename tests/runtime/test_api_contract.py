@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -66,6 +67,7 @@ class Target:
     team_name: str
     users: tuple[str, str, str]  # ids of three active team members (no channel memberships made)
     prefix: str  # lower-case, for channel names and KV keys
+    archive: Callable[[str], None]  # archive a channel (no PluginAPI RPC for it)
     posts: list[str] = field(default_factory=list)
 
     def new_channel(self, kind: str = "O", member: str | None = None) -> Channel:
@@ -92,7 +94,13 @@ class _Opened:
     close: Callable[[], None]
 
 
-def _open(name: str, address: str, world: dict[str, Any], stop: Callable[[], None]) -> _Opened:
+def _open(
+    name: str,
+    address: str,
+    world: dict[str, Any],
+    stop: Callable[[], None],
+    archive: Callable[[str], None],
+) -> _Opened:
     client = PluginAPIClient.connect(address)
     channel = grpc.insecure_channel(address)
     prefix = os.environ.get(PREFIX_ENV) or f"apic-{new_id()[:6]}-"
@@ -104,6 +112,7 @@ def _open(name: str, address: str, world: dict[str, Any], stop: Callable[[], Non
         world["team_name"],
         tuple(world["users"]),  # type: ignore[arg-type]
         prefix,
+        archive,
     )
 
     def close() -> None:
@@ -141,12 +150,30 @@ def _emulator() -> _Opened:
         d.add_team_member(team.id, user.id)
     server = PluginAPIServer(state, "/tmp", "emulated")
     world = {"team_id": team.id, "team_name": team.name, "users": [u.id for u in users]}
-    return _open("emulator", server.start(), world, server.stop)
+
+    def archive(channel_id: str) -> None:
+        d.update_channel(channel_id, delete_at=state.clock.now_ms())
+
+    return _open("emulator", server.start(), world, server.stop, archive)
 
 
 def _remote() -> _Opened:
+    """``API_CONTRACT_WORLD`` also carries ``site_url`` and an admin ``token`` for archiving."""
     world = json.loads(os.environ[WORLD_ENV])
-    return _open("remote", os.environ[REMOTE_ENV], world, lambda: None)
+
+    def archive(channel_id: str) -> None:
+        request = urllib.request.Request(
+            f"{world['site_url']}/api/v4/channels/{channel_id}",
+            method="DELETE",
+            headers={
+                "Authorization": f"Bearer {world['token']}",
+                "X-Requested-With": "XMLHttpRequest",
+            },
+        )
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            assert answer.status == 200
+
+    return _open("remote", os.environ[REMOTE_ENV], world, lambda: None, archive)
 
 
 TARGETS: dict[str, Callable[[], _Opened]] = {"emulator": _emulator}
@@ -396,6 +423,54 @@ def test_use_slash_commands_is_not_granted_through_the_plugin_api(api: Target) -
     assert not api.client.has_permission_to_team(api.users[0], api.team_id, "use_slash_commands")
     assert not api.client.has_permission_to(api.users[0], "use_slash_commands")
     assert not api.client.has_permission_to(api.users[0], "manage_system")
+
+
+def test_archived_channel(api: Target) -> None:
+    made = api.new_channel("O", member=api.users[0])
+    api.archive(made.id)
+    assert api.client.get_channel(made.id).delete_at > 0
+    with pytest.raises(errors.NotFoundError) as info:
+        api.client.get_channel_by_name(api.team_id, made.name)
+    assert info.value.error_id == "app.channel.get_by_name.missing.app_error"
+    found = api.client.get_channel_by_name(api.team_id, made.name, include_deleted=True)
+    assert found.id == made.id and found.delete_at > 0
+    # The plugin API neither refuses a post nor a member in an archived channel ...
+    late = api.client.create_post(Post(channel_id=made.id, user_id=api.users[0], message="late"))
+    assert api.client.get_post(late.id).channel_id == made.id
+    assert api.client.add_channel_member(made.id, api.users[1]).user_id == api.users[1]
+    # ... but will not delete a post there (so this one stays, in an archived channel).
+    with pytest.raises(errors.InvalidArgumentError) as info:
+        api.client.delete_post(late.id)
+    assert info.value.error_id == "api.post.delete_post.can_not_delete_post_in_deleted.error"
+
+
+def test_add_channel_member_twice_is_fine(api: Target) -> None:
+    made = api.new_channel("P", member=api.users[1])
+    again = api.client.add_channel_member(made.id, api.users[1])
+    assert again.user_id == api.users[1] and again.channel_id == made.id
+
+
+def test_direct_channel(api: Target) -> None:
+    a, b = api.users[0], api.users[1]
+    dm = api.client.get_direct_channel(a, b)
+    assert dm.type == "D" and dm.name == "__".join(sorted((a, b))) and dm.team_id == ""
+    assert api.client.get_direct_channel(b, a).id == dm.id
+    assert api.client.get_channel_member(dm.id, a).user_id == a
+
+
+def test_users_by_ids_and_email(api: Target) -> None:
+    found = api.client.get_users_by_ids([api.users[0], new_id()])
+    assert [u.id for u in found] == [api.users[0]]
+    user = found[0]
+    assert api.client.get_user_by_email(user.email).id == user.id
+    with pytest.raises(errors.NotFoundError):
+        api.client.get_user_by_email(f"{api.prefix}nobody@example.invalid")
+
+
+def test_channel_by_name_for_an_unknown_team(api: Target) -> None:
+    with pytest.raises(errors.NotFoundError) as info:
+        api.client.get_channel_by_name_for_team_name(f"{api.prefix}noteam", "town-square")
+    assert info.value.status_code == 404
 
 
 # -- bots -----------------------------------------------------------------------------------------
