@@ -170,8 +170,9 @@ def grpc_code_for(status_code: int) -> grpc.StatusCode:
 
 
 def status_message(err: AppError) -> str:
-    """The gRPC status message upstream sends: ``"<id>: <message>"`` (protocol doc §5)."""
-    return f"{err.id}: {err.message}"
+    """The gRPC status message upstream sends: ``"<id>: <message>"`` (protocol doc §5); a plain
+    Go error (no AppError, e.g. RegisterCommand's ``"invalid command"``) is just its text."""
+    return f"{err.id}: {err.message}" if err.id else err.message
 
 
 # Shorthands for the handful of errors the state raises; ids follow upstream i18n ids where the

@@ -77,10 +77,14 @@ class ServerState:
 
     # -- commands -----------------------------------------------------------------------------
     def register_command(self, command: Command) -> None:
-        """``RegisterPluginCommand``: trigger required, lower-cased, one per (team, trigger)."""
-        trigger = command.trigger.strip().lower()
-        if not trigger or " " in trigger or trigger.startswith("/"):
-            raise AppError("api.command.register.invalid_trigger", "invalid command trigger", 400)
+        """``RegisterPluginCommand``: trigger required, lower-cased, one per (team, trigger).
+
+        Verified on 11.4.0: only an empty trigger is refused, with a plain Go error (gRPC
+        INTERNAL ``"invalid command"``, no AppError id); ``/x`` or ``a b`` are accepted as is.
+        """
+        trigger = command.trigger.lower()
+        if not trigger:
+            raise AppError("", "invalid command", 500)
         with self.lock:
             self.commands[(command.team_id, trigger)] = Command(
                 **{**command.__dict__, "trigger": trigger, "plugin_id": self.plugin_id}

@@ -28,7 +28,7 @@ import pytest
 
 from escalations.runtime import errors
 from escalations.runtime.api import PluginAPIClient
-from escalations.runtime.models import Bot, Channel, Post
+from escalations.runtime.models import Bot, Channel, Command, Post
 from escalations.runtime.pb import api_pb2, api_pb2_grpc
 from hostemu import ServerState, new_id
 from hostemu.api_server import PluginAPIServer
@@ -471,6 +471,17 @@ def test_channel_by_name_for_an_unknown_team(api: Target) -> None:
     with pytest.raises(errors.NotFoundError) as info:
         api.client.get_channel_by_name_for_team_name(f"{api.prefix}noteam", "town-square")
     assert info.value.status_code == 404
+
+
+# -- commands -------------------------------------------------------------------------------------
+def test_register_command_refuses_only_an_empty_trigger(api: Target) -> None:
+    with pytest.raises(errors.InternalError) as info:
+        api.client.register_command(Command(trigger="", team_id=api.team_id))
+    assert info.value.error_id == "" and "invalid command" in info.value.message
+    trigger = f"{api.prefix}Probe"
+    api.client.register_command(Command(trigger=trigger, team_id=api.team_id))
+    api.client.unregister_command(api.team_id, trigger)
+    api.client.unregister_command(api.team_id, f"{api.prefix}never")  # unknown: no error
 
 
 # -- bots -----------------------------------------------------------------------------------------
