@@ -113,7 +113,7 @@ class ServerState:
             if known is None:
                 raise bad_request(
                     "interactive_message.decode_trigger_id.base64_decode_failed",
-                    "Unable to decode trigger ID for interactive dialog.",
+                    "Failed to decode base64 for trigger ID for interactive dialog.",
                 )
             user_id, created = known
             # Upstream verifies trigger ids against the outgoing-integration timeout (30 s by

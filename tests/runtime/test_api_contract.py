@@ -28,7 +28,7 @@ import pytest
 
 from escalations.runtime import errors
 from escalations.runtime.api import PluginAPIClient
-from escalations.runtime.models import Bot, Channel, Command, Post
+from escalations.runtime.models import Bot, Channel, Command, Dialog, Post
 from escalations.runtime.pb import api_pb2, api_pb2_grpc
 from hostemu import ServerState, new_id
 from hostemu.api_server import PluginAPIServer
@@ -333,6 +333,12 @@ def test_users_by_id_and_name(api: Target) -> None:
     assert [u.id for u in found] == [user.id]
 
 
+def test_plain_user_shape(api: Target) -> None:
+    user = api.client.get_user(api.users[0])
+    assert user.roles == "system_user" and user.locale == "en"
+    assert not user.is_bot and user.delete_at == 0 and user.create_at > 0 and user.email
+
+
 def test_unknown_user_is_not_found(api: Target) -> None:
     with pytest.raises(errors.NotFoundError) as info:
         api.client.get_user(new_id())
@@ -482,6 +488,21 @@ def test_register_command_refuses_only_an_empty_trigger(api: Target) -> None:
     api.client.register_command(Command(trigger=trigger, team_id=api.team_id))
     api.client.unregister_command(api.team_id, trigger)
     api.client.unregister_command(api.team_id, f"{api.prefix}never")  # unknown: no error
+
+
+# -- dialogs --------------------------------------------------------------------------------------
+def test_dialog_with_a_bogus_trigger_id(api: Target) -> None:
+    with pytest.raises(errors.InvalidArgumentError) as info:
+        api.client.open_interactive_dialog(
+            "bogus-trigger", "/plugins/x/y", Dialog(callback_id="c", title="T")
+        )
+    assert info.value.error_id == "interactive_message.decode_trigger_id.base64_decode_failed"
+
+
+def test_member_of_an_unknown_channel_is_not_found(api: Target) -> None:
+    with pytest.raises(errors.NotFoundError) as info:
+        api.client.get_channel_member(new_id(), api.users[0])
+    assert info.value.error_id == "app.channel.get_member.missing.app_error"
 
 
 # -- bots -----------------------------------------------------------------------------------------
