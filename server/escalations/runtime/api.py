@@ -165,7 +165,8 @@ class PluginAPIClient:
     # ---- posts ----------------------------------------------------------------------------
 
     def create_post(self, post: Post) -> Post:
-        """Create a post. Set ``post.user_id`` yourself; props in the answer may be missing."""
+        """Create a post. Set ``post.user_id`` yourself. In the answer, attachment actions lack
+        their ``integration`` (seen on a real server); read the post back when you need it."""
         response = self._call("CreatePost", api_pb2.CreatePostRequest(post=post.to_proto()))
         return Post.from_proto(response.post)
 
@@ -315,7 +316,8 @@ class PluginAPIClient:
     # ---- configuration ----------------------------------------------------------------------
 
     def get_plugin_config(self) -> dict[str, Any]:
-        """This plugin's settings (numbers are floats; check key casing before relying on it)."""
+        """This plugin's settings: keys as the admin tool stored them (the System Console lower-
+        cases them, the REST API keeps their case), numbers as floats."""
         response = self._call("GetPluginConfig", api_pb2.GetPluginConfigRequest())
         return struct_to_dict(response.config) if response.HasField("config") else {}
 

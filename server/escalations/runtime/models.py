@@ -449,7 +449,8 @@ class PluginContext:
 class WebsocketBroadcast:
     """Who receives a WebSocket event; all empty means everyone.
 
-    ``omit_users``: wire type unconfirmed against a real server (see models.proto); avoid it.
+    ``omit_users``: honoured through the Go bridge on a real server; the native wire type is
+    unverified (see models.proto).
     """
 
     user_id: str = ""
