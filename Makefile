@@ -42,15 +42,15 @@ test-e2e: e2e ## the end-to-end suite against a real (stock) Mattermost server; 
 
 check: check-python check-webapp check-bridge ## lint and type gates: ruff, mypy --strict, tsc, eslint, go vet
 
-check-python: gen
+check-python: gen ## ruff check, ruff format --check, mypy --strict
 	$(VENV)/bin/ruff check server tests scripts
 	$(VENV)/bin/ruff format --check server tests scripts
 	$(VENV)/bin/mypy server/escalations
 
-check-webapp:
+check-webapp: ## tsc --noEmit and eslint
 	cd webapp && npm run check
 
-check-bridge:
+check-bridge: ## go vet on the bridge
 	$(MAKE) -C server/bridge gen
 	cd server/bridge && go vet ./...
 
