@@ -27,7 +27,7 @@ gen: ## generate the gRPC stubs from our own .proto files
 
 test: test-python test-webapp test-bridge test-e2e ## run every suite (Python, webapp + browser, Go bridge, real-server e2e)
 
-test-python: gen webapp ## Python: policy, runtime + host emulator, workflow, bundle (packs main.js)
+test-python: gen webapp dist-native ## Python: policy, runtime + host emulator, workflow, the native bundle
 	$(PY) -m pytest
 
 test-webapp: ## webapp: unit/component tests and the real-browser test

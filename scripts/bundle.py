@@ -23,7 +23,11 @@ server; older servers had a fixed 50 MiB ``MaximumPluginFileSize``, which we als
   namespace package, so the entry script just puts that directory on ``sys.path``);
 * PyYAML without its optional C accelerator (the policy is parsed once per activation).
 
-Downloads and the (slow) xz compression are cached under ``.cache/bundle/``.
+Downloads and the (slow) xz compression are cached under ``.cache/bundle/``; the two
+architectures' archives are compressed at the same time (a thread each: ``lzma`` drops the GIL).
+A finished bundle records the digest of everything it was built from (``<bundle>.inputs``); a build
+whose inputs did not change keeps the bundle as it is, so ``make dist`` / ``make dist-native`` are
+cheap to repeat, and ``--check`` tells whether a bundle is current (the bundle test uses it).
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ import sys
 import tarfile
 import tempfile
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -65,6 +70,9 @@ class BundleError(Exception):
 def _pip_download(requirement: str, dest: Path, *, python: str | None, arch: str | None) -> Path:
     """Download one wheel (cached) and return its path."""
     dest.mkdir(parents=True, exist_ok=True)
+    cached = _find_wheel(requirement, dest, python=python, arch=arch)
+    if cached is not None:
+        return cached
     args = [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary=:all:"]
     args += ["-d", str(dest), requirement]
     if python:
@@ -83,6 +91,19 @@ def _pip_download(requirement: str, dest: Path, *, python: str | None, arch: str
         args += ["--platform", ARCHES[arch]]
     before = set(dest.iterdir())
     subprocess.run(args, check=True)
+    wheel = _find_wheel(requirement, dest, python=python, arch=arch)
+    if wheel is not None:
+        return wheel
+    raise BundleError(
+        f"pip did not produce a wheel for {requirement} ({python}, {arch}); "
+        f"new files: {sorted(p.name for p in set(dest.iterdir()) - before)}"
+    )
+
+
+def _find_wheel(
+    requirement: str, dest: Path, *, python: str | None, arch: str | None
+) -> Path | None:
+    """The wheel of ``requirement`` for (python, arch) already in ``dest``, if any."""
     name = requirement.split("==")[0].replace("-", "_").lower()
     version = requirement.split("==")[1]
     tag_py = "cp" + python.replace(".", "") if python else ""
@@ -95,10 +116,7 @@ def _pip_download(requirement: str, dest: Path, *, python: str | None, arch: str
         if tag_py and f"-{tag_py}-" not in low and "abi3" not in low:
             continue
         return wheel
-    raise BundleError(
-        f"pip did not produce a wheel for {requirement} ({python}, {arch}); "
-        f"new files: {sorted(p.name for p in set(dest.iterdir()) - before)}"
-    )
+    return None
 
 
 def _wheel_files(wheel: Path) -> dict[str, bytes]:
@@ -147,8 +165,10 @@ def _vendor_grpcio(vendor: Path, wheels_dir: Path) -> None:
     assert pure is not None
     for name, data in pure.items():
         _write(vendor / name, data)
-    for arch, members in native.items():
-        _write(vendor / "_native" / f"cygrpc-linux-{arch}.tar.xz", _solid_xz(members))
+    with ThreadPoolExecutor(max_workers=len(native)) as pool:
+        packed = dict(zip(native, pool.map(_solid_xz, native.values()), strict=True))
+    for arch, data in packed.items():
+        _write(vendor / "_native" / f"cygrpc-linux-{arch}.tar.xz", data)
 
 
 def _solid_xz(members: dict[str, bytes]) -> bytes:
@@ -206,14 +226,6 @@ def _vendor_pure(vendor: Path, wheels_dir: Path, requirement: str, package: str)
             _write(vendor / name, data)
 
 
-def _copy_tree(src: Path, dest: Path) -> None:
-    for path in sorted(src.rglob("*")):
-        rel = path.relative_to(src)
-        if any(part in SKIP_NAMES for part in rel.parts) or path.suffix == ".pyc" or path.is_dir():
-            continue
-        _write(dest / rel, path.read_bytes())
-
-
 def _manifest(flavour: str) -> dict[str, object]:
     manifest: dict[str, object] = json.loads((ROOT / "plugin.json").read_text())
     server = dict(manifest["server"])  # type: ignore[call-overload]
@@ -225,46 +237,96 @@ def _manifest(flavour: str) -> dict[str, object]:
     return manifest
 
 
-def build(flavour: str, out_dir: Path) -> Path:
+def _sources(flavour: str) -> dict[str, Path]:
+    """Every file the bundle is made from, by its path in the bundle (the vendored wheels are
+    pinned by version in this script, which is itself an input)."""
     manifest = json.loads((ROOT / "plugin.json").read_text())
-    plugin_id, version = manifest["id"], manifest["version"]
     webapp = ROOT / manifest["webapp"]["bundle_path"]
     stubs = ROOT / "server" / "escalations" / "runtime" / "_pb"
     for needed, how in ((webapp, "make webapp"), (stubs, "make gen")):
         if not needed.exists():
             raise BundleError(f"{needed.relative_to(ROOT)} is missing: run `{how}` first")
+    files = {"LICENSE": ROOT / "LICENSE", manifest["webapp"]["bundle_path"]: webapp}
+    files.update({f"assets/{rel}": path for rel, path in _tree(ROOT / "assets")})
+    for pattern in POLICY_FILES:
+        for path in sorted((ROOT / "policy").glob(pattern)):
+            files[f"policy/{path.name}"] = path
+    for name in SERVER_SOURCES:
+        src = ROOT / "server" / name
+        if src.is_dir():
+            files.update({f"server/{name}/{rel}": path for rel, path in _tree(src)})
+        else:
+            files[f"server/{name}"] = src
+    if flavour == "bridge":
+        for binary in GO_PLATFORMS.values():
+            built = ROOT / "server" / "bridge" / "dist" / binary
+            if not built.exists():
+                raise BundleError(f"{built.relative_to(ROOT)} is missing: run `make bridge` first")
+            files[f"server/dist/{binary}"] = built
+    return files
+
+
+def _tree(src: Path) -> list[tuple[str, Path]]:
+    """The regular files under ``src`` that ship (no caches, no bytecode), by relative path."""
+    found = []
+    for path in sorted(src.rglob("*")):
+        rel = path.relative_to(src)
+        if any(part in SKIP_NAMES for part in rel.parts) or path.suffix == ".pyc" or path.is_dir():
+            continue
+        found.append((rel.as_posix(), path))
+    return found
+
+
+def inputs_digest(flavour: str) -> str:
+    """A digest of everything ``build(flavour)`` reads: same digest, same bundle."""
+    digest = hashlib.sha256(flavour.encode())
+    digest.update((ROOT / "plugin.json").read_bytes())
+    digest.update(Path(__file__).resolve().read_bytes())
+    for name, path in sorted(_sources(flavour).items()):
+        digest.update(name.encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def target_path(flavour: str, out_dir: Path) -> Path:
+    manifest = json.loads((ROOT / "plugin.json").read_text())
+    suffix = "" if flavour == "bridge" else "-native"
+    return out_dir / f"{manifest['id']}-{manifest['version']}{suffix}.tar.gz"
+
+
+def _stamp(target: Path) -> Path:
+    return target.with_name(target.name + ".inputs")
+
+
+def is_current(flavour: str, target: Path) -> bool:
+    """Whether ``target`` exists and was built from today's inputs."""
+    stamp = _stamp(target)
+    if not target.exists() or not stamp.exists():
+        return False
+    return stamp.read_text().strip() == inputs_digest(flavour)
+
+
+def build(flavour: str, out_dir: Path) -> Path:
+    """Build the bundle into ``out_dir``, unless the one there is already current."""
+    target = target_path(flavour, out_dir)
+    digest = inputs_digest(flavour)
+    if target.exists() and _stamp(target).exists() and _stamp(target).read_text() == digest:
+        return target
+    _stamp(target).unlink(missing_ok=True)
+    manifest = json.loads((ROOT / "plugin.json").read_text())
     with tempfile.TemporaryDirectory(prefix="bundle-") as tmp:
-        stage = Path(tmp) / plugin_id
+        stage = Path(tmp) / manifest["id"]
         _write(stage / "plugin.json", (json.dumps(_manifest(flavour), indent=4) + "\n").encode())
-        _write(stage / "LICENSE", (ROOT / "LICENSE").read_bytes())
-        _copy_tree(ROOT / "assets", stage / "assets")
-        for pattern in POLICY_FILES:
-            for path in sorted((ROOT / "policy").glob(pattern)):
-                _write(stage / "policy" / path.name, path.read_bytes())
-        for name in SERVER_SOURCES:
-            src = ROOT / "server" / name
-            if src.is_dir():
-                _copy_tree(src, stage / "server" / name)
-            else:
-                _write(stage / "server" / name, src.read_bytes(), 0o755)
-        _write(stage / manifest["webapp"]["bundle_path"], webapp.read_bytes())
-        if flavour == "bridge":
-            for binary in GO_PLATFORMS.values():
-                built = ROOT / "server" / "bridge" / "dist" / binary
-                if not built.exists():
-                    raise BundleError(
-                        f"{built.relative_to(ROOT)} is missing: run `make bridge` first"
-                    )
-                _write(stage / "server" / "dist" / binary, built.read_bytes(), 0o755)
+        for name, path in _sources(flavour).items():
+            executable = name == "server/plugin.py" or name.startswith("server/dist/")
+            _write(stage / name, path.read_bytes(), 0o755 if executable else 0o644)
         vendor, wheels = stage / "server" / "vendor", CACHE / "wheels"
         _vendor_grpcio(vendor, wheels)
         _vendor_protobuf(vendor, wheels)
         _vendor_pure(vendor, wheels, PYYAML, "pyyaml")
         _vendor_pure(vendor, wheels, TYPING_EXTENSIONS, "typing-extensions")
         out_dir.mkdir(parents=True, exist_ok=True)
-        suffix = "" if flavour == "bridge" else "-native"
-        target = out_dir / f"{plugin_id}-{version}{suffix}.tar.gz"
         _tar(stage, target)
+    _stamp(target).write_text(digest)
     return target
 
 
@@ -288,8 +350,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--flavour", choices=("native", "bridge"), required=True)
     parser.add_argument("--out", type=Path, default=ROOT / "dist")
+    parser.add_argument(
+        "--check", action="store_true", help="exit 0 if the bundle is current, 1 if not"
+    )
     args = parser.parse_args(argv)
     try:
+        if args.check:
+            target = target_path(args.flavour, args.out)
+            current = is_current(args.flavour, target)
+            print(f"bundle: {target} is {'current' if current else 'missing or stale'}")
+            return 0 if current else 1
         target = build(args.flavour, args.out)
     except BundleError as exc:
         print(f"bundle: {exc}", file=sys.stderr)
