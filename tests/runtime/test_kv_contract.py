@@ -8,9 +8,9 @@ client plus a way to let time pass (the emulator moves its clock; a real server 
 Real-server safety: every key is under a per-run random prefix, listing only looks at that
 prefix, ``KVDeleteAll`` is never called, and the prefix's keys are deleted afterwards.
 
-What is pinned here is protocol doc §8: empty == missing == delete; insert-if-absent with an empty
-old value; CAS mismatch is ``False`` (not an error); compare-and-delete; expiry; 1-150 runes per
-key; ``old_value`` without ``atomic`` invalid; ``KVList`` paging.
+What is pinned here is docs/protocol.md §8: empty == missing == delete; insert-if-absent with an
+empty old value; CAS mismatch is ``False`` (not an error); compare-and-delete; expiry; 1-150
+runes per key; ``old_value`` without ``atomic`` invalid; ``KVList`` paging.
 """
 
 from __future__ import annotations
