@@ -46,6 +46,7 @@ TESTS = [
     "tests/app/test_service.py",
     "tests/app/test_workflow_rules.py",
     "tests/app/test_anonymous_requests.py",
+    "tests/app/test_routes.py",
     "tests/app/test_redact.py",
     "tests/app/test_redact_boundaries.py",
     "tests/app/test_redact_props.py",
