@@ -9,7 +9,8 @@ PY     := $(VENV)/bin/python
 PB_DIR := server/escalations/runtime/_pb
 
 .PHONY: help setup gen test test-python test-webapp test-bridge check check-python check-webapp \
-        check-bridge bench dist dist-native webapp bridge deploy mattermost e2e test-e2e clean
+        check-bridge bench dist dist-native webapp bridge deploy mattermost e2e test-e2e clean \
+        logs enable disable reset mutation
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*## "}{printf "  make %-12s %s\n", $$1, $$2}'
@@ -69,11 +70,26 @@ dist: gen webapp bridge ## bundle for stock Mattermost (Go bridge + Python backe
 dist-native: gen webapp ## bundle for servers with native Python plugin support
 	$(PY) scripts/bundle.py --flavour native
 
-deploy: dist ## upload and enable on a running server (MM_SERVICESETTINGS_SITEURL, MM_ADMIN_TOKEN)
+deploy: dist ## upload and enable (local server, or MM_SERVICESETTINGS_SITEURL + MM_ADMIN_TOKEN)
 	$(PY) scripts/deploy.py dist/$(PLUGIN_ID)-$(PLUGIN_VERSION).tar.gz
 
 mattermost: ## build (cached) and start a local Mattermost server with PostgreSQL
 	scripts/mattermost-server start
+
+logs: ## the plugin's lines of the local server's log (last 100)
+	@scripts/mattermost-server logs 5000 | grep -F '$(PLUGIN_ID)' | tail -n 100 || true
+
+enable: ## enable the installed plugin (local server, or MM_SERVICESETTINGS_SITEURL + MM_ADMIN_TOKEN)
+	$(PY) scripts/deploy.py enable
+
+disable: ## disable the installed plugin (same server as enable)
+	$(PY) scripts/deploy.py disable
+
+reset: ## restart the installed plugin: disable, then enable (same server as enable)
+	$(PY) scripts/deploy.py reset
+
+mutation: gen ## mutation testing of the critical modules: score per module, surviving mutants
+	$(PY) scripts/mutation.py
 
 e2e: dist ## end-to-end suite against a real Mattermost server
 	scripts/mattermost-server start

@@ -1,10 +1,15 @@
 #!/usr/bin/env python3
-"""Upload a plugin bundle to a running Mattermost server and enable it (``make deploy``).
+"""Upload a plugin bundle to a running Mattermost server and enable it (``make deploy``); enable,
+disable or restart the installed plugin (``make enable``, ``make disable``, ``make reset``).
 
-Needs ``MM_SERVICESETTINGS_SITEURL`` (e.g. ``http://127.0.0.1:8065``) and ``MM_ADMIN_TOKEN`` (a
-system admin's personal access token or session token). Uses only the REST API:
-``POST /api/v4/plugins`` (multipart field ``plugin``, ``force=true``) then
-``POST /api/v4/plugins/{id}/enable``.
+    deploy.py BUNDLE.tar.gz          upload (replacing any installed version) and enable
+    deploy.py enable|disable|reset   act on the installed plugin (reset = disable, then enable)
+
+The server: ``MM_SERVICESETTINGS_SITEURL`` (e.g. ``http://127.0.0.1:8065``) and ``MM_ADMIN_TOKEN``
+(a system admin's personal access token or session token); when both are unset, the local server
+of ``scripts/mattermost-server`` (its ``env.json``: ``MM_E2E_ENV``, default
+``.cache/mattermost/env.json``). Uses only the REST API: ``POST /api/v4/plugins`` (multipart field
+``plugin``, ``force=true``), ``POST /api/v4/plugins/{id}/enable`` and ``.../disable``.
 """
 
 from __future__ import annotations
@@ -53,17 +58,55 @@ def deploy(bundle: Path, site_url: str, token: str) -> str:
     return plugin_id
 
 
-def main(argv: list[str]) -> int:
+ROOT = Path(__file__).resolve().parents[1]
+ACTIONS = ("enable", "disable", "reset")
+USAGE = (
+    "usage: deploy.py BUNDLE.tar.gz | enable | disable | reset\n"
+    "  server: MM_SERVICESETTINGS_SITEURL + MM_ADMIN_TOKEN, or the local one "
+    "(scripts/mattermost-server start)"
+)
+
+
+def target() -> tuple[str, str] | None:
+    """(site URL, admin token) from the environment, else from the local server's env.json."""
     site_url = os.environ.get("MM_SERVICESETTINGS_SITEURL", "").rstrip("/")
     token = os.environ.get("MM_ADMIN_TOKEN", "")
-    if len(argv) != 1 or not site_url or not token:
-        print(
-            "usage: MM_SERVICESETTINGS_SITEURL=... MM_ADMIN_TOKEN=... deploy.py BUNDLE.tar.gz",
-            file=sys.stderr,
-        )
-        return 2
+    if site_url or token:
+        return (site_url, token) if site_url and token else None
+    env_json = Path(os.environ.get("MM_E2E_ENV", ROOT / ".cache" / "mattermost" / "env.json"))
     try:
-        plugin_id = deploy(Path(argv[0]), site_url, token)
+        env = json.loads(env_json.read_text())
+        return str(env["site_url"]).rstrip("/"), str(env["admin"]["token"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def plugin_id() -> str:
+    return str(json.loads((ROOT / "plugin.json").read_text())["id"])
+
+
+def act(action: str, site_url: str, token: str) -> str:
+    """Enable, disable, or disable then enable the installed plugin; its id."""
+    pid = plugin_id()
+    steps = ("disable", "enable") if action == "reset" else (action,)
+    for step in steps:
+        _request(f"{site_url}/api/v4/plugins/{pid}/{step}", token, b"")
+    return pid
+
+
+def main(argv: list[str]) -> int:
+    server = target()
+    if len(argv) != 1 or server is None:
+        print(USAGE, file=sys.stderr)
+        return 2
+    site_url, token = server
+    try:
+        if argv[0] in ACTIONS:
+            pid = act(argv[0], site_url, token)
+            done = {"enable": "enabled", "disable": "disabled", "reset": "disabled and enabled"}
+            print(f"deploy: {pid} {done[argv[0]]} on {site_url}")
+            return 0
+        pid = deploy(Path(argv[0]), site_url, token)
     except urllib.error.HTTPError as exc:
         detail = exc.read().decode(errors="replace")
         print(f"deploy: {exc.code} from {exc.url}: {detail}", file=sys.stderr)
@@ -71,7 +114,7 @@ def main(argv: list[str]) -> int:
     except (urllib.error.URLError, OSError) as exc:
         print(f"deploy: cannot reach {site_url}: {exc}", file=sys.stderr)
         return 1
-    print(f"deploy: {plugin_id} uploaded and enabled on {site_url}")
+    print(f"deploy: {pid} uploaded and enabled on {site_url}")
     return 0
 
 

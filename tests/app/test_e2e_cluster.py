@@ -1,5 +1,5 @@
 """Two plugin processes ("nodes") on one emulated server: they share the KV store and the
-server's data, nothing else — the high-availability shape (conventions §7)."""
+server's data, nothing else — the high-availability shape (docs/protocol.md §11)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Conversions between emulator records and the generated protobuf messages.
 
-Faithfulness rules (protocol doc §9):
+Faithfulness rules (docs/protocol.md §9):
 
 * Structs carry only doubles: every number in props/config/payloads comes back as a float.
 * ``CreatePost``/``UpdatePost`` answers carry the props, but the message actions in them have no

@@ -15,7 +15,7 @@ Tree::
                                   convention (``CONVENTIONS``), drive helpers put it on results.
 
 ``CONVENTIONS`` is the single place that says which convention each RPC follows
-(protocol doc §4.1 column "Err", §5): ``EMBEDDED`` = response ``error`` field with gRPC status OK;
+(docs/protocol.md §4.1 and §5): ``EMBEDDED`` = response ``error`` field with gRPC status OK;
 ``STATUS`` = gRPC status whose message is ``"<id>: <message>"`` and whose code is mapped from
 ``status_code`` (``grpc_code_for``); ``NEVER`` = the Go API returns no error, so failures are
 swallowed and an empty response is returned.
@@ -76,7 +76,8 @@ class Convention(enum.Enum):
 
 _E, _S, _N = Convention.EMBEDDED, Convention.STATUS, Convention.NEVER
 
-# Protocol doc §4.1, column "Err". RPCs missing here default to STATUS (handlers_*.go style).
+# docs/protocol.md §4.1, column "failure arrives as". RPCs missing here default to STATUS
+# (handlers_*.go style).
 CONVENTIONS: Mapping[str, Convention] = {
     **dict.fromkeys(
         (
@@ -150,7 +151,7 @@ def convention_of(rpc: str) -> Convention:
     return CONVENTIONS.get(rpc, Convention.STATUS)
 
 
-# AppErrorToStatus (protocol doc §5).
+# AppErrorToStatus (docs/protocol.md §5).
 _STATUS_TO_CODE: Mapping[int, grpc.StatusCode] = {
     400: grpc.StatusCode.INVALID_ARGUMENT,
     401: grpc.StatusCode.UNAUTHENTICATED,
@@ -170,13 +171,13 @@ def grpc_code_for(status_code: int) -> grpc.StatusCode:
 
 
 def status_message(err: AppError) -> str:
-    """The gRPC status message upstream sends: ``"<id>: <message>"`` (protocol doc §5); a plain
+    """The gRPC status message upstream sends: ``"<id>: <message>"`` (docs/protocol.md §5); a plain
     Go error (no AppError, e.g. RegisterCommand's ``"invalid command"``) is just its text."""
     return f"{err.id}: {err.message}" if err.id else err.message
 
 
 # Shorthands for the handful of errors the state raises; ids follow upstream i18n ids where the
-# protocol doc or upstream naming makes them known, otherwise they are descriptive.
+# docs/protocol.md or upstream naming makes them known, otherwise they are descriptive.
 def not_found(err_id: str, message: str, where: str = "") -> AppError:
     return AppError(err_id, message, 404, where)
 

@@ -1,6 +1,6 @@
 """The server's side of ``PluginHooks``: health ping, unary hooks, and the ServeHTTP stream.
 
-ServeHTTP (protocol doc §6): the request goes out as ``init`` (+ first chunk) followed by 64 KiB
+ServeHTTP (docs/protocol.md §6): the request goes out as ``init`` (+ first chunk) followed by 64 KiB
 body chunks, the last one with ``body_complete``; the request iterator runs on gRPC's thread, so
 the plugin may answer before the body is fully sent. The answer's first message must carry
 ``init`` (status 0 -> 200, outside 100-999 -> 500); headers only count from that message.

@@ -8,7 +8,7 @@ Usage::
         town = host.add_channel(team.id, "town-square", members=[alice.id])
         resp = host.http("GET", "/api/v1/topics", user_id=alice.id)
 
-Start sequence (protocol doc §2.7): PluginAPI server on a free loopback port → process with
+Start sequence (docs/protocol.md §2.7): PluginAPI server on a free loopback port → process with
 ``MATTERMOST_PLUGIN_API_TARGET`` → handshake line (10 s) → dial → health ``plugin`` SERVING →
 ``Implemented`` → ``OnActivate`` only if listed (``OnConfigurationChange`` is *not* called first).
 Stop (§2.8): ``OnDeactivate`` if listed → SIGTERM → SIGKILL after 5 s → API server stopped.

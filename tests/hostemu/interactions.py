@@ -2,9 +2,8 @@
 dialog submissions. Each function reads state, calls the plugin **without** holding the state
 lock, then applies the answer the way upstream does.
 
-Sources (protocol doc): §6 and §6.3 (``servePluginRequest``: identity headers), §7 and
-plugin-conventions §3.3 (``DoPostActionWithCookie``), §3.3 (``CommandArgs``/``CommandResponse``),
-§7.4 (dialogs).
+The rules are in docs/protocol.md: §6 and §6.3 (plugin requests, identity headers), §7.1–§7.3
+(button presses and their answers), §3.3 (``CommandArgs``/``CommandResponse``), §7.4 (dialogs).
 """
 
 from __future__ import annotations

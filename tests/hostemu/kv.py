@@ -1,4 +1,4 @@
-"""The plugin KV store with Mattermost's semantics (protocol doc §8).
+"""The plugin KV store with Mattermost's semantics (docs/protocol.md §8).
 
 Rules carried over (each from §8.1/§8.2 unless noted):
 

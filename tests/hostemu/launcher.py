@@ -1,4 +1,4 @@
-"""Start a Python plugin process the way the Mattermost supervisor does (protocol doc §2).
+"""Start a Python plugin process the way the Mattermost supervisor does (docs/protocol.md §2).
 
 * manifest: ``server.executables["linux-amd64"]`` or ``server.executable``, relative, no ``..``,
   must exist (§2.1);

@@ -1,6 +1,6 @@
 """Posts, threads and per-user ephemeral posts of the emulated server.
 
-Behaviour kept from upstream (protocol doc §4.1, §7.2, §9; ``app/post.go`` as read there):
+Behaviour kept from upstream (docs/protocol.md §4.1, §7.2, §9):
 
 * ``create``: ``user_id`` must name a user (empty or unknown: 404
   ``app.user.missing_account.const``, verified), the channel must exist and not be archived, a

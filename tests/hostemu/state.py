@@ -4,8 +4,8 @@ It outlives plugin processes (``Host.restart_plugin`` keeps it), like the server
 ``lock`` (re-entrant) guards the directory, posts and the small registries here; the KV store has
 its own lock. Never hold ``lock`` while calling into the plugin.
 
-Config (protocol doc §9): ``GetConfig`` returns the server config as JSON bytes; the plugin's own
-settings live under ``PluginSettings.Plugins[<id>]`` and travel as a Struct (numbers become
+Config (docs/protocol.md §9): ``GetConfig`` returns the server config as JSON bytes; the plugin's
+own settings live under ``PluginSettings.Plugins[<id>]`` and travel as a Struct (numbers become
 doubles). The server stores plugin setting keys as sent (verified on 11.4.0, REST and
 ``SavePluginConfig``); the System Console lower-cases them before sending, so
 ``set_plugin_config(..., as_console=True)`` (the ``Host`` default) does the same. Nothing fills in

@@ -1,7 +1,7 @@
 """Helpers for tests that run the emulator's fixture plugins.
 
 The fixture plugin directories have no ``venv/``, so the supervisor's interpreter discovery falls
-back to ``python3`` on PATH (protocol doc §2.2); ``venv_env`` puts the running interpreter's
+back to ``python3`` on PATH (docs/protocol.md §2.2); ``venv_env`` puts the running interpreter's
 ``bin/`` first on PATH — option (a) of §2.2, the same thing a real test server needs.
 """
 

@@ -128,8 +128,9 @@ class WorldHelpers:
         type: str = "",
     ) -> Post:
         """A post as if the user had written it (same validation as ``CreatePost``). A running
-        plugin that implements ``MessageHasBeenPosted`` gets the hook-side post (no props, §3.3)
-        before this returns (upstream calls it asynchronously, right after saving)."""
+        plugin that implements ``MessageHasBeenPosted`` gets the hook-side post (no props,
+        docs/protocol.md §3.3) before this returns (upstream calls it asynchronously, right after
+        saving)."""
         post = Post(
             id="",
             channel_id=channel_id,

@@ -69,6 +69,9 @@ class Target:
     prefix: str  # lower-case, for channel names and KV keys
     archive: Callable[[str], None]  # archive a channel (no PluginAPI RPC for it)
     posts: list[str] = field(default_factory=list)
+    # What the server recorded of PublishWebSocketEvent calls (emulator only: a real server's
+    # delivery is checked by the end-to-end WebSocket tests).
+    sent_events: Callable[[], list[Any]] | None = None
 
     def new_channel(self, kind: str = "O", member: str | None = None) -> Channel:
         name = f"{self.prefix}{new_id()[:10]}"
@@ -154,7 +157,9 @@ def _emulator() -> _Opened:
     def archive(channel_id: str) -> None:
         d.update_channel(channel_id, delete_at=state.clock.now_ms())
 
-    return _open("emulator", server.start(), world, server.stop, archive)
+    opened = _open("emulator", server.start(), world, server.stop, archive)
+    opened.target.sent_events = lambda: list(state.ws_events)
+    return opened
 
 
 def _remote() -> _Opened:
@@ -572,4 +577,17 @@ def test_publish_websocket_event_with_omit_users_is_accepted(api: Target) -> Non
     from escalations.runtime.models import WebsocketBroadcast
 
     broadcast = WebsocketBroadcast(user_id=api.users[0], omit_users=(api.users[1],))
-    api.client.publish_websocket_event("contract_probe", {"n": 1}, broadcast)
+    api.client.publish_websocket_event("contract_probe", {"n": 1}, broadcast)  # no error raised
+    # the same call is accepted with nobody omitted and with an unknown user omitted
+    for omit in ((), (new_id(),)):
+        api.client.publish_websocket_event(
+            "contract_probe", {"n": 2}, WebsocketBroadcast(user_id=api.users[0], omit_users=omit)
+        )
+    if api.sent_events is None:
+        return
+    probes = [e for e in api.sent_events() if e.plugin_event == "contract_probe"]
+    assert [e.payload for e in probes] == [{"n": 1}, {"n": 2}, {"n": 2}]
+    assert probes[0].event.startswith("custom_") and probes[0].event.endswith("_contract_probe")
+    assert probes[0].broadcast["user_id"] == api.users[0]
+    assert list(probes[0].broadcast["omit_users"]) == [api.users[1]]
+    assert not probes[1].broadcast["omit_users"]

@@ -1,6 +1,6 @@
 """Host emulator: the in-memory PluginAPI server, called directly over gRPC (no plugin process).
 
-Covers the error convention of each RPC family (protocol doc §4.1/§5), the conversion rules
+Covers the error convention of each RPC family (docs/protocol.md §4.1/§5), the conversion rules
 (§9), and the post/user/channel/permission semantics the workflow relies on.
 """
 

@@ -1,4 +1,4 @@
-"""Host emulator: the interactive-button round trip (protocol doc §7, plugin-conventions §3.3)."""
+"""Host emulator: the interactive-button round trip (docs/protocol.md §7)."""
 
 from __future__ import annotations
 

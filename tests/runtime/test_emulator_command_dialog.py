@@ -1,4 +1,4 @@
-"""Host emulator: slash commands (protocol doc §3.3), dialogs (§7.4) and configuration changes."""
+"""Host emulator: slash commands (docs/protocol.md §3.3), dialogs (§7.4), configuration changes."""
 
 from __future__ import annotations
 

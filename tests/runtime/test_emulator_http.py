@@ -1,4 +1,4 @@
-"""Host emulator: plugin HTTP requests through the ServeHTTP stream (protocol doc §6)."""
+"""Host emulator: plugin HTTP requests through the ServeHTTP stream (docs/protocol.md §6)."""
 
 from __future__ import annotations
 

@@ -8,9 +8,9 @@ client plus a way to let time pass (the emulator moves its clock; a real server 
 Real-server safety: every key is under a per-run random prefix, listing only looks at that
 prefix, ``KVDeleteAll`` is never called, and the prefix's keys are deleted afterwards.
 
-What is pinned here is protocol doc §8: empty == missing == delete; insert-if-absent with an empty
-old value; CAS mismatch is ``False`` (not an error); compare-and-delete; expiry; 1-150 runes per
-key; ``old_value`` without ``atomic`` invalid; ``KVList`` paging.
+What is pinned here is docs/protocol.md §8: empty == missing == delete; insert-if-absent with an
+empty old value; CAS mismatch is ``False`` (not an error); compare-and-delete; expiry; 1-150
+runes per key; ``old_value`` without ``atomic`` invalid; ``KVList`` paging.
 """
 
 from __future__ import annotations
@@ -125,7 +125,15 @@ def test_set_get_and_empty_value_deletes(kv: KVTarget) -> None:
 
 
 def test_delete_of_a_missing_key_is_not_an_error(kv: KVTarget) -> None:
-    kv.client.kv_delete(kv.key("never-there"))
+    neighbour = kv.key("never-there-neighbour")
+    kv.client.kv_set(neighbour, b"stays")
+    kv.client.kv_delete(kv.key("never-there"))  # no error raised
+    assert kv.client.kv_get(kv.key("never-there")) is None
+    assert kv.client.kv_get(neighbour) == b"stays"
+    kv.client.kv_delete(neighbour)
+    kv.client.kv_delete(neighbour)  # twice: the second is a missing key again
+    assert kv.client.kv_get(neighbour) is None
+    assert kv.client.kv_compare_and_set(kv.key("never-there"), None, b"new")  # still absent
 
 
 def test_raw_empty_value_on_the_wire_deletes(kv: KVTarget) -> None:

@@ -2,8 +2,8 @@
 ``help``. Every answer is ephemeral. ``new`` opens an interactive dialog (topic + note): the path
 for mobile clients, where post menu actions do not show.
 
-The gRPC ``Command`` message has no autocomplete tree (conventions §5), so autocomplete is the
-trigger with a hint listing the sub-commands.
+The gRPC ``Command`` message has no autocomplete tree (docs/protocol.md §4.3), so autocomplete is
+the trigger with a hint listing the sub-commands.
 """
 
 from __future__ import annotations

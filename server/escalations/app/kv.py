@@ -1,12 +1,12 @@
 """The KV port the workflow needs, and an in-memory implementation of it.
 
-``KV`` is four operations in Mattermost's own semantics (protocol doc §8): ``get`` (``None`` =
+``KV`` is four operations in Mattermost's own semantics (docs/protocol.md §8): ``get`` (``None`` =
 missing), ``compare_and_set`` (``old=None`` = insert only if absent, ``new=None`` = delete, optional
 TTL), ``delete`` and paged ``list_keys``. ``plugin.ClientKV`` adapts the runtime's
 ``PluginAPIClient`` to it; ``MemoryKV`` is the fake used by unit tests and benchmarks. Both are held
 to the same contract by ``tests/app/test_kv_store.py``.
 
-Values are never empty: Mattermost treats an empty value as "delete" (protocol doc §8.2).
+Values are never empty: Mattermost treats an empty value as "delete" (docs/protocol.md §8.2).
 """
 
 from __future__ import annotations

@@ -2,8 +2,8 @@
 
 The post is the bot's message in the escalations channel: Markdown ``message`` (the mentions live
 here, so the responders are notified once, when it is created; later edits do not re-notify) plus
-``props.attachments`` with the action buttons for the current state (protocol doc §7, conventions
-§3.1). ``props.community_escalation_id`` marks our posts (the webapp hides Escalate on them; the
+``props.attachments`` with the action buttons for the current state (docs/protocol.md §7
+and §7.5). ``props.community_escalation_id`` marks our posts (the webapp hides Escalate on them; the
 server refuses to escalate them).
 
 Text copied from elsewhere (excerpt, note) cannot mention anyone: ``@`` gets a zero-width joiner so
@@ -16,9 +16,10 @@ import datetime
 from collections.abc import Sequence
 from typing import Any
 
+from . import manifest
 from .model import Action, Escalation, Event, Outcome, State
 
-PLUGIN_ID = "community-escalations"
+PLUGIN_ID = manifest.plugin_id()
 ACTIONS_URL = f"/plugins/{PLUGIN_ID}/api/v1/actions/"
 DIALOG_URL = f"/plugins/{PLUGIN_ID}/api/v1/dialogs/new"
 ESCALATION_PROP = "community_escalation_id"

@@ -14,7 +14,7 @@ Contract:
   conventions (embedded ``AppError`` and gRPC status) and raises from the tree in
   :mod:`escalations.runtime.errors`; no raw ``grpc.RpcError`` escapes.
 * KV values are ``bytes``; ``None`` means missing (read) or delete (write). The server cannot store
-  an empty value: ``b""`` behaves exactly like ``None`` (protocol doc section 8.2).
+  an empty value: ``b""`` behaves exactly like ``None`` (docs/protocol.md §8.2).
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ Tree::
         ├── DeadlineError              the call's deadline passed (DEADLINE_EXCEEDED)
         └── InternalError              anything else (500 / INTERNAL, UNKNOWN, DATA_LOSS)
 
-The Mattermost PluginAPI reports failures in two ways (protocol doc section 5), sometimes for
+The Mattermost PluginAPI reports failures in two ways (docs/protocol.md §5), sometimes for
 different RPCs of the same service:
 
 1. *Embedded*: the response's ``error`` field (an ``AppError``) is set and the gRPC status is OK

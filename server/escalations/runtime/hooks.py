@@ -1,6 +1,6 @@
 """The ``PluginHooks`` servicer: translates hook RPCs into calls on a :class:`Plugin`.
 
-Error convention (protocol doc section 3.4), in three rules:
+Error convention (docs/protocol.md §3.4), in three rules:
 
 1. A hook that fails reports it in the response's ``error`` field (an ``AppError``); the gRPC
    status stays OK. :class:`errors.HookError` chooses the id/message/status; any other exception

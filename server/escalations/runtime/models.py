@@ -3,7 +3,7 @@
 Every record has ``from_proto(msg)``; records the plugin sends have ``to_proto()``. Only the
 fields this project reads are kept; the proto messages may carry more.
 
-Conversion rules worth knowing (protocol doc section 9):
+Conversion rules worth knowing (docs/protocol.md §9):
 
 * ``google.protobuf.Struct`` holds only doubles: every number in ``props``, plugin config and
   WebSocket payloads comes back as a ``float`` (``500`` -> ``500.0``). Use :func:`as_int`.

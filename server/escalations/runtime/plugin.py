@@ -11,7 +11,7 @@ Usage (the product's entry point)::
 
     run(EscalationsPlugin)            # factory(api, manifest) -> Plugin
 
-Process contract (protocol doc section 2), all done by :func:`run`:
+Process contract (docs/protocol.md §2), all done by :func:`run`:
 
 1. stdout is the handshake channel. Before anything else, fd 1 is saved and then pointed at
    stderr, so stray prints (ours, plugin code, C extensions) cannot corrupt it. The one line

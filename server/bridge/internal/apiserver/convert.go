@@ -1,7 +1,7 @@
 package apiserver
 
 // Conversions between the stock Go plugin API's model types and our wire messages. Field
-// numbers follow upstream (protocol doc §4.2); only the fields our protos carry are mapped.
+// numbers follow upstream (docs/protocol.md §4.2); only the fields our protos carry are mapped.
 //
 // Free-form maps (post props, channel props, plugin config, WebSocket payloads) travel as
 // google.protobuf.Struct. The server may hand us props holding typed Go values (e.g. parsed
@@ -82,7 +82,7 @@ func PostToProto(p *model.Post) *pb.Post {
 }
 
 // HookPostToProto converts a post for a hook message: like upstream's hook client it carries
-// no props and no metadata (protocol doc §3.3).
+// no props and no metadata (docs/protocol.md §3.3).
 func HookPostToProto(p *model.Post) *pb.Post {
 	out := PostToProto(p)
 	if out != nil {
@@ -332,7 +332,7 @@ func BroadcastFromProto(b *pb.WebsocketBroadcast) *model.WebsocketBroadcast {
 
 // ---- hook-side messages ----
 
-// CommandArgsToProto fills what upstream's hook client fills (1-8; §3.3).
+// CommandArgsToProto fills what upstream's hook client fills (1-8; docs/protocol.md §3.3).
 func CommandArgsToProto(a *model.CommandArgs) *pb.CommandArgs {
 	if a == nil {
 		return nil

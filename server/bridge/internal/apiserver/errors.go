@@ -1,6 +1,6 @@
 package apiserver
 
-// Error conventions (protocol doc §5). The upstream PluginAPI gRPC service reports failures in
+// Error conventions (docs/protocol.md §5). The upstream PluginAPI gRPC service reports failures in
 // two ways, and the Python client expects exactly the one upstream uses for each RPC:
 //
 //	embedded  — KV* and post RPCs: the response's `error` field (AppError) is set, gRPC status OK.

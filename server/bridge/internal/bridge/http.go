@@ -1,6 +1,6 @@
 package bridge
 
-// ServeHTTP forwarding (protocol doc §6): the request goes to the backend as a ServeHTTP gRPC
+// ServeHTTP forwarding (docs/protocol.md §6): the request goes to the backend as a ServeHTTP gRPC
 // stream (init, then the body in 64 KiB chunks, body_complete on the last message) while the
 // response stream is read concurrently. Headers arrive as the server set them: it has already
 // removed any client-supplied Mattermost-User-Id and set its own for authenticated requests, so
@@ -8,7 +8,7 @@ package bridge
 //
 // Response body chunks are written as they come, except that chunks are coalesced until 64 KiB,
 // a `flush` flag or the end: the server's in-process writer for interactive actions keeps only
-// the last Write (§7.3), so a small answer must reach it in one Write.
+// the last Write (docs/protocol.md §7.3), so a small answer must reach it in one Write.
 
 import (
 	"context"

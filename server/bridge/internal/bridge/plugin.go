@@ -1,7 +1,7 @@
 // Package bridge is a stock Mattermost Go plugin that hosts the Python backend: it serves the
 // PluginAPI gRPC service over plugin.API, starts the Python process the way a server with native
 // Python support would, and forwards hooks to it over the PluginHooks gRPC service. The Python
-// code cannot tell the difference (protocol doc §2-§7).
+// code cannot tell the difference (docs/protocol.md §2-§7).
 package bridge
 
 import (
@@ -318,7 +318,7 @@ func (p *Plugin) OnDeactivate() error {
 }
 
 // OnConfigurationChange is forwarded once the backend runs. The Go plugin RPC shim also calls it
-// just before OnActivate; native Python plugins get no such call (protocol doc §2.7), so that
+// just before OnActivate; native Python plugins get no such call (docs/protocol.md §2.7), so that
 // one is dropped.
 func (p *Plugin) OnConfigurationChange() error {
 	sess := p.current()

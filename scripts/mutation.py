@@ -1,0 +1,196 @@
+#!/usr/bin/env python3
+"""Mutation testing of the security- and data-critical modules (``make mutation``).
+
+Runs mutmut on a staged copy of the tree (``build/mutation``), in which the Python package sits
+under ``src/`` where mutmut expects it, and the in-process test files below are the suite. mutmut
+runs each mutant only against the tests that execute the mutated function. Tests that go through
+the host emulator start the plugin as a separate process, which mutmut cannot trace, so they are
+not part of this measure (they still run in ``make test``).
+
+Prints the score per module (killed / (killed + survived); mutants that no test reaches count as
+survivors) and every surviving mutant as a diff. Exit status 0 whatever the score: it is a measure,
+not a gate.
+
+    scripts/mutation.py                         # every critical module
+    scripts/mutation.py escalations.app.store   # one module (faster)
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shutil
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+STAGE = ROOT / "build" / "mutation"
+MUTMUT = Path(sys.executable).parent / "mutmut"
+
+# module -> its file under server/
+MODULES = {
+    "escalations.app.service": "escalations/app/service.py",  # authorization, use cases
+    "escalations.app.transitions": "escalations/app/transitions.py",  # state rules
+    "escalations.app.store": "escalations/app/store.py",  # compare-and-set
+    "escalations.app.redact": "escalations/app/redact.py",  # personal data
+    "escalations.app.routes": "escalations/app/routes.py",  # request parsing, identity
+    "escalations.runtime.http": "escalations/runtime/http.py",  # request parsing, identity header
+}
+
+# In-process tests (no plugin process); ``-k`` drops the emulator cases of mixed files.
+TESTS = [
+    "tests/app/test_kv_store.py",
+    "tests/app/test_store_races.py",
+    "tests/app/test_service.py",
+    "tests/app/test_workflow_rules.py",
+    "tests/app/test_anonymous_requests.py",
+    "tests/app/test_routes.py",
+    "tests/app/test_redact.py",
+    "tests/app/test_redact_boundaries.py",
+    "tests/app/test_redact_props.py",
+    "tests/app/test_model_keys.py",
+    "tests/app/test_errors.py",
+    "tests/app/test_render_note.py",
+    "tests/runtime/test_runtime_http.py",
+]
+DESELECT = "not through_the_emulator"
+COPIED = ["tests", "policy", "plugin.json", "README.md"]
+
+
+def stage(modules: list[str]) -> None:
+    """A fresh copy of the tree in mutmut's layout, with a pyproject that configures it."""
+    if STAGE.exists():
+        shutil.rmtree(STAGE)
+    (STAGE / "src").mkdir(parents=True)
+    ignore = shutil.ignore_patterns("__pycache__", "_pb", "*.pyc")
+    shutil.copytree(ROOT / "server" / "escalations", STAGE / "src" / "escalations", ignore=ignore)
+    # generated stubs: copied as they are, never mutated
+    shutil.copytree(
+        ROOT / "server" / "escalations" / "runtime" / "_pb",
+        STAGE / "src" / "escalations" / "runtime" / "_pb",
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
+    for name in COPIED:
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, STAGE / name, ignore=ignore)
+        else:
+            shutil.copy2(source, STAGE / name)
+    lines = _pytest_section()
+    lines += [
+        "",
+        "[tool.mutmut]",
+        'source_paths = ["src"]',
+        f"only_mutate = {_toml(['src/' + MODULES[m] for m in modules])}",
+        f"also_copy = {_toml(COPIED)}",
+        f"pytest_add_cli_args_test_selection = {_toml(TESTS)}",
+        f"pytest_add_cli_args = {_toml(['-p', 'no:cacheprovider', '-k', DESELECT])}",
+        # log calls change nothing a test should see
+        "do_not_mutate_patterns = ['log\\.']",
+    ]
+    (STAGE / "pyproject.toml").write_text("\n".join(lines) + "\n")
+
+
+def _pytest_section() -> list[str]:
+    """The repository's pytest settings, with ``pythonpath`` reduced to ``tests`` (mutmut puts
+    the mutated ``src/`` first on ``sys.path`` itself)."""
+    text = (ROOT / "pyproject.toml").read_text()
+    section = re.search(r"^\[tool\.pytest\.ini_options\]\n(.*?)(?=^\[|\Z)", text, re.M | re.S)
+    if section is None:
+        raise SystemExit("pyproject.toml has no [tool.pytest.ini_options]")
+    body = re.sub(r"^pythonpath = .*$", 'pythonpath = ["tests"]', section.group(1), flags=re.M)
+    return ["[tool.pytest.ini_options]", *body.rstrip().splitlines()]
+
+
+def _toml(value: object) -> str:
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
+    raise TypeError(value)
+
+
+def run(max_children: int) -> None:
+    subprocess.run(
+        [str(MUTMUT), "run", "--max-children", str(max_children)],
+        cwd=STAGE,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+
+
+def report(modules: list[str]) -> int:
+    out = subprocess.run(
+        [str(MUTMUT), "results", "--all", "true"],
+        cwd=STAGE,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    results: dict[str, Counter[str]] = {m: Counter() for m in modules}
+    survivors: list[tuple[str, str]] = []
+    for line in out.splitlines():
+        match = re.match(r"\s+(\S+): (.+)$", line)
+        if not match:
+            continue
+        name, status = match.groups()
+        module = next((m for m in modules if name.startswith(m + ".")), None)
+        if module is None:
+            continue
+        results[module][status] += 1
+        if status != "killed":
+            survivors.append((name, status))
+    print(f"{'module':34} {'mutants':>7} {'killed':>7} {'survived':>8} {'no test':>7} {'score':>6}")
+    total_killed = total = 0
+    for module, counts in results.items():
+        killed = counts["killed"] + counts["timeout"] + counts["caught by type check"]
+        n = sum(counts.values())
+        total_killed, total = total_killed + killed, total + n
+        score = 100 * killed / n if n else 100.0
+        print(
+            f"{module:34} {n:7} {killed:7} {counts['survived']:8} {counts['no tests']:7} "
+            f"{score:5.1f}%"
+        )
+    if total:
+        overall = 100 * total_killed / total
+        print(f"{'all':34} {total:7} {total_killed:7} {'':8} {'':7} {overall:5.1f}%")
+    if survivors:
+        print(f"\nsurviving mutants ({len(survivors)}):")
+    for name, status in survivors:
+        diff = subprocess.run(
+            [str(MUTMUT), "show", name], cwd=STAGE, capture_output=True, text=True
+        ).stdout
+        changed = [
+            ln for ln in diff.splitlines() if ln[:1] in "+-" and not ln.startswith(("+++", "---"))
+        ]
+        print(f"- {name} ({status})")
+        for ln in changed:
+            print(f"    {ln.strip()[:110]}")
+    return 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("modules", nargs="*", help=f"default: {' '.join(MODULES)}")
+    parser.add_argument("--max-children", type=int, default=2)
+    args = parser.parse_args()
+    modules = args.modules or list(MODULES)
+    unknown = [m for m in modules if m not in MODULES]
+    if unknown:
+        parser.error(f"not a critical module: {', '.join(unknown)}")
+    if not MUTMUT.exists():
+        print(f"{MUTMUT} is missing: run `make setup` (mutmut is a dev dependency)")
+        return 2
+    stage(modules)
+    run(args.max_children)
+    return report(modules)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
