@@ -1,0 +1,183 @@
+"""Phone numbers, payment card numbers, IBANs and US social security numbers.
+
+Each candidate is a bounded run of digits and separators found in one linear scan, then checked in
+code: cards by the Luhn checksum and an issuer prefix, IBANs by their mod-97 checksum, phone
+numbers by libphonenumber (``phonenumbers``) after the shapes of dates, times, versions and years
+are set aside. A phone number needs a ``+`` or separators between its digit groups, so ids and
+timestamps stay.
+"""
+
+from __future__ import annotations
+
+import phonenumbers  # type: ignore[import-untyped]
+
+from .linear import compile_linear
+from .spans import Label, Span
+
+_DASHES = r"\x{2010}-\x{2015}\x{2212}"
+_PHONE_RE = compile_linear(rf"\+?[0-9(](?:[0-9]|[ \t./()\-{_DASHES}]){{5,40}}[0-9]")
+_CARD_RE = compile_linear(r"[0-9](?:[ -]?[0-9]){12,18}")
+_IBAN_RE = compile_linear(r"[A-Za-z]{2}[0-9]{2}(?:[ ]?[A-Za-z0-9]){11,30}")
+_SSN_RE = compile_linear(r"[0-9]{3}([- ])[0-9]{2}[- ][0-9]{4}")
+_DATE_RE = compile_linear(
+    r"[0-9]{4}[-./][0-9]{1,2}[-./][0-9]{1,2}(?:[^0-9].*)?|[0-9]{1,2}[-./][0-9]{1,2}[-./][0-9]{2,4}"
+    r"(?:[^0-9].*)?"
+)
+_SEPARATORS = frozenset(" \t./()-\u2010\u2011\u2012\u2013\u2014\u2015\u2212")
+# Where national numbers without a country code are most often written in our communities.
+_REGIONS = ("US", "GB", "DE", "FR", "IN", "BR", "ES", "IT", "NL", "AU", "CA", "PL")
+# libphonenumber costs tens of microseconds a call: past this many candidates in one message, a
+# well-shaped number is taken as a phone number without asking it (over-redact, never stall).
+_LIBRARY_BUDGET = 64
+
+
+def find_numbers(text: str) -> list[Span]:
+    return [*_cards(text), *_ibans(text), *_ssns(text), *_phones(text)]
+
+
+def _glued(text: str, start: int, end: int) -> bool:
+    """The run is part of a longer word or number."""
+    before = text[start - 1] if start else " "
+    after = text[end] if end < len(text) else " "
+    return before.isalnum() or before in "_" or after.isalnum() or after == "_"
+
+
+def _phones(text: str) -> list[Span]:
+    spans: list[Span] = []
+    budget = _LIBRARY_BUDGET
+    for m in _PHONE_RE.finditer(text):
+        start, end = m.start(), m.end()
+        if _glued(text, start, end) or text[start - 1 : start] in (".", "/", "-"):
+            continue
+        candidate = text[start:end]
+        if not _phone_shape(candidate):
+            continue
+        if budget > 0:
+            budget -= 1
+            if not _possible_phone(candidate):
+                continue
+        spans.append(Span(start, end, Label.PHONE))
+    return spans
+
+
+def _phone_shape(candidate: str) -> bool:
+    digits = sum(c.isdigit() for c in candidate)
+    international = candidate.startswith("+")
+    if not (8 if international else 9) <= digits <= 15:
+        return False
+    if not international and not any(c in _SEPARATORS for c in candidate):
+        return False
+    if _DATE_RE.fullmatch(candidate) is not None:
+        return False
+    groups = [g for g in _split(candidate) if g]
+    if not international and candidate.count(".") and all(c.isdigit() or c == "." for c in candidate):
+        # 415.555.0100 is a phone number; 1.2.3.4.5 or 10.11.0.1 are versions.
+        if len(groups) > 4 or any(len(g) < 2 for g in groups):
+            return False
+    # Years in a row ("2019 2020 2021") and lists of short numbers are not phone numbers.
+    if all(len(g) == 4 and g[:2] in ("19", "20") for g in groups):
+        return False
+    return not (len(groups) > 5 and all(len(g) <= 2 for g in groups[1:]) and not international)
+
+
+def _split(candidate: str) -> list[str]:
+    groups, current = [], []
+    for c in candidate:
+        if c.isdigit():
+            current.append(c)
+        else:
+            groups.append("".join(current))
+            current = []
+    groups.append("".join(current))
+    return groups
+
+
+def _possible_phone(candidate: str) -> bool:
+    regions: tuple[str | None, ...] = (None,) if candidate.startswith("+") else _REGIONS
+    for region in regions:
+        try:
+            number = phonenumbers.parse(candidate, region)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_possible_number(number):
+            return True
+    return False
+
+
+def _cards(text: str) -> list[Span]:
+    spans: list[Span] = []
+    for m in _CARD_RE.finditer(text):
+        start = m.start()
+        if start and (text[start - 1].isalnum() or text[start - 1] in "._-/"):
+            continue
+        ends = [i + 1 for i in range(start, m.end()) if text[i].isdigit()]
+        digits = "".join(c for c in text[start : m.end()] if c.isdigit())
+        for length in range(len(digits), 12, -1):
+            stop = ends[length - 1]
+            if stop < len(text) and (text[stop].isalnum() or text[stop] == "_"):
+                continue
+            if _issuer(digits[:length]) and _luhn(digits[:length]):
+                spans.append(Span(start, stop, Label.CARD, certain=True))
+                break
+    return spans
+
+
+def _issuer(digits: str) -> bool:
+    """Major card networks: Visa, Mastercard (51-55, 2221-2720), American Express, Diners,
+    Discover, JCB, UnionPay, Maestro."""
+    if digits[0] in "3456":
+        return True
+    return digits[0] == "2" and 2221 <= int(digits[:4]) <= 2720
+
+
+def _luhn(digits: str) -> bool:
+    total = 0
+    for i, c in enumerate(reversed(digits)):
+        d = int(c)
+        if i % 2:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return total % 10 == 0
+
+
+def _ibans(text: str) -> list[Span]:
+    spans: list[Span] = []
+    for m in _IBAN_RE.finditer(text):
+        start = m.start()
+        if start and (text[start - 1].isalnum() or text[start - 1] == "_"):
+            continue
+        if not text[start : start + 2].isupper():
+            continue
+        chars = [(i, c.upper()) for i, c in enumerate(text[start : m.end()], start) if c != " "]
+        for length in range(len(chars), 14, -1):
+            stop = chars[length - 1][0] + 1
+            if stop < len(text) and (text[stop].isalnum() or text[stop] == "_"):
+                continue
+            if _mod97("".join(c for _, c in chars[:length])):
+                spans.append(Span(start, stop, Label.IBAN, certain=True))
+                break
+    return spans
+
+
+def _mod97(iban: str) -> bool:
+    rearranged = iban[4:] + iban[:4]
+    remainder = 0
+    for c in rearranged:
+        value = int(c) if c.isdigit() else ord(c) - ord("A") + 10
+        remainder = (remainder * (100 if value > 9 else 10) + value) % 97
+    return remainder == 1
+
+
+def _ssns(text: str) -> list[Span]:
+    spans: list[Span] = []
+    for m in _SSN_RE.finditer(text):
+        start, end = m.start(), m.end()
+        if _glued(text, start, end) or text[start - 1 : start] in ("-", "/", "."):
+            continue
+        if text[end : end + 1] in ("-", "/") or (text[end : end + 1] == "." and text[end + 1 : end + 2].isdigit()):
+            continue
+        area, group, serial = text[start : start + 3], text[start + 4 : start + 6], text[end - 4 : end]
+        if area in ("000", "666") or area[0] == "9" or group == "00" or serial == "0000":
+            continue
+        spans.append(Span(start, end, Label.SSN, certain=True))
+    return spans
