@@ -14,7 +14,14 @@ from dataclasses import dataclass
 
 from .redaction import Label, redact_text
 
-__all__ = ["DEFAULT_PUBLIC_DOMAINS", "Label", "Redaction", "parse_public_domains", "redact", "redact_counted"]
+__all__ = [
+    "DEFAULT_PUBLIC_DOMAINS",
+    "Label",
+    "Redaction",
+    "parse_public_domains",
+    "redact",
+    "redact_counted",
+]
 
 # Input beyond this is dropped before detection (a post holds at most 16,383 characters).
 MAX_INPUT_CHARS = 20_000

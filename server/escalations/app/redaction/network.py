@@ -12,7 +12,7 @@ import ipaddress
 from collections.abc import Iterator
 from functools import lru_cache
 
-from publicsuffixlist import PublicSuffixList  # type: ignore[import-untyped]
+from publicsuffixlist import PublicSuffixList
 
 from .linear import compile_linear
 from .spans import Label, Span
@@ -45,8 +45,10 @@ _IPV4_RE = compile_linear(
     rf"[0-9]{{1,3}}(?:{_IPV4_DOT}[0-9]{{1,3}}){{3}}(?::[0-9]{{1,5}}|/[0-9]{{1,2}})?"
 )
 _IPV6_RE = compile_linear(r"[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*(?:%[0-9A-Za-z_.-]+)?")
+# The last label (the top-level domain) starts with a letter and has two characters or more.
 _DOMAIN_RE = compile_linear(
-    rf"{_LABEL}(?:(?:\.|\[\.\]){_LABEL})+(?::[0-9]{{1,5}})?(?:[/?#]{_URL_CHARS}*)?"
+    rf"{_LABEL}(?:(?:\.|\[\.\]){_LABEL})*(?:\.|\[\.\])\p{{L}}[{_WORD}-]*[{_WORD}]"
+    rf"(?::[0-9]{{1,5}})?(?:[/?#]{_URL_CHARS}*)?"
 )
 
 # Private top-level names seen in self-hosted setups; the Public Suffix List does not list them.
@@ -63,6 +65,13 @@ _TRAILING = ".,;:!?'\"*_~"
 @lru_cache(maxsize=1)
 def _psl() -> PublicSuffixList:
     return PublicSuffixList()
+
+
+@lru_cache(maxsize=2048)
+def _listed_tld(label: str) -> bool:
+    """Whether the Public Suffix List has a rule for top-level ``label`` (every listed suffix
+    sits under a listed top-level label; ``idna`` punycode and Unicode forms both count)."""
+    return _psl().publicsuffix("x." + label, accept_unknown=False) is not None
 
 
 def find_links(text: str, public: frozenset[str]) -> tuple[list[Span], list[tuple[int, int]]]:
@@ -84,6 +93,8 @@ def find_links(text: str, public: frozenset[str]) -> tuple[list[Span], list[tupl
             following += 1
         if following < len(links) and links[following][0] <= start:
             continue  # inside a link already handled
+        if start > 1 and text[start - 1] == "@" and not text[start - 2].isspace():
+            continue  # the domain of an e-mail address: that one is redacted whole
         host, _, rest = _split_host(text[start:end].replace("[.]", "."))
         if not _is_domain(host):
             continue
@@ -143,8 +154,8 @@ def _unbalanced(link: str, closing: str) -> bool:
 
 
 def _is_public(host: str, public: frozenset[str]) -> bool:
-    labels = host.split(".")
-    return any(".".join(labels[i:]) in public for i in range(len(labels)))
+    """``host`` is an allowed domain or one of its subdomains."""
+    return host in public or any(host.endswith("." + allowed) for allowed in public)
 
 
 def _is_domain(host: str) -> bool:
@@ -158,7 +169,7 @@ def _is_domain(host: str) -> bool:
         return True
     if len(labels) == 2 and suffix in _FILE_SUFFIXES:
         return False
-    return _psl().publicsuffix(host, accept_unknown=False) is not None
+    return _listed_tld(suffix)
 
 
 def find_emails(text: str) -> list[Span]:
@@ -193,10 +204,8 @@ def _unspell(written: str) -> str:
 
 
 def _is_mail_domain(domain: str) -> bool:
-    host = domain.lower().rstrip(".")
-    return host.rsplit(".", 1)[-1] in _PRIVATE_TLDS or (
-        _psl().publicsuffix(host, accept_unknown=False) is not None
-    )
+    tld = domain.lower().rstrip(".").rsplit(".", 1)[-1]
+    return tld in _PRIVATE_TLDS or _listed_tld(tld)
 
 
 def find_ip_addresses(text: str) -> list[Span]:

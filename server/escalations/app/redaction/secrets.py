@@ -31,7 +31,7 @@ _NAMED_RE = compile_linear(
     rf"([ \t]*(?:=>|:=|=|:)[ \t]*|[ \t]+(?:is|was)[ \t]+(?:now[ \t]+)?)" + _VALUE
 )
 _AUTH_RE = compile_linear(r"(?i)(bearer|basic)[ \t]+([A-Za-z0-9._~+/=-]{8,})")
-_CURL_USER_RE = compile_linear(r"(?:^|[ \t])(?:-u|--user)[ \t]*" + _VALUE)
+_CURL_USER_RE = compile_linear(r"(?:-u|--user)[ \t=]*" + _VALUE)
 _USERINFO_RE = compile_linear(r"[A-Za-z0-9._%+-]+:[^\s@/:]+@[A-Za-z0-9][A-Za-z0-9.-]*")
 _MATTERMOST_ID_RE = compile_linear(r"[a-z0-9]{26}")
 _LONG_RUN_RE = compile_linear(r"[A-Za-z0-9_+/=-]{32,}")
@@ -46,6 +46,8 @@ _NOT_A_VALUE = frozenset(
 )
 _TOKEN_NAMES = ("token", "key", "secret", "password", "credential", "pat ", "pat:", "pat=")
 _LOOK_BEHIND = 48
+# Markdown emphasis and a full stop right after an unquoted value close the sentence around it.
+_MARKUP_AFTER = "*_~."
 
 
 def find_secrets(text: str) -> list[Span]:
@@ -60,6 +62,8 @@ def find_secrets(text: str) -> list[Span]:
         if scheme == "bearer" or _looks_random(value) or value.endswith("="):
             spans.append(Span(m.start(2), m.end(2), Label.SECRET, True))
     for m in _CURL_USER_RE.finditer(text):
+        if m.start() and (text[m.start() - 1].isalnum() or text[m.start() - 1] == "-"):
+            continue
         if ":" in (m.group(1) or ""):
             spans.append(Span(m.start(1), m.end(1), Label.SECRET, True))
     for m in _USERINFO_RE.finditer(text):
@@ -80,11 +84,14 @@ def _named(text: str) -> list[Span]:
         if start and (text[start - 1].isalnum()):
             continue
         if separator in ("is", "was") or separator.startswith(("is ", "was ")):
-            if not name.endswith(_PROSE_WORDS) or value.strip("\"'`.!").lower() in _NOT_A_VALUE:
+            if not name.endswith(_PROSE_WORDS) or value.strip("\"'`.!?*_~").lower() in _NOT_A_VALUE:
                 continue
         if "token" in name and value.isdigit() and len(value) <= 6:
             continue  # max_tokens=4096
-        spans.append(Span(m.start(3), m.end(3), Label.SECRET, True))
+        end = m.end(3)
+        while end > m.start(3) + 1 and text[end - 1] in _MARKUP_AFTER:
+            end -= 1
+        spans.append(Span(m.start(3), end, Label.SECRET, True))
     return spans
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Iterable
-from dataclasses import dataclass
 from enum import Enum
+from typing import NamedTuple
 
 
 class Label(str, Enum):
@@ -26,8 +26,7 @@ class Label(str, Enum):
 _PRIORITY = {label: rank for rank, label in enumerate(Label)}
 
 
-@dataclass(frozen=True)
-class Span:
+class Span(NamedTuple):
     start: int
     end: int
     label: Label
@@ -48,11 +47,12 @@ def merge(spans: Iterable[Span], public: Iterable[tuple[int, int]] = ()) -> list
     best: Span | None = None
     for span in candidates:
         if merged and span.start < merged[-1].end:
-            last = merged[-1]
             assert best is not None
             if _better(span, best):
                 best = span
-            merged[-1] = Span(last.start, max(last.end, span.end), best.label, True)
+            last = merged[-1]
+            if span.end > last.end or best.label != last.label:
+                merged[-1] = Span(last.start, max(last.end, span.end), best.label, True)
             continue
         best = span
         merged.append(span)
