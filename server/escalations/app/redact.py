@@ -59,6 +59,25 @@ def redact_counted(
     return Redaction(kept + ELLIPSIS, removed)
 
 
+def redact_note(text: str, public_domains: frozenset[str] = DEFAULT_PUBLIC_DOMAINS) -> Redaction:
+    """The escalator's note, redacted like the excerpt and never cut."""
+    return redact_counted(text, MAX_INPUT_CHARS, public_domains)
+
+
+def removal_summary(from_excerpt: int, from_note: int) -> str:
+    """The line that tells the escalator what redaction removed."""
+    if not from_excerpt and not from_note:
+        return "Redaction: no personal data or secrets found in the excerpt or the note."
+    return (
+        f"Redaction: removed {_items(from_excerpt)} from the excerpt and "
+        f"{_items(from_note)} from the note."
+    )
+
+
+def _items(count: int) -> str:
+    return f"{count} item" if count == 1 else f"{count} items"
+
+
 def redact(
     text: str, max_chars: int, public_domains: frozenset[str] = DEFAULT_PUBLIC_DOMAINS
 ) -> str:

@@ -23,6 +23,7 @@ _URL_CHARS = r"[^\s<>\"'`]"
 _OPEN, _CLOSE = r"[\[({<]", r"[\])}>]"
 
 _SCHEME_URL_RE = compile_linear(rf"(?i)(?:[a-z][a-z0-9+.-]{{0,31}}://|www\.){_URL_CHARS}+")
+# Every character RFC 5322 allows unquoted in the local part (``o'neil+x@``, ``a/b@``).
 _EMAIL_RE = compile_linear(
     rf"(?:[{_WORD}.!#$%&'*+/=?^_`{{|}}~-]+|\"[^\"\n]{{1,64}}\")@{_LABEL}(?:\.{_LABEL})+"
 )
@@ -176,6 +177,9 @@ def find_emails(text: str) -> list[Span]:
     spans: list[Span] = []
     for m in _EMAIL_RE.finditer(text):
         start = m.start()
+        local = text[start : m.end()].rsplit("@", 1)[0]
+        if "?" in local:  # in a query (``?q=jane@example.com``): the address starts after it
+            start += max(local.rfind(c) for c in "?=&/") + 1
         while start < m.end() and text[start] in ".'`":
             start += 1
         domain = text[m.start() : m.end()].rsplit("@", 1)[1]
@@ -212,9 +216,12 @@ def find_ip_addresses(text: str) -> list[Span]:
     spans: list[Span] = []
     for m in _IPV4_RE.finditer(text):
         start, end = m.start(), m.end()
-        before = text[start - 1] if start else " "
+        before = text[max(0, start - 2) : start]
         after = text[end : end + 2]
-        if before.isalnum() or before in "._" or (after[:1] == "." and after[1:].isdigit()):
+        # Glued to a word, or one part of a longer dotted number (a version such as 1.10.0.0.1).
+        if before[-1:].isalnum() or (before[-1:] == "." and before[:1].isdigit()):
+            continue
+        if after[:1] == "." and after[1:].isdigit():
             continue
         if after[:1].isdigit():
             continue

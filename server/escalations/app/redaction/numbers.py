@@ -50,10 +50,16 @@ def find_numbers(text: str) -> list[Span]:
 
 
 def _glued(text: str, start: int, end: int) -> bool:
-    """The run is part of a longer word or number."""
+    """The run is part of a longer word or number (``_`` around it is Markdown emphasis)."""
     before = text[start - 1] if start else " "
     after = text[end] if end < len(text) else " "
-    return before.isalnum() or before in "_" or after.isalnum() or after == "_"
+    return before.isalnum() or after.isalnum()
+
+
+def _continues(text: str, start: int) -> bool:
+    """The run at ``start`` continues a word or a number (``1.5``, ``12-``) written before it."""
+    before = text[max(0, start - 2) : start]
+    return before[-1:].isalnum() or (before[-1:] in (".", "-", "/", ",") and before[:1].isdigit())
 
 
 def _phones(text: str) -> list[Span]:
@@ -61,7 +67,7 @@ def _phones(text: str) -> list[Span]:
     budget = _LIBRARY_BUDGET
     for m in _PHONE_RE.finditer(text):
         start, end = m.start(), m.end()
-        if _glued(text, start, end) or text[start - 1 : start] in (".", "/", "-"):
+        if _glued(text, start, end) or _continues(text, start):
             continue
         candidate = text[start:end]
         if not _phone_shape(candidate):
@@ -126,7 +132,7 @@ def _cards(text: str) -> list[Span]:
     spans: list[Span] = []
     for m in _CARD_RE.finditer(text):
         start = m.start()
-        if start and (text[start - 1].isalnum() or text[start - 1] in "._-/"):
+        if _continues(text, start):
             continue
         if not _issuer(text[start : start + 4]):
             continue
@@ -135,7 +141,7 @@ def _cards(text: str) -> list[Span]:
         valid = _luhn_prefixes(digits)
         for length in range(len(digits), 12, -1):
             stop = ends[length - 1]
-            if stop < len(text) and (text[stop].isalnum() or text[stop] == "_"):
+            if stop < len(text) and text[stop].isalnum():
                 continue
             if valid[length]:
                 spans.append(Span(start, stop, Label.CARD, certain=True))
@@ -170,7 +176,7 @@ def _ibans(text: str) -> list[Span]:
     spans: list[Span] = []
     for m in _IBAN_RE.finditer(text):
         start = m.start()
-        if start and (text[start - 1].isalnum() or text[start - 1] == "_"):
+        if start and text[start - 1].isalnum():
             continue
         if not text[start : start + 2].isupper():
             continue
@@ -181,7 +187,7 @@ def _ibans(text: str) -> list[Span]:
         if len(chars) < length:
             continue
         stop = chars[length - 1][0] + 1
-        if stop < len(text) and (text[stop].isalnum() or text[stop] == "_"):
+        if stop < len(text) and text[stop].isalnum():
             continue
         if _mod97("".join(c for _, c in chars[:length])):
             spans.append(Span(start, stop, Label.IBAN, certain=True))
@@ -206,7 +212,7 @@ def _ssns(text: str) -> list[Span]:
     spans: list[Span] = []
     for m in _SSN_RE.finditer(text):
         start, end = m.start(), m.end()
-        if _glued(text, start, end) or text[start - 1 : start] in ("-", "/", "."):
+        if _glued(text, start, end) or _continues(text, start):
             continue
         if text[end : end + 1] in ("-", "/") or (
             text[end : end + 1] == "." and text[end + 1 : end + 2].isdigit()
