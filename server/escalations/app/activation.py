@@ -27,6 +27,7 @@ from .active_policy import ActivePolicy
 from .kv import KV
 from .lock import KVLock, LockTimeout
 from .ports import Host
+from .redact import DEFAULT_PUBLIC_DOMAINS, parse_public_domains
 from .service import Environment
 
 log = logging.getLogger(__name__)
@@ -48,6 +49,7 @@ class Settings:
     channel_name: str = DEFAULT_CHANNEL
     policy_override: str = ""
     excerpt_max_chars: int = DEFAULT_EXCERPT_CHARS
+    public_domains: frozenset[str] = DEFAULT_PUBLIC_DOMAINS
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Settings:
@@ -69,7 +71,15 @@ class Settings:
             channel_name=text("ChannelName", DEFAULT_CHANNEL).lower(),
             policy_override=text("PolicyOverride"),
             excerpt_max_chars=max(0, excerpt),
+            public_domains=_public_domains(lowered.get("publicdomains")),
         )
+
+
+def _public_domains(raw: object) -> frozenset[str]:
+    """The allow-list setting: absent means the default list, blank means no link is kept."""
+    if raw is None:
+        return DEFAULT_PUBLIC_DOMAINS
+    return parse_public_domains(raw) if isinstance(raw, str) else DEFAULT_PUBLIC_DOMAINS
 
 
 @dataclass(frozen=True)
@@ -199,6 +209,7 @@ class Activator:
             channel=channel,
             site_url=self._host.site_url(),
             excerpt_max_chars=settings.excerpt_max_chars,
+            public_domains=settings.public_domains,
         )
         return env, problems
 

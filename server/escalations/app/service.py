@@ -58,6 +58,7 @@ class Environment:
     channel: ChannelRef
     site_url: str
     excerpt_max_chars: int
+    public_domains: frozenset[str] = redact.DEFAULT_PUBLIC_DOMAINS
 
 
 class Workflow:
@@ -89,7 +90,11 @@ class Workflow:
             raise TopicNotFound(f"Unknown topic {topic_key!r}.")
         post, channel = self._readable_post(actor_id, post_id)
         _refuse_own_post(env, post)
-        record = self._new_record(env, topic, actor_id, post, channel, note.strip())
+        excerpt = redact.redact_counted(post.message, env.excerpt_max_chars, env.public_domains)
+        clean_note = redact.redact_note(note.strip(), env.public_domains)
+        record = self._new_record(
+            env, topic, actor_id, post, channel, clean_note.text, excerpt.text
+        )
         stored, created = self._store.create_if_absent(record)
         if not created:
             stored = self._await_or_take_over(stored)
@@ -102,7 +107,8 @@ class Workflow:
                         "responders have it."
                     )
                 return stored, False
-        return self._publish_new(env, policy, stored), True
+        removed = (excerpt.removed, clean_note.removed)
+        return self._publish_new(env, policy, stored, removed), True
 
     def _readable_post(self, actor_id: str, post_id: str) -> tuple[PostRef, ChannelRef]:
         post = self._host.get_post(post_id)
@@ -121,6 +127,7 @@ class Workflow:
         post: PostRef,
         channel: ChannelRef,
         note: str,
+        excerpt: str,
     ) -> Escalation:
         actor = self._host.get_user(actor_id)
         username = actor.username if actor else actor_id
@@ -140,7 +147,7 @@ class Workflow:
             note=note,
             source_channel=self._describe_channel(channel),
             source_link=self._permalink(env, channel, post.id),
-            excerpt=redact.redact(post.message, env.excerpt_max_chars),
+            excerpt=excerpt,
             responders=topic.responder_usernames,
             loop_in=tuple(p.username for p in topic.loop_in),
             template_response=topic.template_response,
@@ -171,7 +178,11 @@ class Workflow:
         return self._store.transition(stale.id, refresh)
 
     def _publish_new(
-        self, env: Environment, policy: ActivePolicy, record: Escalation
+        self,
+        env: Environment,
+        policy: ActivePolicy,
+        record: Escalation,
+        removed: tuple[int, int] = (0, 0),
     ) -> Escalation:
         message, props = render.escalation_post(record, record.responders, policy.tips)
         try:
@@ -201,12 +212,15 @@ class Workflow:
             done = self._store.transition(record.id, posted)
             if done.escalation_post_id != post_id:
                 self._best_effort(self._host.delete_post, post_id)
-        self._notify_escalator(env, done)
+        self._notify_escalator(env, done, removed)
         self._publish_event(done)
         return done
 
-    def _notify_escalator(self, env: Environment, r: Escalation) -> None:
+    def _notify_escalator(
+        self, env: Environment, r: Escalation, removed: tuple[int, int] = (0, 0)
+    ) -> None:
         text = f"Escalated to the approved responders of **{r.topic_title}**: {r.permalink}"
+        text += "\n" + redact.removal_summary(*removed)
         self._best_effort(
             self._host.send_ephemeral, r.created_by_id, r.channel_id, text, env.bot_user_id
         )
