@@ -396,11 +396,20 @@ function describeHost(host: HostSpec): void {
             await page.evaluate(() => (window as unknown as {__host: {setTheme: (n: string) => void}}).__host.setTheme('denim'));
         });
 
-        step('Escape closes the modal; the plugin never hit the host\'s error boundary; no errors logged', async () => {
+        step('Escape closes the modal; keys pressed in it never reach the host\'s document shortcuts', async () => {
             await openEscalate();
             await page.getByRole('radio').first().waitFor();
+            const documentKeys = () => page.evaluate(() => (window as unknown as {__host: {documentKeys: string[]}}).__host.documentKeys);
+            const before = (await documentKeys()).length;
+            await page.keyboard.press('ArrowDown');
+            await page.getByLabel('Note for the responders (optional)').focus();
+            await page.keyboard.type('ok');
             await page.keyboard.press('Escape');
             await page.getByRole('dialog').waitFor({state: 'detached'});
+            expect((await documentKeys()).slice(before)).toEqual([]);
+        });
+
+        step('the plugin never hit the host\'s error boundary; no errors logged', async () => {
             expect(await page.getByTestId('plugin-error').count()).toBe(0);
             expect(pageErrors).toEqual([]);
         });

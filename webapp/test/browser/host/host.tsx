@@ -18,7 +18,8 @@
  *   each inside an error boundary that replaces the component with an error and a "Refresh"
  *   button (which renders it again) when it throws.
  *
- * `window.__host` lets the test deliver WebSocket events, reconnect, and switch the theme.
+ * `window.__host` lets the test deliver WebSocket events, reconnect, switch the theme, and see which
+ * keys reached the document (where the real webapp listens for its shortcuts).
  */
 import {createBrowserHistory} from 'history';
 import React, {useState} from 'react';
@@ -302,8 +303,13 @@ function render() {
 }
 render();
 
+// The real webapp listens on the document for its shortcuts; record what reaches it.
+const documentKeys: string[] = [];
+document.addEventListener('keydown', (event) => documentKeys.push(event.key));
+
 w.__host = {
     store,
+    documentKeys,
     registered,
     versions: {react: React.version, reactDom: (ReactDOM as unknown as {version: string}).version},
     emit(msg: {event: string; data: unknown}) {
