@@ -9,7 +9,8 @@
  *   for `*`); 8.0.0 pins the same React and Redux versions, and mattermost-redux 10.6.0, published
  *   from the same tree, still depends on redux 4.
  * - newest: `webapp/channels/package.json` of webapp 11.3.0 (react, react-dom 18.2.0, react-redux 9.2.0,
- *   redux 5.0.1); `react-intl` 7 (the shared package of 11.x requires `>=7`; the exact root pin was not
+ *   redux 5.0.1; Mattermost's Agents plugin raised its minimum server to 11.1.0 when it moved to
+ *   them), and `react-intl` 7 (the shared package of 11.x requires `>=7`; the exact root pin was not
  *   found), its latest 7.1 release.
  */
 export interface HostSpec {
@@ -32,7 +33,7 @@ export const HOSTS: HostSpec[] = [
     },
     {
         name: 'mattermost-11',
-        servers: 'Mattermost 11.3 and later',
+        servers: 'Mattermost 11.1 and later',
         react: '18.2.0',
         alias: {react: 'react18', 'react-dom': 'react-dom18', redux: 'redux5', 'react-redux': 'react-redux9', 'react-intl': 'react-intl7'},
     },
