@@ -5,6 +5,10 @@
  * `themeVariables` turns it into `--ce-*` custom properties; without a theme they fall back to the
  * host's own CSS variables (`--center-channel-bg`, ...) and then to Mattermost's default theme.
  * Translucent shades use `color-mix`, as the host's theme colours are plain hex strings.
+ *
+ * Text keeps WCAG AA contrast (4.5:1) on the default and dark themes, checked by axe-core in the
+ * browser test: secondary text is the text colour mixed into the background (not made translucent),
+ * accent-coloured text leans towards the text colour, and the primary button's accent is darkened.
  */
 import type React from 'react';
 
@@ -49,6 +53,10 @@ export const css = `
   --ce-error-d: var(--ce-error, var(--error-text, #d24b4e));
   --ce-online-d: var(--ce-online, var(--online-indicator, #06d6a0));
   --ce-fg-64: color-mix(in srgb, var(--ce-fg-d) 64%, transparent);
+  --ce-fg-muted: color-mix(in srgb, var(--ce-fg-d) 80%, var(--ce-bg-d));
+  --ce-accent-text: color-mix(in srgb, var(--ce-accent-d) 70%, var(--ce-fg-d));
+  --ce-accent-strong: color-mix(in srgb, var(--ce-accent-d) 85%, #000);
+  --ce-error-text: color-mix(in srgb, var(--ce-error-d) 75%, var(--ce-fg-d));
   --ce-fg-16: color-mix(in srgb, var(--ce-fg-d) 16%, transparent);
   --ce-fg-08: color-mix(in srgb, var(--ce-fg-d) 8%, transparent);
   --ce-fg-04: color-mix(in srgb, var(--ce-fg-d) 4%, transparent);
@@ -73,15 +81,16 @@ export const css = `
   box-shadow: 0 20px 32px rgba(0, 0, 0, 0.12);
   outline: none;
 }
+.ce-dialog-small { max-width: 480px; }
 .ce-header { display: flex; align-items: flex-start; padding: 26px 32px 8px; gap: 16px; flex: none; }
 .ce-title {
   flex: 1; margin: 0; font-size: 22px; line-height: 28px; font-weight: 600;
   font-family: Metropolis, 'Open Sans', sans-serif;
 }
-.ce-intro { margin: 4px 0 0; color: var(--ce-fg-64); font-size: 14px; font-weight: 400; font-family: inherit; }
+.ce-intro { margin: 4px 0 0; color: var(--ce-fg-muted); font-size: 14px; font-weight: 400; font-family: inherit; }
 .ce-icon-button {
   width: 32px; height: 32px; border: none; border-radius: 4px; background: transparent;
-  color: var(--ce-fg-64); font-size: 22px; line-height: 32px; cursor: pointer; flex: none;
+  color: var(--ce-fg-muted); font-size: 22px; line-height: 32px; cursor: pointer; flex: none;
 }
 .ce-icon-button:hover { background: var(--ce-fg-08); color: var(--ce-fg-d); }
 .ce-body { padding: 12px 32px 4px; overflow-y: auto; flex: 1 1 auto; min-height: 0; }
@@ -90,7 +99,7 @@ export const css = `
   background: var(--ce-fg-04); border-radius: 0 4px 4px 0; color: var(--ce-fg-d);
   white-space: pre-wrap; overflow-wrap: anywhere; max-height: 84px; overflow: hidden;
 }
-.ce-quote-label { display: block; font-size: 12px; font-weight: 600; color: var(--ce-fg-64); }
+.ce-quote-label { display: block; font-size: 12px; font-weight: 600; color: var(--ce-fg-muted); }
 .ce-guidance {
   display: flex; gap: 8px; margin: 0 0 16px; padding: 10px 12px; border-radius: 4px;
   background: var(--ce-accent-08); border: 1px solid var(--ce-accent-16);
@@ -115,14 +124,14 @@ export const css = `
 .ce-topic[aria-checked='true']::before { border: 5px solid var(--ce-accent-d); }
 .ce-topic:focus-visible { box-shadow: 0 0 0 2px var(--ce-accent-d); }
 .ce-topic-title { display: block; font-weight: 600; }
-.ce-topic-description { display: block; margin-top: 2px; color: var(--ce-fg-64); font-size: 13px; line-height: 18px; }
+.ce-topic-description { display: block; margin-top: 2px; color: var(--ce-fg-muted); font-size: 13px; line-height: 18px; }
 .ce-preview {
   border-radius: 8px; background: var(--ce-fg-04); border: 1px solid var(--ce-fg-08);
   padding: 12px 16px; align-self: start;
 }
-.ce-preview-empty { color: var(--ce-fg-64); margin: 0; }
+.ce-preview-empty { color: var(--ce-fg-muted); margin: 0; }
 .ce-preview dl { margin: 0; }
-.ce-preview dt { line-height: 16px; font-size: 12px; font-weight: 600; text-transform: uppercase; letter-spacing: 0.02em; color: var(--ce-fg-64); margin-top: 10px; }
+.ce-preview dt { line-height: 16px; font-size: 12px; font-weight: 600; text-transform: uppercase; letter-spacing: 0.02em; color: var(--ce-fg-muted); margin-top: 10px; }
 .ce-preview dt:first-child { margin-top: 0; }
 .ce-preview dd { margin: 2px 0 0; }
 .ce-preview ul { margin: 0; padding: 0; list-style: none; }
@@ -138,25 +147,25 @@ export const css = `
 }
 .ce-textarea:hover { border-color: var(--ce-fg-64); }
 .ce-textarea:focus { outline: none; border-color: var(--ce-accent-d); box-shadow: inset 0 0 0 1px var(--ce-accent-d); }
-.ce-help { display: flex; justify-content: space-between; gap: 16px; margin-top: 4px; font-size: 12px; color: var(--ce-fg-64); }
-.ce-status { padding: 24px 0; text-align: center; color: var(--ce-fg-64); }
+.ce-help { display: flex; justify-content: space-between; gap: 16px; margin-top: 4px; font-size: 12px; color: var(--ce-fg-muted); }
+.ce-status { padding: 24px 0; text-align: center; color: var(--ce-fg-muted); }
 .ce-error {
-  margin: 16px 0 0; padding: 10px 12px; border-radius: 4px; color: var(--ce-error-d);
+  margin: 16px 0 0; padding: 10px 12px; border-radius: 4px; color: var(--ce-error-text);
   background: color-mix(in srgb, var(--ce-error-d) 8%, transparent);
   border: 1px solid color-mix(in srgb, var(--ce-error-d) 24%, transparent);
 }
 .ce-error.ce-submit-error { margin: 12px 32px 0; flex: none; }
 .ce-footer { display: flex; align-items: center; gap: 8px; padding: 20px 32px 24px; flex: none; }
-.ce-hint { flex: 1; font-size: 12px; color: var(--ce-fg-64); }
+.ce-hint { flex: 1; font-size: 12px; color: var(--ce-fg-muted); }
 .ce-button {
   height: 40px; padding: 0 20px; border-radius: 4px; border: none; cursor: pointer;
   font: inherit; font-weight: 600;
 }
 .ce-button:focus-visible { outline: 2px solid var(--ce-accent-d); outline-offset: 2px; }
-.ce-button-tertiary { background: var(--ce-accent-08); color: var(--ce-accent-d); }
+.ce-button-tertiary { background: var(--ce-accent-08); color: var(--ce-accent-text); }
 .ce-button-tertiary:hover { background: var(--ce-accent-16); }
-.ce-button-primary { background: var(--ce-accent-d); color: var(--ce-accent-fg-d); }
-.ce-button-primary:hover { background: color-mix(in srgb, var(--ce-accent-d) 88%, #000); }
+.ce-button-primary { background: var(--ce-accent-strong); color: var(--ce-accent-fg-d); }
+.ce-button-primary:hover { background: color-mix(in srgb, var(--ce-accent-d) 75%, #000); }
 .ce-button:disabled { cursor: not-allowed; background: var(--ce-fg-08); color: var(--ce-fg-64); }
 .ce-notice {
   position: fixed; right: 24px; bottom: 24px; z-index: 1040; max-width: 440px;
@@ -165,7 +174,7 @@ export const css = `
   border-radius: 8px; box-shadow: 0 8px 24px rgba(0, 0, 0, 0.12);
 }
 .ce-notice-body { flex: 1; }
-.ce-notice-state { display: block; color: var(--ce-fg-64); font-size: 13px; }
+.ce-notice-state { display: block; color: var(--ce-fg-muted); font-size: 13px; }
 .ce-link { color: var(--ce-link-d); font-weight: 600; text-decoration: none; }
 .ce-link:hover, .ce-link:focus { text-decoration: underline; }
 @media (max-width: 640px) {

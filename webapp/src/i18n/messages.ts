@@ -11,6 +11,11 @@ export const messages = defineMessages({
     menuEscalate: {id: 'escalations.menu.escalate', defaultMessage: 'Escalate'},
     title: {id: 'escalations.modal.title', defaultMessage: 'Escalate message'},
     close: {id: 'escalations.modal.close', defaultMessage: 'Close'},
+    failedTitle: {id: 'escalations.modal.failed_title', defaultMessage: 'The Escalate dialog failed'},
+    failedBody: {
+        id: 'escalations.modal.failed_body',
+        defaultMessage: 'Nothing was escalated. Close this and try again; if it fails again, tell your system admin ({error}).',
+    },
     intro: {
         id: 'escalations.modal.intro',
         defaultMessage: 'Send this message to the people approved to respond on a sensitive topic.',

@@ -6,12 +6,13 @@
  * Keyboard: arrow keys among topics, Enter submits (Ctrl/Cmd+Enter inside the note), Esc closes,
  * Tab stays inside the dialog; focus returns to where it was when the modal closes.
  */
-import React, {useCallback, useEffect, useId, useRef, useState} from 'react';
+import React, {useCallback, useEffect, useRef, useState} from 'react';
 import ReactDOM from 'react-dom';
 import {FormattedMessage, useIntl} from 'react-intl';
 import {useDispatch, useSelector} from 'react-redux';
 
 import {closeEscalateModal, fetchTopics, submitEscalation, type Dispatch} from 'src/actions';
+import {useStableId} from 'src/components/common/use_stable_id';
 import {css, themeVariables, type ThemeColors} from 'src/components/styles';
 import {messages} from 'src/i18n/messages';
 import {getPost, pluginState, type StateWithPlugin} from 'src/selectors';
@@ -50,7 +51,11 @@ export default function EscalateModal({theme}: Props) {
     const [note, setNote] = useState('');
     const [showChooseHint, setShowChooseHint] = useState(false);
     const dialogRef = useRef<HTMLDivElement>(null);
-    const ids = {title: useId(), topics: useId(), preview: useId(), note: useId(), noteHelp: useId(), error: useId()};
+    const base = useStableId('ce-escalate');
+    const ids = {
+        title: `${base}-title`, topics: `${base}-topics`, preview: `${base}-preview`, note: `${base}-note`,
+        noteHelp: `${base}-note-help`, error: `${base}-error`,
+    };
     useRestoreFocus();
 
     const topicList = topics.data?.topics ?? [];

@@ -3,7 +3,7 @@ import userEvent from '@testing-library/user-event';
 import React from 'react';
 
 import {ActionTypes} from 'src/action_types';
-import EscalationNotice from 'src/components/escalation_notice/escalation_notice';
+import EscalationNotice, {routerPath} from 'src/components/escalation_notice/escalation_notice';
 import {ESCALATION_UPDATED_EVENT, handleEscalationUpdated} from 'src/websocket_events';
 
 import {makeEscalation} from 'test/fixtures';
@@ -19,6 +19,7 @@ function showNotice(permalink = makeEscalation().permalink) {
 
 afterEach(() => {
     delete window.WebappUtils;
+    delete window.basename;
 });
 
 describe('EscalationNotice', () => {
@@ -63,6 +64,39 @@ describe('EscalationNotice', () => {
         const notPrevented = fireEvent.click(link, {button: 0});
         expect(notPrevented).toBe(false);
         expect(push).toHaveBeenCalledWith('/private-core/pl/abc');
+    });
+
+    it('under a subpath, gives the host router the path without it: the host history adds window.basename', () => {
+        const push = vi.fn();
+        window.basename = '/chat';
+        window.WebappUtils = {browserHistory: {push}};
+        showNotice(`${window.location.origin}/chat/private-core/pl/abc?x=1#y`);
+        const notPrevented = fireEvent.click(screen.getByRole('link', {name: 'View escalation'}), {button: 0});
+        expect(notPrevented).toBe(false);
+        expect(push).toHaveBeenCalledWith('/private-core/pl/abc?x=1#y');
+    });
+
+    it('leaves a same-origin link outside the subpath to the browser', () => {
+        const push = vi.fn();
+        window.basename = '/chat';
+        window.WebappUtils = {browserHistory: {push}};
+        showNotice(`${window.location.origin}/other/pl/abc`);
+        const link = screen.getByRole('link', {name: 'View escalation'});
+        link.addEventListener('click', (e) => e.preventDefault()); // jsdom cannot navigate
+        fireEvent.click(link, {button: 0});
+        expect(push).not.toHaveBeenCalled();
+    });
+
+    it.each([
+        ['/team/pl/x', undefined, '/team/pl/x'],
+        ['/team/pl/x', '', '/team/pl/x'],
+        ['/chat/team/pl/x', '/chat', '/team/pl/x'],
+        ['/chat/team/pl/x', '/chat/', '/team/pl/x'],
+        ['/chat', '/chat', '/'],
+        ['/chatroom/team/pl/x', '/chat', null],
+        ['/team/pl/x', '/chat', null],
+    ])('routerPath(%s, %s) = %s', (pathname, basename, expected) => {
+        expect(routerPath(pathname, basename)).toBe(expected);
     });
 
     it('leaves other origins and modified clicks to the browser', () => {

@@ -18,13 +18,32 @@ interface HostHistory {
 
 declare global {
     interface Window {
+        /** The SiteURL subpath the webapp runs under (`/chat`), or '' at the root. */
+        basename?: string;
         WebappUtils?: {browserHistory?: HostHistory};
     }
 }
 
 /**
- * Opens a permalink inside the running webapp when it points at this origin (no full reload), using
- * the host's router history; anything else is left to the browser.
+ * The path to give the host's router for `pathname`, or null when it lies outside the webapp. The
+ * host's history was created with `window.basename` and adds it to every path it is given, so the
+ * subpath that a permalink carries comes off first (else `/chat/team/pl/x` becomes `/chat/chat/...`).
+ */
+export function routerPath(pathname: string, basename: string | undefined): string | null {
+    const base = (basename ?? '').replace(/\/+$/, '');
+    if (!base) {
+        return pathname;
+    }
+    if (pathname === base) {
+        return '/';
+    }
+    return pathname.startsWith(`${base}/`) ? pathname.slice(base.length) : null;
+}
+
+/**
+ * Opens a permalink inside the running webapp when it points at this webapp (same origin, under its
+ * subpath), without a full reload, through the host's router history; anything else is left to the
+ * browser.
  */
 export function openInApp(event: React.MouseEvent<HTMLAnchorElement>, permalink: string): void {
     const history = window.WebappUtils?.browserHistory;
@@ -37,11 +56,12 @@ export function openInApp(event: React.MouseEvent<HTMLAnchorElement>, permalink:
     } catch {
         return;
     }
-    if (url.origin !== window.location.origin) {
+    const path = url.origin === window.location.origin ? routerPath(url.pathname, window.basename) : null;
+    if (path === null) {
         return;
     }
     event.preventDefault();
-    history.push(url.pathname + url.search + url.hash);
+    history.push(path + url.search + url.hash);
 }
 
 function StateLine({escalation}: {escalation: Escalation}) {

@@ -1,24 +1,36 @@
 /**
  * A small stand-in for the Mattermost webapp, for the real-browser test. Built by the test with
- * esbuild (never committed as output) and served next to the plugin's dist/main.js.
+ * esbuild once per supported server: `react`, `react-dom`, `redux`, `react-redux` and `react-intl`
+ * are aliased to the exact versions that server's webapp ships (`test/browser/hosts.ts`), so the
+ * plugin bundle runs against the same libraries it meets in production. Never committed as output.
  *
- * Provides what the real host gives a plugin bundle: the globals React, ReactDOM, Redux, ReactRedux
- * and ReactIntl on `window`; `window.registerPlugin`; a registry with the methods this plugin uses;
- * a Redux store with thunks, `entities.general.config.SiteURL` and posts, and plugin reducers mounted
- * at `plugins-<id>`; a channel view whose posts have a "Message actions" menu listing the plugin's
- * items (filter and action called with the post id, as the host does); root components rendered
- * with the theme inside an IntlProvider fed by `registerTranslations`; and `window.__host.emit` to
- * deliver WebSocket events.
+ * Where the plugin relies on the real host, this page behaves the same way:
+ * - the globals React, ReactDOM, Redux, ReactRedux and ReactIntl on `window`, `window.registerPlugin`,
+ *   and a registry with the methods this plugin uses;
+ * - `window.basename` (the SiteURL subpath) and `window.WebappUtils.browserHistory`, a `history` v4
+ *   browser history created with that basename, so `push('/team/pl/x')` lands on `/chat/team/pl/x`;
+ * - a Redux store with thunks, `entities.general.config.SiteURL`, channels, posts, and plugin
+ *   reducers mounted at `plugins-<id>`;
+ * - plugin menu items in each post's "Message actions" menu, with `filter` and `action` called with
+ *   the post id; no such menu on system messages; plugin items left out in shared channels unless
+ *   the `EnableSharedChannelsPlugins` feature flag is on;
+ * - root components rendered with the theme inside an IntlProvider fed by `registerTranslations`,
+ *   each inside an error boundary that replaces the component with an error and a "Refresh"
+ *   button (which renders it again) when it throws.
+ *
+ * `window.__host` lets the test deliver WebSocket events, reconnect, switch the theme, and see which
+ * keys reached the document (where the real webapp listens for its shortcuts).
  */
+import {createBrowserHistory} from 'history';
 import React, {useState} from 'react';
 import ReactDOM from 'react-dom';
-import {createRoot} from 'react-dom/client';
 import * as ReactIntl from 'react-intl';
 import * as ReactRedux from 'react-redux';
 import * as Redux from 'redux';
 
 type Reducer = Redux.Reducer;
 type Handler = (msg: {event: string; data: unknown}) => void;
+type Theme = Record<string, string>;
 interface MenuItem {
     id: string;
     text: React.ReactNode;
@@ -37,6 +49,18 @@ interface HostPost {
     pending_post_id: string;
     username: string;
 }
+interface HostChannel {
+    id: string;
+    name: string;
+    display_name: string;
+    shared: boolean;
+}
+interface HostData {
+    posts: HostPost[];
+    channels: HostChannel[];
+    basename: string;
+    featureFlags: Record<string, string>;
+}
 
 const w = window as unknown as Record<string, unknown>;
 w.React = React;
@@ -45,16 +69,31 @@ w.Redux = Redux;
 w.ReactRedux = ReactRedux;
 w.ReactIntl = ReactIntl;
 
-const DENIM = {
-    centerChannelBg: '#ffffff', centerChannelColor: '#3f4350', buttonBg: '#1c58d9', buttonColor: '#ffffff',
-    linkColor: '#386fe5', errorTextColor: '#d24b4e', onlineIndicator: '#3db887',
+/** Mattermost's default (Denim) and dark (Onyx) themes, the keys a plugin reads. */
+const THEMES: Record<string, Theme> = {
+    denim: {
+        type: 'Denim', centerChannelBg: '#ffffff', centerChannelColor: '#3f4350', buttonBg: '#1c58d9', buttonColor: '#ffffff',
+        linkColor: '#386fe5', errorTextColor: '#d24b4e', onlineIndicator: '#3db887',
+    },
+    onyx: {
+        type: 'Onyx', centerChannelBg: '#191b1f', centerChannelColor: '#e3e4e8', buttonBg: '#4a7ce8', buttonColor: '#ffffff',
+        linkColor: '#5d89ea', errorTextColor: '#da6c6e', onlineIndicator: '#3db887',
+    },
 };
 
-const posts: HostPost[] = (window as unknown as {__HOST_POSTS__: HostPost[]}).__HOST_POSTS__;
-const siteURL = `${window.location.origin}/chat`;
+const data = (window as unknown as {__HOST_DATA__: HostData}).__HOST_DATA__;
+const {posts, channels, basename} = data;
+const siteURL = `${window.location.origin}${basename}`;
 
+// What the real webapp sets up before any plugin loads (root.html and utils/browser_history).
+w.basename = basename;
+const browserHistory = createBrowserHistory({basename});
+w.WebappUtils = {browserHistory};
+
+const featureFlagConfig = Object.fromEntries(Object.entries(data.featureFlags).map(([k, v]) => [`FeatureFlag${k}`, v]));
 const entities = (state = {
-    general: {config: {SiteURL: siteURL}},
+    general: {config: {SiteURL: siteURL, ...featureFlagConfig}},
+    channels: {channels: Object.fromEntries(channels.map((c) => [c.id, c]))},
     posts: {posts: Object.fromEntries(posts.map((p) => [p.id, p]))},
 }) => state;
 
@@ -71,6 +110,7 @@ const registered = {
     translations: [] as Array<(locale: string) => Record<string, string> | undefined>,
     pluginId: '',
 };
+let theme: Theme = THEMES.denim;
 
 function makeRegistry(pluginId: string) {
     let n = 0;
@@ -108,19 +148,62 @@ w.registerPlugin = (pluginId: string, plugin: {initialize: (registry: unknown, s
     render();
 };
 
-function PostActions({post}: {post: HostPost}) {
+/** Like the host's plugin error boundary: the failed component gives way to an error and "Refresh". */
+class PluginErrorBoundary extends React.Component<{pluginId: string; children: React.ReactNode}, {error: string | null}> {
+    public override state = {error: null as string | null};
+
+    public static getDerivedStateFromError(error: unknown) {
+        return {error: String(error)};
+    }
+
+    public override render() {
+        if (this.state.error === null) {
+            return this.props.children;
+        }
+        return (
+            <div
+                role='alert'
+                data-testid='plugin-error'
+                data-error={this.state.error}
+            >
+                {`An error occurred in the ${this.props.pluginId} plugin. `}
+                <button
+                    type='button'
+                    onClick={() => this.setState({error: null})}
+                >
+                    {'Refresh'}
+                </button>
+            </div>
+        );
+    }
+}
+
+function isSystemMessage(post: HostPost): boolean {
+    return post.type !== '' && post.type.startsWith('system_');
+}
+
+function pluginItemsVisible(post: HostPost): boolean {
+    const channel = channels.find((c) => c.id === post.channel_id);
+    return !channel?.shared || data.featureFlags.EnableSharedChannelsPlugins === 'true';
+}
+
+function MessageActions({post}: {post: HostPost}) {
     const [open, setOpen] = useState(false);
-    const items = open ? registered.menu.filter((item) => !item.filter || item.filter(post.id)) : [];
+    if (isSystemMessage(post)) {
+        return null;
+    }
+    const items = open && pluginItemsVisible(post) ? registered.menu.filter((item) => !item.filter || item.filter(post.id)) : [];
     return (
         <span className='post-actions'>
             <button
                 type='button'
                 aria-label={`Message actions for ${post.id}`}
+                title='Message actions'
                 aria-expanded={open}
                 data-post-id={post.id}
                 onClick={() => setOpen(!open)}
             >
-                {'⋯'}
+                {'⊞'}
             </button>
             {open ? (
                 <ul
@@ -128,7 +211,14 @@ function PostActions({post}: {post: HostPost}) {
                     aria-label='Message actions'
                     className='menu'
                 >
-                    {items.length === 0 ? <li className='menu-empty'>{'No actions'}</li> : null}
+                    {items.length === 0 ? (
+                        <li
+                            role='none'
+                            className='menu-empty'
+                        >
+                            {'No actions'}
+                        </li>
+                    ) : null}
                     {items.map((item) => (
                         <li
                             key={item.id}
@@ -148,6 +238,12 @@ function PostActions({post}: {post: HostPost}) {
     );
 }
 
+function Route() {
+    const [path, setPath] = useState(browserHistory.location.pathname);
+    React.useEffect(() => browserHistory.listen((location) => setPath(location.pathname)), []);
+    return <span data-testid='route'>{path}</span>;
+}
+
 function App() {
     const messages = Object.assign({}, ...registered.translations.map((fn) => fn('en') ?? {})) as Record<string, string>;
     return (
@@ -156,8 +252,14 @@ function App() {
                 locale='en'
                 messages={messages}
             >
-                <div className='channel'>
-                    <header className='channel-header'>{'~ask-anything'}</header>
+                <main
+                    className='channel'
+                    style={{background: theme.centerChannelBg, color: theme.centerChannelColor}}
+                >
+                    <h1 className='channel-header'>
+                        {'~ask-anything '}
+                        <Route/>
+                    </h1>
                     {posts.map((post) => (
                         <div
                             key={post.id}
@@ -168,30 +270,48 @@ function App() {
                                 <strong>{post.username}</strong>
                                 <p>{post.message}</p>
                             </div>
-                            <PostActions post={post}/>
+                            <MessageActions post={post}/>
                         </div>
                     ))}
-                </div>
+                </main>
                 {registered.roots.map((Root, i) => (
-                    <Root
+                    <PluginErrorBoundary
                         key={i}
-                        theme={DENIM}
-                    />
+                        pluginId={registered.pluginId}
+                    >
+                        <Root theme={theme}/>
+                    </PluginErrorBoundary>
                 ))}
             </ReactIntl.IntlProvider>
         </ReactRedux.Provider>
     );
 }
 
-const root = createRoot(document.getElementById('root')!);
+// React 18 hosts render with createRoot; React 17 has only ReactDOM.render.
+const container = document.getElementById('root')!;
+const dom = ReactDOM as unknown as {
+    createRoot?: (el: Element) => {render(node: React.ReactNode): void};
+    render(node: React.ReactNode, el: Element): void;
+};
+const root = dom.createRoot ? dom.createRoot(container) : null;
 function render() {
-    root.render(<App/>);
+    if (root) {
+        root.render(<App/>);
+    } else {
+        dom.render(<App/>, container);
+    }
 }
 render();
 
+// The real webapp listens on the document for its shortcuts; record what reaches it.
+const documentKeys: string[] = [];
+document.addEventListener('keydown', (event) => documentKeys.push(event.key));
+
 w.__host = {
     store,
+    documentKeys,
     registered,
+    versions: {react: React.version, reactDom: (ReactDOM as unknown as {version: string}).version},
     emit(msg: {event: string; data: unknown}) {
         for (const handler of registered.ws[msg.event] ?? []) {
             handler(msg);
@@ -199,5 +319,10 @@ w.__host = {
     },
     reconnect() {
         registered.reconnect.forEach((fn) => fn());
+    },
+    setTheme(name: string) {
+        theme = THEMES[name];
+        document.body.style.background = theme.centerChannelBg;
+        render();
     },
 };
