@@ -47,7 +47,9 @@ def test_older_policy_tips_keep_their_link(older_world: World) -> None:
     esc = older_world.escalate(older_world.post().id, "licensing").json()
     result = older_world.click(esc, "tips", older_world.uid("jason.blais"))
     text = (result.response or {}).get("ephemeral_text", "")
-    link = "https://docs.mattermost.com/process/community-guidelines.html#mattermost-community-forums"
+    link = (
+        "https://docs.mattermost.com/process/community-guidelines.html#mattermost-community-forums"
+    )
     assert f"[principles, tips and sample responses]({link})" in text, text
     help_tips = older_world.host.command(
         older_world.alice.id, older_world.town.id, "/escalation help tips"
@@ -233,8 +235,10 @@ def test_command_help_list_and_registration(world: World) -> None:
     line = next(line for line in listing.splitlines() if esc["id"][:7] in line)
     assert esc["id"] not in listing  # short references, not 26-character ids
     assert line.startswith(f"- `{esc['id'][:7]}` [Workplace policies](")
-    assert ", owner `@natalie.jew` (default), 0m old: “where do you hire?” from ~town-square, "
-    "escalated by `@alice`" in line, line
+    assert line.endswith(
+        ", owner `@natalie.jew` (default), 0m old: “where do you hire?” from ~town-square, "
+        "escalated by `@alice`"
+    ), line
     outsider = world.host.add_user("outsider-list")
     refused = world.host.command(outsider.id, world.town.id, "/escalation list").text
     assert esc["id"][:7] not in refused

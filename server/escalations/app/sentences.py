@@ -19,7 +19,6 @@ from .model import Action, Escalation, Event, Outcome, State
 from .render import (
     NO_TEMPLATE,
     NOBODY_IN_ROLE,
-    SEPARATOR,
     cc_text,
     outcome_text,
     owner_text,
