@@ -211,7 +211,10 @@ class Workflow:
         return done
 
     def _notify_escalator(self, env: Environment, r: Escalation) -> None:
-        text = f"Escalated to the approved responders of **{r.topic_title}**: {r.permalink}"
+        text = (
+            f"Escalated to the approved responders of **{r.topic_title}**: {r.permalink} "
+            f"(`/escalation show {r.ref}` follows it)"
+        )
         self._best_effort(
             self._host.send_ephemeral, r.created_by_id, r.channel_id, text, env.bot_user_id
         )
