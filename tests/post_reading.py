@@ -6,6 +6,7 @@ mentioned where. Shared by the host-emulator tests (``tests/app``) and the real-
 from __future__ import annotations
 
 import re
+from typing import Any
 
 # An open post is at most this many message lines above the buttons.
 OPEN_POST_MAX_LINES = 8
@@ -38,6 +39,12 @@ def mentioned(text: str | None) -> list[str]:
 def live_mentions(message: str, username: str) -> int:
     """How often ``username`` is mentioned, not counting quiet (code-span) names."""
     return mentioned(message).count(username)
+
+
+def attachment_text(props: dict[str, Any]) -> str:
+    """The text of the post's attachment (where a resolved post shows its outcome)."""
+    attachments = props.get("attachments") or [{}]
+    return str(attachments[0].get("text") or "")
 
 
 def with_roles(text: str | None) -> dict[str, str]:

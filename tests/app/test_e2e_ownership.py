@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.emu import EVENT, World
-from post_reading import OPEN_POST_MAX_LINES, headline, labelled, lines, mentioned
+from post_reading import OPEN_POST_MAX_LINES, attachment_text, headline, lines, mentioned
 
 
 def ephemeral_text(result) -> str:
@@ -43,10 +43,11 @@ def test_claim_assign_release_resolve(world: World) -> None:
     assert rec["state"] == "resolved" and rec["outcome"] == "no_response_needed"
     final = world.host.get_post(post_id)
     assert final.props["attachments"][0]["actions"] == []
-    # collapsed: one summary line and the outcome
-    summary, outcome = lines(final.message)
+    # collapsed: one summary line, and the outcome beside the state's colour
+    [summary] = lines(final.message)
     assert summary.startswith("**Licensing** · Resolved · Escalated by `@alice` from ~town-square")
     assert f"ref `{esc['id'][:7]}`" in summary
+    outcome = attachment_text(final.props)
     assert outcome == "**Outcome:** no response needed, by `@jason.blais`"
     assert mentioned(final.message) == []
 
@@ -99,8 +100,8 @@ def test_replies_tell_the_owner_who_loses_it_and_never_the_actor(world: World) -
         "`@ian.tien` claimed this escalation.",
         "`@jason.blais` resolved this escalation: responded. @ian.tien, you owned it.",
     ]
-    final = world.host.get_post(esc["escalation_post_id"]).message
-    assert labelled(final, "Outcome") == "responded, by `@jason.blais` (owner `@ian.tien`)"
+    final = world.host.get_post(esc["escalation_post_id"]).props
+    assert attachment_text(final) == "**Outcome:** responded, by `@jason.blais` (owner `@ian.tien`)"
 
 
 def test_claim_by_other_responder_is_told_owner(world: World) -> None:

@@ -212,7 +212,9 @@ def test_claim_assign_release_resolve(world: World) -> None:
     )
     final = world.host.posts[record.escalation_post_id]
     assert final.props["attachments"][0]["actions"] == []
-    assert final.message.endswith("**Outcome:** no response needed, by `@jason.blais`")
+    assert "\n" not in final.message
+    outcome = final.props["attachments"][0]["text"]
+    assert outcome == "**Outcome:** no response needed, by `@jason.blais`"
 
 
 def test_non_responder_changes_nothing(world: World) -> None:

@@ -20,7 +20,7 @@ from e2e.flows import (
     state,
 )
 from e2e.mmapi import Reply, Server
-from post_reading import OPEN_POST_MAX_LINES, headline, labelled, lines, mentioned
+from post_reading import OPEN_POST_MAX_LINES, attachment_text, headline, lines, mentioned
 
 
 def test_claim_release_assign_resolve(server: Server, plugin: Any, policy: Any) -> None:
@@ -57,10 +57,11 @@ def test_claim_release_assign_resolve(server: Server, plugin: Any, policy: Any) 
     assert (esc["state"], esc["outcome"]) == ("resolved", "responded")
     post = server.admin.get_post(made.post_id).ok(200)
     assert action_ids(post) == [], "a resolved escalation offers no buttons"
-    # collapsed to one summary line and the outcome
-    assert len(lines(post["message"])) == 2, post["message"]
+    # collapsed to one summary line, and the outcome beside the state's colour
+    assert len(lines(post["message"])) == 1, post["message"]
     assert headline(post["message"]).startswith(f"**{title}** · Resolved · Escalated by ")
-    assert labelled(post["message"], "Outcome") == f"responded, by `@{first}` (owner `@{second}`)"
+    outcome = attachment_text(post["props"])
+    assert outcome == f"**Outcome:** responded, by `@{first}` (owner `@{second}`)"
 
     thread = replies(server, made)
     assert len(thread) == 4, thread

@@ -23,7 +23,7 @@ SITE = "https://community.example.com"
 ESCALATION_ID = "k7q2m4x9bd3wyhcn6rtu5ejpaf"
 SOURCE_POST_ID = "8xw1fz3nkpgqbm5ocr4ysiet9h"
 EXCERPT = (
-    "Hi, I'm [name] ([email]). Since upgrading, our self-hosted server at [ip-address] sends "
+    "Hi, I'm Jane ([email]). Since upgrading, our self-hosted server at [ip-address] sends "
     "something to [url] every hour. What is in it, and can we turn it off?"
 )
 TEXT = (

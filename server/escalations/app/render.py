@@ -17,9 +17,10 @@ Layout, for a busy channel (at most 8 message lines above the buttons while open
     **cc:** @kendra.neidziejko (CFO) · CRO: nobody in this role
     **Template:** none yet
 
-The owner is named once, in the first line. A resolved post collapses to its first line and the
-outcome. The response-writing tips are one click away (the **Response tips** button) instead of
-repeated in every post.
+The owner is named once, in the first line. A resolved post collapses to one summary line, with
+the outcome in its attachment (``**Outcome:** responded, by `@x```) and no buttons. The
+response-writing tips are one click away (the **Response tips** button) instead of repeated in
+every post.
 
 Text copied from elsewhere (excerpt, note) goes through ``user_text`` and nothing else.
 """
@@ -57,7 +58,7 @@ def escalation_post(record: Escalation, assignable: Sequence[str]) -> tuple[str,
         assignable: usernames offered by Assign (the topic's approved responders).
     """
     message = _resolved(record) if record.state is State.RESOLVED else _open(record)
-    return "\n".join(message), {
+    return message, {
         ESCALATION_PROP: record.id,
         # The server sets this on create; UpdatePost replaces all props, so keep the BOT tag.
         "from_bot": "true",
@@ -65,7 +66,7 @@ def escalation_post(record: Escalation, assignable: Sequence[str]) -> tuple[str,
     }
 
 
-def _open(r: Escalation) -> list[str]:
+def _open(r: Escalation) -> str:
     lines = [headline(r), _source(r)]
     if r.excerpt:
         # The blank line ends the quote: without it Markdown would pull the next line into it.
@@ -77,11 +78,12 @@ def _open(r: Escalation) -> list[str]:
     if cc:
         lines.append("**cc:** " + cc)
     lines.append("**Template:** " + template_summary(r))
-    return lines
+    return "\n".join(lines)
 
 
-def _resolved(r: Escalation) -> list[str]:
-    return [f"{headline(r)}{SEPARATOR}{_source(r)}", "**Outcome:** " + outcome_text(r)]
+def _resolved(r: Escalation) -> str:
+    """One summary line; the outcome is the attachment's text, beside the state's colour."""
+    return f"{headline(r)}{SEPARATOR}{_source(r)}"
 
 
 def headline(r: Escalation) -> str:
@@ -200,7 +202,7 @@ def _attachment(r: Escalation, assignable: Sequence[str]) -> dict[str, Any]:
     return {
         "fallback": f"Escalation: {r.topic_title} ({r.state.value})",
         "color": _COLOURS[r.state],
-        "text": "",
+        "text": "**Outcome:** " + outcome_text(r) if r.state is State.RESOLVED else "",
         "actions": _actions(r, assignable),
     }
 
