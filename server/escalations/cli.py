@@ -140,20 +140,31 @@ def routing_json(routing: Routing) -> dict[str, object]:
         "loop_in": [m.username for m in routing.loop_in],
         "default_owner": owner.username if owner is not None else None,
         "template_response": routing.template_response,
+        "empty_roles": {
+            "responders": list(routing.empty_responder_roles),
+            "loop_in": list(routing.empty_loop_in_roles),
+        },
     }
 
 
-def _people(members: Sequence[Member]) -> str:
-    return ", ".join(f"@{m.username} ({m.display_name})" for m in members) or "nobody"
+def _people(routing: Routing, members: Sequence[Member], empty_roles: Sequence[str] = ()) -> str:
+    """People with their display names and roles, then each role with nobody in it."""
+    people = [
+        f"@{m.username} ({'; '.join((m.display_name, *routing.roles_of(m.username)))})"
+        for m in members
+    ]
+    people += [f"{role}: nobody in this role" for role in empty_roles]
+    return ", ".join(people) or "nobody"
 
 
 def _routing_text(routing: Routing) -> str:
     owner = routing.default_owner
+    responders = _people(routing, routing.responders, routing.empty_responder_roles)
     lines = [
         f"Topic: {routing.topic.title} ({routing.topic.key})",
-        f"Approved responders: {_people(routing.responders)}",
-        f"Loop in: {_people(routing.loop_in)}",
-        f"Default owner: {_people([owner]) if owner is not None else 'nobody'}",
+        f"Approved responders: {responders}",
+        f"Loop in: {_people(routing, routing.loop_in, routing.empty_loop_in_roles)}",
+        f"Default owner: {_people(routing, [owner]) if owner is not None else 'nobody'}",
         f"Template response: {routing.template_response or 'none yet'}",
     ]
     return "\n".join(lines)

@@ -7,6 +7,15 @@ import json
 import pytest
 
 from app.emu import EVENT, World
+from post_reading import (
+    OPEN_POST_MAX_LINES,
+    headline,
+    labelled,
+    lines,
+    live_mentions,
+    mentioned,
+    with_roles,
+)
 
 NEWER_ROUTES = [
     # topic, responders (policy order), cc, default owner
@@ -32,13 +41,6 @@ NEWER_ROUTES = [
 ]
 
 
-def mentions_line(message: str, label: str) -> list[str]:
-    for line in message.splitlines():
-        if line.startswith(f"**{label}:**"):
-            return [w.lstrip("@") for w in line.split(":**", 1)[1].split() if w.startswith("@")]
-    return []
-
-
 @pytest.mark.parametrize(("topic", "responders", "cc", "owner"), NEWER_ROUTES)
 def test_escalation_post_routes_newer_policy(world: World, topic, responders, cc, owner) -> None:
     post = world.post(f"question about {topic}")
@@ -51,20 +53,24 @@ def test_escalation_post_routes_newer_policy(world: World, topic, responders, cc
     assert bot_post.channel_id == world.channel.id
     assert world.host.user(bot_post.user_id).is_bot
     assert bot_post.props["community_escalation_id"] == esc["id"]
-    assert mentions_line(bot_post.message, "Approved responders") == responders
-    assert mentions_line(bot_post.message, "cc") == cc
-    assert f"**Default owner:** `@{owner}`" in bot_post.message
+    message = bot_post.message
+    assert len(lines(message)) <= OPEN_POST_MAX_LINES, message
+    title = esc["topic_title"]
+    assert headline(message) == f"**{title}** · Open · Owner: `@{owner}` (default)"
+    assert mentioned(labelled(message, "Responders")) == responders
+    assert mentioned(labelled(message, "cc")) == cc
     for person in responders + cc:  # each mentioned exactly once; other names are quiet
-        live = bot_post.message.count(f"@{person}") - bot_post.message.count(f"`@{person}`")
-        assert live == 1, person
-    assert "please look" in bot_post.message
-    assert "no official response for this topic" in bot_post.message
-    assert "Keep community end user information secure" in bot_post.message
-    assert post.id in bot_post.message  # link to the original
+        assert live_mentions(message, person) == 1, person
+    assert message.count(f"@{owner}") == 2  # the owner once as owner, once as a responder
+    assert labelled(message, "Note") == "please look"
+    assert labelled(message, "Template") == "none yet"
+    assert "Keep community end user information secure" not in message  # behind a button
+    assert post.id in lines(message)[1] and "`@alice`" in lines(message)[1]
     assert esc["permalink"].endswith(f"/private-core/pl/{bot_post.id}")
     # confirmation to the escalating user, in the original channel, with the link
     notes = [e for e in world.host.ephemerals(world.alice.id) if esc["permalink"] in e.message]
     assert notes and notes[-1].channel_id == world.town.id
+    assert notes[-1].message.endswith(f"(`/escalation show {esc['id'][:7]}` follows it)")
     assert world.host.user(notes[-1].user_id).is_bot  # from the bot, shown to alice only
     events = [e for e in world.host.ws_events(EVENT) if e.payload["escalation_id"] == esc["id"]]
     assert events and events[-1].payload["state"] == "open" and events[-1].payload["owner"] == ""
@@ -216,3 +222,53 @@ def test_excerpt_cannot_mention_people(world: World) -> None:
     message = world.host.get_post(esc["escalation_post_id"]).message
     assert "@channel" not in message
     assert "> hey @\u200dchannel" in message
+
+
+ROLES = [
+    # topic, responders line, cc line (None: no cc line)
+    (
+        "privacy-telemetry",
+        {
+            "jason.blais": "Dr. Program Management",
+            "katie.wiersgalla": "Lead PM",
+            "corey.hulen": "CTO",
+            "ian.tien": "CEO",
+        },
+        {"CRO": "nobody in this role"},
+    ),
+    (
+        "product-gdpr",
+        {
+            "daniel.schalla": "Head of Security",
+            "nirosha.ruwan": "VP Legal",
+            "chen-i.lim": "VP Product",
+            "ian.tien": "CEO",
+            "CRO": "nobody in this role",
+        },
+        {"katie.wiersgalla": "Lead PM", "kendra.neidziejko": "CFO"},
+    ),
+    ("workplace-policies", {"natalie.jew": "VP HR", "nirosha.ruwan": "VP Legal"}, None),
+]
+
+
+@pytest.mark.parametrize(("topic", "responders", "cc"), ROLES)
+def test_the_post_names_roles_and_the_roles_with_nobody(
+    world: World, topic, responders, cc
+) -> None:
+    esc = world.escalate(world.post().id, topic).json()
+    message = world.host.get_post(esc["escalation_post_id"]).message
+    assert with_roles(labelled(message, "Responders")) == responders
+    cc_line = labelled(message, "cc")
+    assert (with_roles(cc_line) if cc is not None else cc_line) == cc
+
+
+def test_the_response_tips_are_one_click_away(world: World) -> None:
+    esc = world.escalate(world.post().id, "licensing").json()
+    # anyone in the escalations channel may read them, not only the topic's responders
+    result = world.click(esc, "tips", world.uid("natalie.jew"))
+    text = (result.response or {}).get("ephemeral_text", "")
+    assert text.startswith("**Before you respond:**"), text
+    assert "**Keep community end user information secure**:" in text
+    # reading the tips changes nothing and says nothing in the thread
+    assert world.record(esc["id"])["state"] == "open"
+    assert len(world.host.thread(esc["escalation_post_id"])) == 1

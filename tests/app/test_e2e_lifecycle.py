@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from app.emu import OLDER, ROOT, World, policy_with_extra_members, start_world
+from post_reading import headline, labelled, mentioned
 
 OLDER_ROUTES = [
     ("illicit-use", ["jason.blais", "ken.olofsen", "ian.tien"], ["aneal.vallurupalli"],
@@ -30,24 +31,30 @@ def older_world() -> Iterator[World]:
         w.host.stop()
 
 
-def mentions(message: str, label: str) -> list[str]:
-    for line in message.splitlines():
-        if line.startswith(f"**{label}:**"):
-            return [w.lstrip("@") for w in line.split(":**", 1)[1].split() if w.startswith("@")]
-    return []
-
-
 @pytest.mark.parametrize(("topic", "responders", "cc", "owner"), OLDER_ROUTES)
 def test_older_policy_routes(older_world: World, topic, responders, cc, owner) -> None:
     resp = older_world.escalate(older_world.post().id, topic)
     assert resp.status == 201, resp.text
     esc = resp.json()
     message = older_world.host.get_post(esc["escalation_post_id"]).message
-    assert mentions(message, "Approved responders") == responders
-    assert mentions(message, "cc") == cc
-    assert f"**Default owner:** `@{owner}`" in message
-    assert "**Before you respond:** read the community response principles" in message
+    assert mentioned(labelled(message, "Responders")) == responders
+    assert mentioned(labelled(message, "cc")) == cc
+    assert headline(message).endswith(f"Owner: `@{owner}` (default)")
     assert esc["default_owner"] == owner
+
+
+def test_older_policy_tips_keep_their_link(older_world: World) -> None:
+    esc = older_world.escalate(older_world.post().id, "licensing").json()
+    result = older_world.click(esc, "tips", older_world.uid("jason.blais"))
+    text = (result.response or {}).get("ephemeral_text", "")
+    link = (
+        "https://docs.mattermost.com/process/community-guidelines.html#mattermost-community-forums"
+    )
+    assert f"[principles, tips and sample responses]({link})" in text, text
+    help_tips = older_world.host.command(
+        older_world.alice.id, older_world.town.id, "/escalation help tips"
+    ).text
+    assert help_tips == text
 
 
 def test_older_policy_is_reported(older_world: World) -> None:
@@ -93,7 +100,7 @@ def test_twenty_responders_claim_at_once() -> None:
         assert len(told) + list(results.values()).count(GONE) == 19
         assert all(f"already claimed by @{owner}" in t for t in told)
         replies = w.host.thread(esc["escalation_post_id"])[1:]
-        assert len(replies) == 1 and replies[0].message.startswith(f"@{owner} claimed")
+        assert len(replies) == 1 and replies[0].message.startswith(f"`@{owner}` claimed")
     finally:
         w.host.stop()
 
@@ -154,6 +161,9 @@ def test_unknown_and_deactivated_users_are_reported_and_not_mentioned() -> None:
         message = w.host.get_post(esc["escalation_post_id"]).message
         assert "@jason.blais" not in message
         assert esc["default_owner"] == "katie.wiersgalla"
+        # the role is not dropped silently: the post says nobody in it can be mentioned
+        responders = labelled(message, "Responders") or ""
+        assert responders.endswith("Dr. Program Management: nobody in this role"), responders
     finally:
         w.host.stop()
 
@@ -162,6 +172,10 @@ def test_policy_command_names_the_bundled_policy_without_server_paths(world: Wor
     text = world.host.command(world.alice.id, world.town.id, "/escalation policy").text
     assert 'policy/community-response.yaml: roles[10].members: role "CRO" has no members' in text
     assert str(ROOT) not in text  # the plugin's location on the server is not shown to users
+    assert (
+        "- CRO (nobody in this role): approved responder of Product-related Regulations/GDPR, "
+        "Licensing; cc of Privacy/Telemetry, Packaging"
+    ) in text.splitlines()
 
 
 def test_not_configured_is_409() -> None:
@@ -182,6 +196,12 @@ def test_command_new_opens_dialog_and_escalates(world: World) -> None:
     result = world.host.command(world.alice.id, world.town.id, f"/escalation new {link}")
     assert result.error is None and result.text == ""
     dialog = world.host.dialogs(world.alice.id)[-1]
+    preview = dialog.dialog["introduction_text"]
+    assert "**Who will be paged:**" in preview
+    assert (
+        "- **Licensing**: @jason.blais (Dr. Program Management) · @ian.tien (CEO) · "
+        "CRO: nobody in this role"
+    ) in preview.splitlines()
     bad = world.host.submit_dialog(world.alice.id, {"topic": "nope"}, dialog=dialog)
     assert "topic" in bad.errors
     done = world.host.submit_dialog(
@@ -190,6 +210,12 @@ def test_command_new_opens_dialog_and_escalates(world: World) -> None:
     assert done.errors == {} and not (done.response or {}).get("error")
     roots = [p for p in world.bot_roots() if "seen on mobile" in p.message]
     assert len(roots) == 1
+    # the same post again: a clear answer, not a silently closed dialog
+    again = world.host.submit_dialog(world.alice.id, {"topic": "licensing"}, dialog=dialog)
+    error = (again.response or {}).get("error", "")
+    assert error.startswith("This post is already escalated under Licensing"), again.response
+    assert roots[0].id in error  # its link
+    assert len([p for p in world.bot_roots() if "seen on mobile" in p.message]) == 1
 
 
 def test_command_new_refuses_unreadable_post(world: World) -> None:
@@ -204,12 +230,18 @@ def test_command_help_list_and_registration(world: World) -> None:
     help_text = world.host.command(world.alice.id, world.town.id, "/escalation").text
     for sub in ("list", "show", "policy", "new", "help"):
         assert f"/escalation {sub}" in help_text
-    esc = world.escalate(world.post().id, "workplace-policies").json()
+    esc = world.escalate(world.post("where do you hire?").id, "workplace-policies").json()
     listing = world.host.command(world.mallory.id, world.town.id, "/escalation list").text
-    assert esc["id"] in listing and "Workplace" in listing
+    line = next(line for line in listing.splitlines() if esc["id"][:7] in line)
+    assert esc["id"] not in listing  # short references, not 26-character ids
+    assert line.startswith(f"- `{esc['id'][:7]}` [Workplace policies](")
+    assert line.endswith(
+        ", owner `@natalie.jew` (default), 0m old: “where do you hire?” from ~town-square, "
+        "escalated by `@alice`"
+    ), line
     outsider = world.host.add_user("outsider-list")
     refused = world.host.command(outsider.id, world.town.id, "/escalation list").text
-    assert esc["id"] not in refused
+    assert esc["id"][:7] not in refused
 
 
 def test_dialog_submission_checks(world: World) -> None:
@@ -236,7 +268,16 @@ def test_show_is_private_to_creator_and_channel(world: World) -> None:
     esc = world.escalate(world.post().id, "licensing").json()
     outsider = world.host.add_user("outsider-show")
     world.host.add_channel_member(world.town.id, outsider.id)
-    text = world.host.command(outsider.id, world.town.id, f"/escalation show {esc['id']}").text
-    assert "Unknown escalation" in text
-    mine = world.host.command(world.alice.id, world.town.id, f"/escalation show {esc['id']}").text
-    assert "Event log" in mine and "@alice escalated" in mine
+    ref = esc["id"][:7]
+    text = world.host.command(outsider.id, world.town.id, f"/escalation show {ref}").text
+    assert text == f"No escalation `{ref}`."
+    mine = world.host.command(world.alice.id, world.town.id, f"/escalation show {ref}").text
+    assert mine.startswith(
+        f"**Licensing** escalation `{ref}` is open, waiting for an owner (default `@jason.blais`)"
+    ), mine
+    assert "**History:**" in mine and ": `@alice` escalated it." in mine
+    # the whole id works too, a too-short reference is refused
+    full = world.host.command(world.alice.id, world.town.id, f"/escalation show {esc['id']}")
+    assert full.text == mine
+    short = world.host.command(world.alice.id, world.town.id, "/escalation show ab").text
+    assert "reference" in short

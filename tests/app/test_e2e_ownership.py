@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from app.emu import EVENT, World
+from post_reading import OPEN_POST_MAX_LINES, attachment_text, headline, lines, mentioned
 
 
 def ephemeral_text(result) -> str:
@@ -19,9 +20,11 @@ def test_claim_assign_release_resolve(world: World) -> None:
     assert claimed.ok and not ephemeral_text(claimed)
     assert world.record(esc["id"])["owner"] == "jason.blais"
     post = world.host.get_post(post_id)
-    assert "Claimed by `@jason.blais`" in post.message
+    assert headline(post.message) == "**Licensing** · Claimed · Owner: `@jason.blais`"
+    assert "default" not in post.message  # the claimed post never names another owner
+    assert len(lines(post.message)) <= OPEN_POST_MAX_LINES
     ids = [a["id"] for a in post.props["attachments"][0]["actions"]]
-    assert ids == ["assign", "release", "resolveresponded", "resolvenoresponse"]
+    assert ids == ["assign", "release", "resolveresponded", "resolvenoresponse", "tips"]
 
     assigned = world.click(esc, "assign", jason, option="ian.tien")
     assert assigned.ok and world.record(esc["id"])["owner"] == "ian.tien"
@@ -40,28 +43,65 @@ def test_claim_assign_release_resolve(world: World) -> None:
     assert rec["state"] == "resolved" and rec["outcome"] == "no_response_needed"
     final = world.host.get_post(post_id)
     assert final.props["attachments"][0]["actions"] == []
-    assert "Resolved by `@jason.blais`" in final.message
+    # collapsed: one summary line, and the outcome beside the state's colour
+    [summary] = lines(final.message)
+    assert summary.startswith("**Licensing** · Resolved · Escalated by `@alice` from ~town-square")
+    assert f"ref `{esc['id'][:7]}`" in summary
+    outcome = attachment_text(final.props)
+    assert outcome == "**Outcome:** no response needed, by `@jason.blais`"
+    assert mentioned(final.message) == []
 
     # edited in place: still one root post; each change replied in the thread
     assert len(world.bot_roots()) == roots
     replies = [p.message for p in world.host.thread(post_id)[1:]]
     assert len(replies) == 4
-    assert replies[0].startswith("@jason.blais claimed")
-    assert replies[1].startswith("@jason.blais assigned this escalation to @ian.tien")
-    assert replies[2].startswith("@ian.tien released")
-    assert replies[3].startswith("@jason.blais resolved this escalation: no response needed")
+    assert replies[0].startswith("`@jason.blais` claimed this escalation. (")
+    assert replies[1].startswith("`@jason.blais` assigned this escalation to @ian.tien. (")
+    assert replies[2].startswith("`@ian.tien` released this escalation; it is open again. (")
+    assert replies[3].startswith("`@jason.blais` resolved this escalation: no response needed. (")
     assert all("UTC" in r for r in replies)
+    # only the new owner was notified, and nobody of their own click
+    assert [mentioned(r) for r in replies] == [[], ["ian.tien"], [], []]
     mine = [e for e in world.host.ws_events(EVENT) if e.payload["escalation_id"] == esc["id"]]
     states = [e.payload["state"] for e in mine if e.broadcast.get("channel_id") == world.channel.id]
     assert states == ["open", "claimed", "claimed", "open", "resolved"]
 
-    # the event log, through /escalation show
-    shown = world.host.command(jason, world.channel.id, f"/escalation show {esc['id']}")
-    for what in ("escalated", "claimed", "assigned ian.tien", "released", "resolved"):
-        assert what in shown.text
+    # the history, through /escalation show, in sentences
+    shown = world.host.command(jason, world.channel.id, f"/escalation show {esc['id'][:7]}")
+    history = [line.split(" UTC: ", 1)[1] for line in lines(shown.text) if " UTC: " in line]
+    assert history == [
+        "`@alice` escalated it.",
+        "`@jason.blais` claimed it.",
+        "`@jason.blais` assigned it to `@ian.tien`.",
+        "`@ian.tien` released it.",
+        "`@jason.blais` resolved it: no response needed.",
+    ]
+    assert "is resolved: no response needed, by `@jason.blais`" in lines(shown.text)[0]
     assert world.click(esc, "resolveresponded", jason).error is not None  # no buttons left
     again = world.stale_click(esc, "resolve", jason, outcome="responded")
     assert "already resolved" in again
+
+
+def test_replies_tell_the_owner_who_loses_it_and_never_the_actor(world: World) -> None:
+    esc = world.escalate(world.post().id, "licensing").json()
+    jason, ian = world.uid("jason.blais"), world.uid("ian.tien")
+    world.click(esc, "claim", jason)
+    world.click(esc, "assign", ian, option="ian.tien")  # ian takes it from jason
+    world.click(esc, "assign", ian, option="jason.blais")  # and gives it back
+    world.click(esc, "release", ian)  # ian releases jason's claim
+    world.click(esc, "claim", ian)
+    world.click(esc, "resolveresponded", jason)  # jason resolves ian's escalation
+    replies = [p.message for p in world.host.thread(esc["escalation_post_id"])[1:]]
+    assert [r.split(" (")[0] for r in replies] == [
+        "`@jason.blais` claimed this escalation.",
+        "`@ian.tien` took this escalation. @jason.blais, it is no longer yours.",
+        "`@ian.tien` assigned this escalation to @jason.blais.",
+        "`@ian.tien` released this escalation from @jason.blais; it is open again.",
+        "`@ian.tien` claimed this escalation.",
+        "`@jason.blais` resolved this escalation: responded. @ian.tien, you owned it.",
+    ]
+    final = world.host.get_post(esc["escalation_post_id"]).props
+    assert attachment_text(final) == "**Outcome:** responded, by `@jason.blais` (owner `@ian.tien`)"
 
 
 def test_claim_by_other_responder_is_told_owner(world: World) -> None:

@@ -87,11 +87,22 @@ def test_keys_are_bounded_and_not_reserved() -> None:
         assert not key.startswith(("mmi_", "mutex_"))
 
 
-def test_multi_line_template_is_quoted() -> None:
+def test_a_multi_line_template_is_summed_up_in_the_post_and_shown_in_full() -> None:
     from escalations.app.render import escalation_post
+    from escalations.app.sentences import show_text
 
-    message, _ = escalation_post(make(template_response="Line one.\nLine two."), (), ())
-    assert "**Template response:**\n> Line one.\n> Line two." in message
+    record = make(template_response="Line one.\nLine two.")
+    message, _ = escalation_post(record, ())
+    assert f"**Template:** Line one. … (in full: `/escalation show {record.ref}`)" in message
+    assert "**Template response:**\n> Line one.\n> Line two." in show_text(record)
+
+
+def test_seats_round_trip_and_old_records_read_without_them() -> None:
+    from escalations.app.model import Seat
+
+    r = make(responder_seats=(Seat("CEO", ("ian.tien",)), Seat("CRO", ())))
+    assert Escalation.from_json(r.to_json()).responder_seats == r.responder_seats
+    assert Escalation.from_json(make().to_json()).loop_in_seats == ()
 
 
 def test_bytes_round_trip_is_exact() -> None:

@@ -1,12 +1,13 @@
-"""The note in the escalation post is the escalating user's text: it must not pass for the bot's."""
+"""Text someone else wrote (the note, the excerpt) must not pass for the bot's own lines."""
 
 from __future__ import annotations
 
 from escalations.app import render
 from escalations.app.model import Escalation
+from post_reading import OPEN_POST_MAX_LINES, headline, labelled, lines
 
 
-def _message(note: str) -> str:
+def _message(note: str = "", excerpt: str = "") -> str:
     record = Escalation(
         id="e" * 26,
         version=1,
@@ -19,21 +20,31 @@ def _message(note: str) -> str:
         created_at=0,
         updated_at=0,
         note=note,
+        excerpt=excerpt,
     )
-    return render.escalation_post(record, (), ())[0]
+    return render.escalation_post(record, ())[0]
 
 
-def test_a_multi_line_note_is_quoted_line_by_line() -> None:
-    forged = "see below\n**Status:** Resolved (responded)\n#### Escalation: none"
-    lines = _message(forged).splitlines()
-    assert "**Note:**" in lines
-    assert "> **Status:** Resolved (responded)" in lines
-    assert "> #### Escalation: none" in lines
-    assert [line for line in lines if line.startswith("**Status:**")] == [
-        "**Status:** Open, no owner yet"
+def test_a_multi_line_note_stays_on_its_own_line() -> None:
+    forged = "see below\n**Responders:** @everyone\n**Licensing** · Resolved\u2028#### Escalation"
+    message = _message(forged)
+    assert labelled(message, "Note") == (
+        "see below **Responders:** @\u200deveryone **Licensing** · Resolved #### Escalation"
+    )
+    assert headline(message) == "**Licensing** · Open · Owner: nobody yet"
+    assert [line for line in lines(message) if line.startswith("**Responders:**")] == [
+        "**Responders:** nobody who can be mentioned"
     ]
-    assert [line for line in lines if line.startswith("####")] == ["#### Escalation: Licensing"]
+    assert len(lines(message)) <= OPEN_POST_MAX_LINES
+
+
+def test_a_multi_line_excerpt_is_one_quoted_line() -> None:
+    message = _message(excerpt="first\n\n> nested\n# heading @channel")
+    quoted = [line for line in lines(message) if line.startswith(">")]
+    assert quoted == ["> first > nested # heading @\u200dchannel"]
+    # a blank line ends the quote, so the next line is not pulled into it
+    assert lines(message)[lines(message).index(quoted[0]) + 1] == ""
 
 
 def test_a_one_line_note_stays_inline() -> None:
-    assert "**Note:** please look @\u200dchannel" in _message("please look @channel\n").splitlines()
+    assert labelled(_message("please look @channel\n"), "Note") == "please look @\u200dchannel"

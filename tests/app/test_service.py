@@ -105,7 +105,7 @@ def test_escalate_newer_policy_routing(world: World) -> None:
     assert record.default_owner == "daniel.schalla"
     post = world.host.posts[record.escalation_post_id]
     assert post.user_id == world.activated.environment.bot_user_id
-    assert "**cc:** @katie.wiersgalla @kendra.neidziejko" in post.message
+    assert "**cc:** @katie.wiersgalla (Lead PM) · @kendra.neidziejko (CFO)" in post.message
     assert post.message.count("@daniel.schalla") >= 1
     assert post.props[render.ESCALATION_PROP] == record.id
     assert record.permalink == f"http://mm.example.com/private-core/pl/{post.id}"
@@ -206,10 +206,15 @@ def test_claim_assign_release_resolve(world: World) -> None:
     assert whats == ["escalated", "claimed", "assigned", "released", "resolved"]
     replies = [p for p in world.host.posts.values() if p.root_id == record.escalation_post_id]
     assert len(replies) == 4
-    assert any("@ian.tien assigned this escalation to @ian.tien" in p.message for p in replies)
+    assert any(
+        "`@ian.tien` took this escalation. @jason.blais, it is no longer yours." in p.message
+        for p in replies
+    )
     final = world.host.posts[record.escalation_post_id]
     assert final.props["attachments"][0]["actions"] == []
-    assert "Resolved by `@jason.blais`" in final.message
+    assert "\n" not in final.message
+    outcome = final.props["attachments"][0]["text"]
+    assert outcome == "**Outcome:** no response needed, by `@jason.blais`"
 
 
 def test_non_responder_changes_nothing(world: World) -> None:
@@ -376,5 +381,5 @@ def test_template_response_is_shown_when_the_policy_has_one() -> None:
     w = World(override=yaml.safe_dump(data, sort_keys=False))
     record, _ = w.workflow.escalate(w.alice.id, w.post(), "licensing")
     message = w.host.posts[record.escalation_post_id].message
-    assert "**Template response:** Thanks for asking! Our licensing FAQ answers this." in message
+    assert "**Template:** Thanks for asking! Our licensing FAQ answers this." in message
     assert w.activated.policy.topic("licensing").to_api()["template_response"].startswith("Thanks")

@@ -33,6 +33,24 @@ class Made:
         return str(self.escalation["escalation_post_id"])
 
 
+def people_with_roles(policy: Policy, topic: str = TOPIC, *, cc: bool = False) -> dict[str, str]:
+    """What the post's Responders (or cc) line should say, read by ``post_reading.with_roles``:
+    each person with their roles of that list, each role with nobody marked as such."""
+    routing = route(policy, topic)
+    roles = routing.loop_in_roles if cc else routing.responder_roles
+    skip = set(routing.responder_usernames) if cc else set()
+    held: dict[str, list[str]] = {}
+    expected: dict[str, str] = {}
+    for role in roles:
+        if not role.members:
+            expected[role.name] = "nobody in this role"
+        for member in role.members:
+            if member.username not in skip:
+                held.setdefault(member.username, []).append(role.name)
+    expected.update({name: ", ".join(names) for name, names in held.items()})
+    return expected
+
+
 def responders(policy: Policy, topic: str = TOPIC) -> list[str]:
     return [m.username for m in route(policy, topic).responders]
 

@@ -20,6 +20,7 @@ from e2e.flows import (
     state,
 )
 from e2e.mmapi import Reply, Server
+from post_reading import OPEN_POST_MAX_LINES, attachment_text, headline, lines, mentioned
 
 
 def test_claim_release_assign_resolve(server: Server, plugin: Any, policy: Any) -> None:
@@ -31,8 +32,17 @@ def test_claim_release_assign_resolve(server: Server, plugin: Any, policy: Any) 
     esc = state(c1, made.id)
     assert (esc["state"], esc["owner"]) == ("claimed", second)
     post = server.admin.get_post(made.post_id).ok(200)
-    assert f"@{second}" in post["message"]
-    assert "release" in action_ids(post) and "claim" not in action_ids(post)
+    title = made.escalation["topic_title"]
+    assert headline(post["message"]) == f"**{title}** · Claimed · Owner: `@{second}`"
+    assert "(default)" not in post["message"]  # claimed: one owner, never contradicted
+    assert len(lines(post["message"])) <= OPEN_POST_MAX_LINES
+    assert action_ids(post) == [
+        "assign",
+        "release",
+        "resolveresponded",
+        "resolvenoresponse",
+        "tips",
+    ]
 
     assert c2.press(made.post_id, "release").status == 200
     esc = state(c1, made.id)
@@ -47,6 +57,11 @@ def test_claim_release_assign_resolve(server: Server, plugin: Any, policy: Any) 
     assert (esc["state"], esc["outcome"]) == ("resolved", "responded")
     post = server.admin.get_post(made.post_id).ok(200)
     assert action_ids(post) == [], "a resolved escalation offers no buttons"
+    # collapsed to one summary line, and the outcome beside the state's colour
+    assert len(lines(post["message"])) == 1, post["message"]
+    assert headline(post["message"]).startswith(f"**{title}** · Resolved · Escalated by ")
+    outcome = attachment_text(post["props"])
+    assert outcome == f"**Outcome:** responded, by `@{first}` (owner `@{second}`)"
 
     thread = replies(server, made)
     assert len(thread) == 4, thread
@@ -56,7 +71,9 @@ def test_claim_release_assign_resolve(server: Server, plugin: Any, policy: Any) 
         ("claimed", "released", "assigned", "resolved"),
         strict=True,
     ):
-        assert f"@{who}" in reply and word in reply, reply
+        assert reply.startswith(f"`@{who}` {word} this escalation"), reply
+    # the people concerned are mentioned, never the one who clicked
+    assert [mentioned(r) for r in thread] == [[], [], [second], [second]], thread
 
 
 def test_resolve_without_response(server: Server, plugin: Any, policy: Any) -> None:
@@ -127,4 +144,16 @@ def test_concurrent_claims_leave_exactly_one_owner(
     assert esc["state"] == "claimed" and esc["owner"] in names
     claims = [r for r in replies(server, made) if "claimed" in r]
     assert len(claims) == 1, claims
-    assert f"@{esc['owner']}" in claims[0]
+    assert claims[0].startswith(f"`@{esc['owner']}` claimed")
+
+
+def test_reassigning_away_from_an_owner_tells_them(
+    server: Server, plugin: Any, policy: Any
+) -> None:
+    made = make(server, policy)
+    first, second = responders(policy)[:2]
+    assert server.client(first).press(made.post_id, "claim").status == 200
+    assert server.client(second).press(made.post_id, "assign", second).status == 200
+    took = replies(server, made)[-1]
+    assert took.startswith(f"`@{second}` took this escalation. @{first}, it is no longer yours.")
+    assert mentioned(took) == [first]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from e2e.flows import make, responders
+from e2e.flows import escalator, make, responders
 from e2e.mmapi import Reply, Server
 
 
@@ -49,17 +49,35 @@ def test_list_and_show_for_a_responder(
     # The server keeps escalations of earlier runs; the listing is capped, so the new one is
     # checked through the count, and by id when the cap leaves room for it.
     assert open_count(listing) == before + 1, listing
+    assert made.id not in listing, "short references, not 26-character ids"
+    ref = made.id[:7]
+    title = made.escalation["topic_title"]
+    source = "~" + server.env["channels"]["public"]["name"]
     if before + 1 <= LIST_CAP:
-        assert made.id in listing, listing
-    shown = text_of(run(server, who, escalations_channel["id"], f"/escalation show {made.id}"))
-    assert made.escalation["topic_title"] in shown, shown
-    assert made.escalation["created_by"] in shown, shown
+        line = next(line for line in listing.splitlines() if ref in line)
+        # what, whose, how old, what it says, where from, who escalated it
+        assert line.startswith(f"- `{ref}` [{title}]("), line
+        assert "owner `@" in line and " old: “Community question " in line, line
+        assert line.endswith(f"from {source}, escalated by `@{escalator(server, policy)}`"), line
+    shown = text_of(run(server, who, escalations_channel["id"], f"/escalation show {ref}"))
+    assert shown.startswith(f"**{title}** escalation `{ref}` is open, waiting for an owner"), shown
+    assert f"`@{made.escalation['created_by']}` escalated it from {source}" in shown, shown
+    assert "**History:**" in shown and ": `@" in shown.splitlines()[-1]
 
 
 def test_policy_shows_the_active_policy(server: Server, plugin: Any, policy: Any) -> None:
     who = responders(policy)[0]
     text = text_of(run(server, who, server.channel_id("public"), "/escalation policy"))
     assert policy.version in text or policy.title in text, text
+    # the bundled policy's CRO maps nobody: said once, with where it matters
+    assert "- CRO (nobody in this role): approved responder of " in text, text
+
+
+def test_help_tips(server: Server, plugin: Any, policy: Any) -> None:
+    who = responders(policy)[0]
+    text = text_of(run(server, who, server.channel_id("public"), "/escalation help tips"))
+    assert text.startswith("**Before you respond:**"), text
+    assert all(f"**{tip.title}**" in text for tip in policy.response_tips)
 
 
 def test_list_is_refused_to_a_community_user(server: Server, plugin: Any, policy: Any) -> None:

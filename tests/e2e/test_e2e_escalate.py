@@ -16,11 +16,21 @@ from e2e.flows import (
     escalator,
     loop_in,
     make,
+    people_with_roles,
     responders,
 )
 from e2e.mmapi import PLUGIN_ROUTE, Server
 from e2e.ops import community_post
 from escalations.policy import route
+from post_reading import (
+    OPEN_POST_MAX_LINES,
+    headline,
+    labelled,
+    lines,
+    live_mentions,
+    mentioned,
+    with_roles,
+)
 
 SENSITIVE = (
     "Hi, I'm Jane (jane.doe@example.org, +1 415-555-0134). Our server 203.0.113.7 sends "
@@ -40,6 +50,14 @@ def test_topics_follow_the_bundled_policy(server: Server, plugin: Any, policy: A
         ]
         expected_owner = routing.default_owner.username if routing.default_owner else None
         assert (topic["default_owner"] or {}).get("username") == expected_owner
+        assert topic["empty_roles"] == {
+            "responders": list(routing.empty_responder_roles),
+            "loop_in": list(routing.empty_loop_in_roles),
+        }
+    # the bundled policy's CRO has nobody: the answer says so where it matters
+    by_key = {t["key"]: t for t in body["topics"]}
+    assert by_key["product-gdpr"]["empty_roles"]["responders"] == ["CRO"]
+    assert by_key[TOPIC]["empty_roles"]["loop_in"] == ["CRO"]
 
 
 def test_escalation_post_names_responders_cc_owner_and_offers_buttons(
@@ -57,18 +75,25 @@ def test_escalation_post_names_responders_cc_owner_and_offers_buttons(
     post = server.admin.get_post(made.post_id).ok(200)
     assert post["channel_id"] == escalations_channel["id"]
     message = post["message"]
-    for name in responders(policy):
-        assert f"@{name}" in message, f"responder {name} not mentioned"
-    for name in loop_in(policy):
-        assert f"@{name}" in message, f"loop-in {name} not cc'd"
-    assert f"@{routing.default_owner.username}" in message
-    assert "Asked twice on the forum" in message
+    assert len(lines(message)) <= OPEN_POST_MAX_LINES, message
+    owner = routing.default_owner.username
+    assert headline(message) == f"**{esc['topic_title']}** · Open · Owner: `@{owner}` (default)"
+    assert escalator(server, policy) in lines(message)[1] and made.id[:7] in lines(message)[1]
+    assert mentioned(labelled(message, "Responders")) == responders(policy)
+    assert mentioned(labelled(message, "cc")) == loop_in(policy)
+    for name in responders(policy) + loop_in(policy):
+        assert live_mentions(message, name) == 1, f"{name} not mentioned exactly once"
+    # every responder with their roles; the roles with nobody in them are said, not dropped
+    assert with_roles(labelled(message, "Responders")) == people_with_roles(policy)
+    assert with_roles(labelled(message, "cc")) == people_with_roles(policy, cc=True)
+    assert labelled(message, "Note") == "Asked twice on the forum"
+    assert labelled(message, "Template") == "none yet"
     # Redaction: nothing identifying the community member leaves the source channel.
     for secret in ("jane.doe@example.org", "415-555-0134", "203.0.113.7", "abcd1234efgh5678"):
         assert secret not in message, f"{secret!r} leaked into the escalation post"
     assert "telemetry.example.net" not in message
     assert "@channel" not in message, "copied text must not mention the whole channel"
-    assert {"claim", "assign", "resolveresponded", "resolvenoresponse"} <= set(action_ids(post))
+    assert action_ids(post) == ["claim", "assign", "resolveresponded", "resolvenoresponse", "tips"]
 
 
 def test_responders_are_members_of_the_escalations_channel(

@@ -83,3 +83,25 @@ def test_refusals_and_confirmations_arrive_as_ephemeral_posts(
     finally:
         mine.close()
         theirs.close()
+
+
+def test_the_response_tips_button_answers_the_presser_alone(
+    server: Server, plugin: Any, policy: Any
+) -> None:
+    """The tips are one click away instead of repeated in every post."""
+    made = make(server, policy)
+    reader = outsider_in_channel(policy)  # in the channel, not a responder of the topic
+    stream = EventStream(server.url, server.env["users"][reader]["token"])
+    try:
+        stream.wait_for(lambda e: e.get("event") == "hello")
+        assert server.client(reader).press(made.post_id, "tips").status == 200
+        tips = ephemeral_text(stream.wait_for(lambda e: bool(ephemeral_text(e))))
+    finally:
+        stream.close()
+    assert tips.startswith("**Before you respond:**"), tips
+    for tip in policy.response_tips:
+        assert f"**{tip.title}**" in tips
+    assert (
+        "Keep community end user information secure"
+        not in server.admin.get_post(made.post_id).ok(200)["message"]
+    )

@@ -91,7 +91,15 @@ def test_route_json(entry: str) -> None:
         "loop_in": ["ian.tien"],
         "default_owner": "nirosha.ruwan",
         "template_response": None,
+        "empty_roles": {"responders": [], "loop_in": []},
     }
+
+
+def test_route_json_names_the_roles_with_nobody() -> None:
+    done = run("policy", "route", NEWEST, "product-gdpr", "--json")
+    assert json.loads(done.stdout)["empty_roles"] == {"responders": ["CRO"], "loop_in": []}
+    done = run("policy", "route", NEWEST, "privacy-telemetry", "--json")
+    assert json.loads(done.stdout)["empty_roles"] == {"responders": [], "loop_in": ["CRO"]}
 
 
 def test_route_json_with_template_and_older_policy() -> None:
@@ -115,10 +123,10 @@ def test_route_text() -> None:
     assert done.returncode == 0
     assert done.stdout.splitlines() == [
         "Topic: Packaging (packaging)",
-        "Approved responders: @katie.wiersgalla (Katie Wiersgalla), @chen-i.lim (Chen-i Lim), "
-        "@corey.hulen (Corey Hulen)",
-        "Loop in: @ian.tien (Ian Tien)",
-        "Default owner: @katie.wiersgalla (Katie Wiersgalla)",
+        "Approved responders: @katie.wiersgalla (Katie Wiersgalla; Lead PM), "
+        "@chen-i.lim (Chen-i Lim; VP Product), @corey.hulen (Corey Hulen; CTO)",
+        "Loop in: @ian.tien (Ian Tien; CEO), CRO: nobody in this role",
+        "Default owner: @katie.wiersgalla (Katie Wiersgalla; Lead PM)",
         "Template response: none yet",
     ]
 

@@ -15,7 +15,9 @@ from collections.abc import Callable, Iterable, Set
 from dataclasses import dataclass
 
 from escalations.policy import engine
-from escalations.policy.model import Member, Policy
+from escalations.policy.model import Member, Policy, Role
+
+from .model import Seat
 
 
 @dataclass(frozen=True)
@@ -36,10 +38,22 @@ class TopicRoute:
     loop_in: tuple[Person, ...]
     default_owner: Person | None
     template_response: str | None
+    # The roles behind the people, policy order; a seat with no people is a role with nobody
+    # who can be mentioned (none in the policy, or all unknown/deactivated here).
+    responder_seats: tuple[Seat, ...] = ()
+    loop_in_seats: tuple[Seat, ...] = ()
 
     @property
     def responder_usernames(self) -> tuple[str, ...]:
         return tuple(p.username for p in self.responders)
+
+    @property
+    def empty_responder_roles(self) -> tuple[str, ...]:
+        return tuple(s.role for s in self.responder_seats if not s.people)
+
+    @property
+    def empty_loop_in_roles(self) -> tuple[str, ...]:
+        return tuple(s.role for s in self.loop_in_seats if not s.people)
 
     def to_api(self) -> dict[str, object]:
         """One topic of ``GET /api/v1/topics``."""
@@ -51,6 +65,10 @@ class TopicRoute:
             "loop_in": [p.to_api() for p in self.loop_in],
             "default_owner": self.default_owner.to_api() if self.default_owner else None,
             "template_response": self.template_response,
+            "empty_roles": {
+                "responders": list(self.empty_responder_roles),
+                "loop_in": list(self.empty_loop_in_roles),
+            },
         }
 
 
@@ -118,6 +136,14 @@ def _route(policy: Policy, key: str, active: Set[str]) -> TopicRoute:
         loop_in=_people(routing.loop_in, active),
         default_owner=responders[0] if responders else None,
         template_response=routing.template_response,
+        responder_seats=_seats(routing.responder_roles, active),
+        loop_in_seats=_seats(routing.loop_in_roles, active),
+    )
+
+
+def _seats(roles: Iterable[Role], active: Set[str]) -> tuple[Seat, ...]:
+    return tuple(
+        Seat(r.name, tuple(m.username for m in r.members if m.username in active)) for r in roles
     )
 
 

@@ -1,6 +1,6 @@
-"""The ``/escalation`` slash command: ``list``, ``show <id>``, ``policy``, ``new <permalink>``,
-``help``. Every answer is ephemeral. ``new`` opens an interactive dialog (topic + note): the path
-for mobile clients, where post menu actions do not show.
+"""The ``/escalation`` slash command: ``list``, ``show <ref>``, ``policy``, ``new <permalink>``,
+``help`` and ``help tips``. Every answer is ephemeral. ``new`` opens an interactive dialog (topic +
+note, with who each topic pages): the path for mobile clients, where post menu actions do not show.
 
 The gRPC ``Command`` message has no autocomplete tree (docs/protocol.md §4.3), so autocomplete is
 the trigger with a hint listing the sub-commands.
@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from escalations.runtime.errors import PluginAPIError
 from escalations.runtime.models import CommandArgs, CommandResponse
 
-from . import render
+from . import render, sentences
 from .activation import COMMAND_TRIGGER, PolicyStatus
+from .active_policy import ActivePolicy
 from .errors import WorkflowError
-from .model import Escalation, State
 from .ports import Dialog, DialogElement, Host
 from .service import NOTE_MAX_CHARS, Workflow
 
@@ -32,9 +32,10 @@ _POST_ID_RE = re.compile(r"(?:^|/pl/)([a-z0-9]{26})(?:[/?#].*)?$")
 HELP = f"""\
 **/{COMMAND_TRIGGER}**: escalate sensitive community topics to their approved responders.
 - `/{COMMAND_TRIGGER} new <permalink>`: escalate a post (opens a form with topic and note)
-- `/{COMMAND_TRIGGER} list`: open escalations, with owner and age
-- `/{COMMAND_TRIGGER} show <id>`: one escalation, its state and event log
+- `/{COMMAND_TRIGGER} list`: open escalations, with owner, age, excerpt and reference
+- `/{COMMAND_TRIGGER} show <ref>`: one escalation by its reference, its state and history
 - `/{COMMAND_TRIGGER} policy`: the active policy and any problems with it
+- `/{COMMAND_TRIGGER} help tips`: the response-writing tips (also the **Response tips** button)
 - `/{COMMAND_TRIGGER} help`: this text
 On desktop and web you can also use **Escalate** in a post's "..." menu."""
 
@@ -60,7 +61,9 @@ def execute(ctx: CommandContext, args: CommandArgs) -> CommandResponse:
             return _reply(_policy(ctx))
         if sub == "new" and len(rest) == 1:
             return _reply(_new(ctx, args, rest[0]))
-        if sub == "help":
+        if sub == "help" and [w.lower() for w in rest] == ["tips"]:
+            return _reply(sentences.tips_text(ctx.workflow.active_policy().policy))
+        if sub == "help" and not rest:
             return _reply(HELP)
         return _reply(f"Unknown or incomplete command.\n\n{HELP}")
     except WorkflowError as exc:
@@ -79,34 +82,16 @@ def _list(ctx: CommandContext, user_id: str) -> str:
     if not records:
         return "No open escalations."
     now = ctx.now_ms()
-    lines = [f"**Open escalations ({len(records)})**"]
-    for r in records[:LIST_LIMIT]:
-        owner = f"owner @{r.owner}" if r.owner else "no owner"
-        lines.append(
-            f"- [{r.topic_title}]({r.permalink}): {owner}, {_age(now - r.created_at)} old "
-            f"(`{r.id}`)"
-        )
+    lines = [f"**Open escalations ({len(records)})**, oldest first:"]
+    lines += [sentences.list_line(r, now) for r in records[:LIST_LIMIT]]
     if len(records) > LIST_LIMIT:
         lines.append(f"... and {len(records) - LIST_LIMIT} more.")
+    lines.append(f"`/{COMMAND_TRIGGER} show <ref>` shows one with its history.")
     return "\n".join(lines)
 
 
-def _show(ctx: CommandContext, user_id: str, esc_id: str) -> str:
-    r = ctx.workflow.get(user_id, esc_id.strip("`"))
-    lines = [
-        f"**Escalation `{r.id}`: [{r.topic_title}]({r.permalink})**",
-        f"State: {_state(r)}",
-        f"Escalated by @{r.created_by} from {r.source_channel}",
-        "**Event log**",
-    ]
-    lines += [render.event_line(e) for e in r.events]
-    return "\n".join(lines)
-
-
-def _state(r: Escalation) -> str:
-    if r.state is State.OPEN:
-        return "open" + (f" (default owner @{r.default_owner})" if r.default_owner else "")
-    return render.status_line(r)
+def _show(ctx: CommandContext, user_id: str, ref: str) -> str:
+    return sentences.show_text(ctx.workflow.get_by_ref(user_id, ref))
 
 
 def _policy(ctx: CommandContext) -> str:
@@ -128,6 +113,10 @@ def _policy(ctx: CommandContext) -> str:
         lines += [f"- {u}" for u in policy.unresolved]
     else:
         lines.append("All usernames in the policy resolve to active users.")
+    empty = sentences.empty_roles_lines(policy)
+    if empty:
+        lines.append("**Roles with nobody who can be mentioned** (escalations say so):")
+        lines += empty
     if status.setup_problems:
         lines.append("**Setup problems:**")
         lines += [f"- {p}" for p in status.setup_problems]
@@ -162,7 +151,7 @@ def _new(ctx: CommandContext, args: CommandArgs, link: str) -> str:
             url=render.DIALOG_URL,
             callback_id=DIALOG_CALLBACK,
             title="Escalate a post",
-            introduction_text=policy.policy.non_sensitive_guidance,
+            introduction_text=dialog_introduction(policy),
             submit_label="Escalate",
             state=post_id,
             elements=(topic, note),
@@ -171,10 +160,9 @@ def _new(ctx: CommandContext, args: CommandArgs, link: str) -> str:
     return ""
 
 
-def _age(ms: int) -> str:
-    minutes = max(0, ms) // 60_000
-    if minutes < 60:
-        return f"{minutes}m"
-    if minutes < 48 * 60:
-        return f"{minutes // 60}h"
-    return f"{minutes // (24 * 60)}d"
+def dialog_introduction(policy: ActivePolicy) -> str:
+    """The dialog's text: what is not sensitive, then who each topic pages (the same preview as
+    the Escalate modal's, for clients without it)."""
+    lines = [policy.policy.non_sensitive_guidance, "", "**Who will be paged:**"]
+    lines += [f"- {sentences.paged_preview(t)}" for t in policy.topics]
+    return "\n".join(lines)

@@ -21,6 +21,8 @@ from typing import Any
 
 # Bump when the stored JSON changes shape; ``from_json`` refuses other versions.
 RECORD_SCHEMA = 1
+# Characters of the id shown to people as the escalation's reference (``/escalation show abc2def``).
+REF_CHARS = 7
 
 
 class State(str, enum.Enum):
@@ -72,6 +74,22 @@ class Event:
 
 
 @dataclass(frozen=True)
+class Seat:
+    """A role of the topic and the people in it who can be mentioned (usernames, policy order).
+    ``people`` is empty when the role has nobody: the post says so rather than dropping it."""
+
+    role: str
+    people: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"role": self.role, "people": list(self.people)}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Seat:
+        return cls(role=_str(data, "role"), people=_strs(data, "people"))
+
+
+@dataclass(frozen=True)
 class Escalation:
     """One escalated (post, topic) pair. Usernames, not user ids, for people: that is what the
     policy names and what the post mentions."""
@@ -102,7 +120,17 @@ class Escalation:
     responders: tuple[str, ...] = ()
     loop_in: tuple[str, ...] = ()
     template_response: str | None = None
+    # The roles behind ``responders`` and ``loop_in`` (records older than this field have none:
+    # their post shows the people without roles).
+    responder_seats: tuple[Seat, ...] = ()
+    loop_in_seats: tuple[Seat, ...] = ()
     events: tuple[Event, ...] = field(default=())
+
+    @property
+    def ref(self) -> str:
+        """The short reference people type: the id's first ``REF_CHARS`` characters (stable,
+        since the id is; ``/escalation show`` accepts it or any longer prefix)."""
+        return self.id[:REF_CHARS]
 
     @property
     def pending(self) -> bool:
@@ -160,6 +188,8 @@ class Escalation:
             responders=list(self.responders),
             loop_in=list(self.loop_in),
             template_response=self.template_response,
+            responder_seats=[s.to_dict() for s in self.responder_seats],
+            loop_in_seats=[s.to_dict() for s in self.loop_in_seats],
             events=[e.to_dict() for e in self.events],
         )
         return json.dumps(data, separators=(",", ":"), sort_keys=True).encode()
@@ -196,6 +226,8 @@ class Escalation:
             responders=_strs(data, "responders"),
             loop_in=_strs(data, "loop_in"),
             template_response=_opt_str(data, "template_response"),
+            responder_seats=_seats(data, "responder_seats"),
+            loop_in_seats=_seats(data, "loop_in_seats"),
             events=tuple(Event.from_dict(e) for e in data.get("events") or ()),
         )
 
@@ -226,6 +258,13 @@ def _strs(data: Mapping[str, Any], key: str) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ValueError(f"{key}: expected a list of strings")
     return tuple(value)
+
+
+def _seats(data: Mapping[str, Any], key: str) -> tuple[Seat, ...]:
+    value = data.get(key) or []
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise ValueError(f"{key}: expected a list of objects")
+    return tuple(Seat.from_dict(v) for v in value)
 
 
 def _int(data: Mapping[str, Any], key: str) -> int:

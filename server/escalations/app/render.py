@@ -1,4 +1,4 @@
-"""The escalation post and its thread replies, rebuilt from the record for every state.
+"""The escalation post, rebuilt from the record for every state.
 
 The post is the bot's message in the escalations channel: Markdown ``message`` (the mentions live
 here, so the responders are notified once, when it is created; later edits do not re-notify) plus
@@ -6,18 +6,32 @@ here, so the responders are notified once, when it is created; later edits do no
 and §7.5). ``props.community_escalation_id`` marks our posts (the webapp hides Escalate on them; the
 server refuses to escalate them).
 
-Text copied from elsewhere (excerpt, note) cannot mention anyone: ``@`` gets a zero-width joiner so
-``@channel`` in a community post does not notify the whole escalations channel.
+Layout, for a busy channel (at most 8 message lines above the buttons while open)::
+
+    **Privacy/Telemetry** · Open · Owner: `@jason.blais` (default)
+    Escalated by `@alice` from ~town-square · [original post](…) · ref `abc2def`
+    > the redacted excerpt, on one line
+
+    **Note:** the escalating user's note, on one line
+    **Responders:** @jason.blais (Dr. Program Management) · @ian.tien (CEO)
+    **cc:** @kendra.neidziejko (CFO) · CRO: nobody in this role
+    **Template:** none yet
+
+The owner is named once, in the first line. A resolved post collapses to one summary line, with
+the outcome in its attachment (``**Outcome:** responded, by `@x```) and no buttons. The
+response-writing tips are one click away (the **Response tips** button) instead of repeated in
+every post.
+
+Text copied from elsewhere (excerpt, note) goes through ``user_text`` and nothing else.
 """
 
 from __future__ import annotations
 
-import datetime
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from . import manifest
-from .model import Action, Escalation, Event, Outcome, State
+from .model import Escalation, Outcome, Seat, State
 
 PLUGIN_ID = manifest.plugin_id()
 ACTIONS_URL = f"/plugins/{PLUGIN_ID}/api/v1/actions/"
@@ -28,29 +42,24 @@ CLAIM = "claim"
 ASSIGN = "assign"
 RELEASE = "release"
 RESOLVE = "resolve"
-ACTIONS = (CLAIM, ASSIGN, RELEASE, RESOLVE)
+TIPS = "tips"
+ACTIONS = (CLAIM, ASSIGN, RELEASE, RESOLVE, TIPS)
+
+SEPARATOR = " · "
+NOBODY_IN_ROLE = "nobody in this role"
+NO_TEMPLATE = "none yet"
 
 _COLOURS = {State.OPEN: "#d24b4e", State.CLAIMED: "#ffbc1f", State.RESOLVED: "#3db887"}
-# For a policy without response-writing tips (the older document only points to the guidelines).
-_NO_TIPS = (
-    "read the community response principles, tips and sample responses; keep community end "
-    "user information secure."
-)
-_NO_TEMPLATE = (
-    "none yet: there is no official response for this topic; an approved responder writes one."
-)
 
 
-def escalation_post(
-    record: Escalation, assignable: Sequence[str], tips: Sequence[str]
-) -> tuple[str, dict[str, Any]]:
+def escalation_post(record: Escalation, assignable: Sequence[str]) -> tuple[str, dict[str, Any]]:
     """(message, props) of the escalation post for the record's current state.
 
     Args:
         assignable: usernames offered by Assign (the topic's approved responders).
-        tips: response-writing tip titles for the reminder line.
     """
-    return _message(record, tips), {
+    message = _resolved(record) if record.state is State.RESOLVED else _open(record)
+    return message, {
         ESCALATION_PROP: record.id,
         # The server sets this on create; UpdatePost replaces all props, so keep the BOT tag.
         "from_bot": "true",
@@ -58,62 +67,143 @@ def escalation_post(
     }
 
 
-def _message(r: Escalation, tips: Sequence[str]) -> str:
-    lines = [f"#### Escalation: {r.topic_title}", f"**Status:** {status_line(r)}"]
-    source = f"**Escalated by** {quiet(r.created_by)} from {r.source_channel}"
-    lines.append(f"{source} ([original post]({r.source_link}))" if r.source_link else source)
+def _open(r: Escalation) -> str:
+    lines = [headline(r), _source(r)]
     if r.excerpt:
-        lines.append("")
-        lines.extend("> " + line for line in defuse_mentions(r.excerpt).splitlines())
+        # The blank line ends the quote: without it Markdown would pull the next line into it.
+        lines += ["> " + user_text(r.excerpt), ""]
     if r.note:
-        lines += ["", *_note(defuse_mentions(r.note))]
-    lines.append("")
-    lines.append("**Approved responders:** " + (_mentions(r.responders) or "_none resolvable_"))
-    if r.loop_in:
-        lines.append("**cc:** " + _mentions(r.loop_in))
-    owner = quiet(r.default_owner) if r.default_owner else "_none_"
-    lines.append(f"**Default owner:** {owner}")
-    lines.extend(_template(r.template_response))
-    lines.append("**Before you respond:** " + (" · ".join(tips) if tips else _NO_TIPS))
+        lines.append("**Note:** " + user_text(r.note))
+    lines.append("**Responders:** " + responders_text(r, mention=True))
+    cc = cc_text(r, mention=True)
+    if cc:
+        lines.append("**cc:** " + cc)
+    lines.append("**Template:** " + template_summary(r))
     return "\n".join(lines)
 
 
-def _note(note: str) -> list[str]:
-    """The note: inline when one line, else quoted line by line, so that a note written by
-    whoever escalated cannot add lines that look like the bot's own (``**Status:** Resolved``,
-    headings, a fake responder list)."""
-    if "\n" not in note.strip():
-        return ["**Note:** " + note.strip()]
-    return ["**Note:**", *("> " + line for line in note.strip().splitlines())]
+def _resolved(r: Escalation) -> str:
+    """One summary line; the outcome is the attachment's text, beside the state's colour."""
+    return f"{headline(r)}{SEPARATOR}{_source(r)}"
 
 
-def _template(text: str | None) -> list[str]:
-    """The template response: inline when one line, else as a quote block below the label."""
-    body = (text or "").strip()
+def headline(r: Escalation) -> str:
+    """Topic, state and owner: the line people scan."""
+    topic = f"**{r.topic_title}**"
+    if r.state is State.RESOLVED:
+        return f"{topic}{SEPARATOR}Resolved"
+    state = "Open" if r.state is State.OPEN else "Claimed"
+    return f"{topic}{SEPARATOR}{state}{SEPARATOR}Owner: {owner_text(r)}"
+
+
+def owner_text(r: Escalation) -> str:
+    """Who owns it: the owner, else the default owner marked as such, else nobody yet."""
+    if r.owner:
+        return quiet(r.owner)
+    if r.default_owner:
+        return f"{quiet(r.default_owner)} (default)"
+    return "nobody yet"
+
+
+def _source(r: Escalation) -> str:
+    parts = [f"Escalated by {quiet(r.created_by)} from {r.source_channel or 'a channel'}"]
+    if r.source_link:
+        parts.append(f"[original post]({r.source_link})")
+    parts.append(f"ref `{r.ref}`")
+    return SEPARATOR.join(parts)
+
+
+def outcome_text(r: Escalation) -> str:
+    """``responded, by `@x` (owner `@y`)``: the outcome of a resolved escalation."""
+    resolver = r.last_event.who if r.last_event else ""
+    text = r.outcome.label if r.outcome else "resolved"
+    if resolver:
+        text += f", by {quiet(resolver)}"
+    if r.owner and r.owner != resolver:
+        text += f" (owner {quiet(r.owner)})"
+    return text
+
+
+def template_summary(r: Escalation) -> str:
+    """The template response when it is one line; else its first line and where to read it all."""
+    body = (r.template_response or "").strip()
     if not body:
-        return ["**Template response:** " + _NO_TEMPLATE]
-    if "\n" not in body:
-        return ["**Template response:** " + body]
-    return ["**Template response:**", *("> " + line for line in body.splitlines())]
+        return NO_TEMPLATE
+    first, _, more = body.partition("\n")
+    if not more.strip():
+        return first
+    return f"{first.strip()} … (in full: `/escalation show {r.ref}`)"
 
 
-def status_line(r: Escalation) -> str:
-    if r.state is State.OPEN:
-        if r.default_owner:
-            return f"Open, default owner {quiet(r.default_owner)} (claim or assign to take it)"
-        return "Open, no owner yet"
-    if r.state is State.CLAIMED:
-        return f"Claimed by {quiet(r.owner or '?')}"
-    resolver = r.last_event.who if r.last_event else "?"
-    outcome = r.outcome.label if r.outcome else ""
-    return f"Resolved by {quiet(resolver)} ({outcome})"
+# --- people --------------------------------------------------------------------------------
+
+
+def responders_text(r: Escalation, *, mention: bool) -> str:
+    """The approved responders with their roles, then each responder role with nobody in it."""
+    if not r.responder_seats:  # a record from before roles were kept
+        return _names(r.responders, mention) or "nobody who can be mentioned"
+    return people_with_roles(r.responder_seats, mention=mention) or "nobody"
+
+
+def cc_text(r: Escalation, *, mention: bool) -> str:
+    """The loop-ins who are not responders already, with roles; empty when there is nobody."""
+    if not r.loop_in_seats:
+        return _names(r.loop_in, mention)
+    return people_with_roles(r.loop_in_seats, mention=mention, besides=r.responders)
+
+
+def people_with_roles(seats: Iterable[Seat], *, mention: bool, besides: Iterable[str] = ()) -> str:
+    """``@a (Role 1, Role 2) · @b (Role 3) · Role 4: nobody in this role``.
+
+    Each person once, in policy order, with every role of ``seats`` they hold; people in
+    ``besides`` are left out (they are named elsewhere), and so is a role whose people all are.
+    """
+    skip = set(besides)
+    roles: dict[str, list[str]] = {}
+    empty: list[str] = []
+    for seat in seats:
+        if not seat.people:
+            empty.append(seat.role)
+        for person in seat.people:
+            if person not in skip:
+                roles.setdefault(person, []).append(seat.role)
+    parts = [f"{_name(p, mention)} ({', '.join(rs)})" for p, rs in roles.items()]
+    parts += [f"{role}: {NOBODY_IN_ROLE}" for role in dict.fromkeys(empty)]
+    return SEPARATOR.join(parts)
+
+
+def _names(usernames: Iterable[str], mention: bool) -> str:
+    return SEPARATOR.join(_name(u, mention) for u in usernames)
+
+
+def _name(username: str, mention: bool) -> str:
+    return f"@{username}" if mention else quiet(username)
+
+
+def quiet(username: str) -> str:
+    """``@username`` shown as code: readable, but not a mention. In the escalation post only the
+    responder and cc lines mention people, each person once; everything else names them quietly."""
+    return f"`@{username}`"
+
+
+def user_text(text: str) -> str:
+    """Text someone else wrote (an excerpt, a note), made safe for one line of the bot's post.
+
+    Every line break and run of whitespace becomes one space, so the text cannot start lines of
+    its own that look like the bot's (a heading, a fake responder list); every ``@`` is followed
+    by a zero-width joiner, so ``@channel`` mentions nobody.
+    """
+    return " ".join(text.split()).replace("@", "@\u200d")
+
+
+# --- buttons -------------------------------------------------------------------------------
 
 
 def _attachment(r: Escalation, assignable: Sequence[str]) -> dict[str, Any]:
     return {
         "fallback": f"Escalation: {r.topic_title} ({r.state.value})",
         "color": _COLOURS[r.state],
-        "text": "",
+        "text": "**Outcome:** " + outcome_text(r) if r.state is State.RESOLVED else "",
         "actions": _actions(r, assignable),
     }
 
@@ -139,6 +229,7 @@ def _actions(r: Escalation, assignable: Sequence[str]) -> list[dict[str, Any]]:
             Outcome.NO_RESPONSE_NEEDED,
         )
     )
+    actions.append(_button(r, "tips", "Response tips", TIPS))
     return actions
 
 
@@ -175,46 +266,3 @@ def _select(r: Escalation, assignable: Sequence[str]) -> dict[str, Any]:
         "options": [{"text": f"@{u}", "value": u} for u in assignable],
         "integration": {"url": ACTIONS_URL + ASSIGN, "context": _context(r, ASSIGN)},
     }
-
-
-def thread_reply(event: Event) -> str:
-    """The reply posted under the escalation post for one change: who, what, when."""
-    when = format_time(event.when)
-    if event.what is Action.CLAIMED:
-        text = f"@{event.who} claimed this escalation."
-    elif event.what is Action.ASSIGNED:
-        text = f"@{event.who} assigned this escalation to @{event.detail}."
-    elif event.what is Action.RELEASED:
-        text = f"@{event.who} released this escalation (owner was @{event.detail}); it is open."
-    elif event.what is Action.RESOLVED:
-        text = f"@{event.who} resolved this escalation: {Outcome(event.detail).label}."
-    else:
-        text = f"@{event.who} escalated this."
-    return f"{text} ({when})"
-
-
-def event_line(event: Event) -> str:
-    """One line of ``/escalation show``'s event log."""
-    detail = f" {event.detail}" if event.detail else ""
-    return f"- {format_time(event.when)}: @{event.who} {event.what.value}{detail}"
-
-
-def format_time(ms: int) -> str:
-    moment = datetime.datetime.fromtimestamp(ms / 1000, tz=datetime.timezone.utc)
-    return moment.strftime("%Y-%m-%d %H:%M UTC")
-
-
-def defuse_mentions(text: str) -> str:
-    """Text with every ``@`` followed by a zero-width joiner, so it mentions nobody."""
-    return text.replace("@", "@\u200d")
-
-
-def quiet(username: str) -> str:
-    """``@username`` shown as code: readable, but not a mention. In the escalation post only the
-    responder and cc lines mention people, each person once; everything else names them quietly
-    (thread replies do mention, that is how the people concerned are notified of a change)."""
-    return f"`@{username}`"
-
-
-def _mentions(usernames: Sequence[str]) -> str:
-    return " ".join(f"@{u}" for u in usernames)

@@ -26,7 +26,7 @@ from escalations.runtime.http import (
     require_user,
 )
 
-from . import render
+from . import render, sentences
 from .errors import (
     InvalidRequest,
     NoteTooLong,
@@ -35,6 +35,7 @@ from .errors import (
     WorkflowError,
     http_status,
 )
+from .model import Escalation
 from .service import Workflow
 
 log = logging.getLogger(__name__)
@@ -112,6 +113,8 @@ class _Api:
         esc_id = str(context.get("escalation_id") or "")
         post_id = str(body.get("post_id") or "")
         record = self._workflow.get_for_action(esc_id, post_id)
+        if action == render.TIPS:  # anyone who can see the post may read them
+            return sentences.tips_text(self._workflow.active_policy().policy)
         if action == render.CLAIM:
             _, changed = self._workflow.claim(actor, record.id)
             return "" if changed else "You already own this escalation."
@@ -145,7 +148,11 @@ class _Api:
             note = submission.get("note") or ""
             if not isinstance(note, str):
                 raise InvalidRequest("The note must be text.")
-            self._workflow.escalate(actor, str(body.get("state") or ""), topic, note)
+            record, created = self._workflow.escalate(
+                actor, str(body.get("state") or ""), topic, note
+            )
+            if not created:
+                return json_response({"error": already_escalated(record)})
         except TopicNotFound as exc:
             return json_response({"errors": {"topic": exc.public}})
         except NoteTooLong as exc:
@@ -158,6 +165,15 @@ class _Api:
             log.exception("dialog submission failed")
             return json_response({"error": _SOMETHING_WRONG})
         return json_response({})
+
+
+def already_escalated(record: Escalation) -> str:
+    """The dialog's answer to a post escalated before (the dialog shows plain text)."""
+    owner = f", owner @{record.owner}" if record.owner else ""
+    return (
+        f"This post is already escalated under {record.topic_title} (ref {record.ref}, "
+        f"{record.state.value}{owner}): {record.permalink}"
+    )
 
 
 def _json_call(call: Callable[[], Response]) -> Response:

@@ -12,11 +12,12 @@ and a failed edit is repaired by the next change, which re-renders from the reco
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from . import redact, render, transitions
+from . import redact, render, sentences, transitions
 from .active_policy import ActivePolicy, TopicRoute
 from .errors import (
     AlreadyEscalated,
@@ -32,11 +33,13 @@ from .errors import (
     PostNotFound,
     TopicNotFound,
 )
-from .model import Action, Escalation, Event, Outcome, escalation_id
+from .model import REF_CHARS, Action, Escalation, Event, Outcome, escalation_id
 from .ports import CHANNEL_DIRECT, CHANNEL_GROUP, CHANNEL_OPEN, ChannelRef, Host, PostRef
 from .store import Store
 
 log = logging.getLogger(__name__)
+
+_REF_RE = re.compile(rf"^[a-z2-7]{{{REF_CHARS},26}}$")
 
 NOTE_MAX_CHARS = 1000
 EVENT_UPDATED = "escalation_updated"
@@ -151,6 +154,8 @@ class Workflow:
             responders=topic.responder_usernames,
             loop_in=tuple(p.username for p in topic.loop_in),
             template_response=topic.template_response,
+            responder_seats=topic.responder_seats,
+            loop_in_seats=topic.loop_in_seats,
             events=(Event(Action.ESCALATED, username, now),),
         )
 
@@ -184,7 +189,7 @@ class Workflow:
         record: Escalation,
         removed: tuple[int, int] = (0, 0),
     ) -> Escalation:
-        message, props = render.escalation_post(record, record.responders, policy.tips)
+        message, props = render.escalation_post(record, record.responders)
         try:
             post_id = self._host.create_post(env.channel.id, env.bot_user_id, message, props, "")
         except Exception:
@@ -219,7 +224,10 @@ class Workflow:
     def _notify_escalator(
         self, env: Environment, r: Escalation, removed: tuple[int, int] = (0, 0)
     ) -> None:
-        text = f"Escalated to the approved responders of **{r.topic_title}**: {r.permalink}"
+        text = (
+            f"Escalated to the approved responders of **{r.topic_title}**: {r.permalink} "
+            f"(`/escalation show {r.ref}` follows it)"
+        )
         text += "\n" + redact.removal_summary(*removed)
         self._best_effort(
             self._host.send_ephemeral, r.created_by_id, r.channel_id, text, env.bot_user_id
@@ -303,7 +311,7 @@ class Workflow:
     def _after_change(self, env: Environment, policy: ActivePolicy, record: Escalation) -> None:
         self._refresh_post(env, policy, record)
         if record.last_event is not None:
-            reply = render.thread_reply(record.last_event)
+            reply = sentences.thread_reply(record)
             self._best_effort(
                 self._host.create_post,
                 record.escalation_channel_id,
@@ -318,9 +326,7 @@ class Workflow:
         """Edit the post to show ``record``; if a newer version landed meanwhile, show that one
         instead, so concurrent edits cannot leave an older state on screen."""
         for _ in range(RENDER_ROUNDS):
-            message, props = render.escalation_post(
-                record, self._responders(policy, record), policy.tips
-            )
+            message, props = render.escalation_post(record, self._responders(policy, record))
             self._best_effort(
                 self._host.update_post,
                 record.escalation_post_id,
@@ -358,6 +364,28 @@ class Workflow:
         if record is None or record.pending or not self._may_view(env, actor_id, record):
             raise EscalationNotFound("Unknown escalation.")
         return record
+
+    def get_by_ref(self, actor_id: str, ref: str) -> Escalation:
+        """The record whose id starts with ``ref`` (the short reference people type, or the whole
+        id), under the same visibility as ``get``."""
+        env, _ = self._require()
+        ref = ref.strip().strip("`").lower()
+        if not _REF_RE.match(ref):
+            raise InvalidRequest(
+                f"Give the escalation's reference ({REF_CHARS} or more letters and digits, as "
+                "`/escalation list` shows it)."
+            )
+        found = []
+        for esc_id in self._store.find_ids(ref):
+            record = self._store.get(esc_id)
+            if record and not record.pending and self._may_view(env, actor_id, record):
+                found.append(record)
+        if not found:
+            raise EscalationNotFound(f"No escalation `{ref}`.")
+        if len(found) > 1:
+            longer = ", ".join(f"`{r.id[: len(ref) + 4]}`" for r in found)
+            raise InvalidRequest(f"Several escalations start with `{ref}`: {longer}.")
+        return found[0]
 
     def list_open(self, actor_id: str) -> list[Escalation]:
         env, _ = self._require()

@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Protocol
 
 from . import keys
@@ -71,6 +71,10 @@ class Store(Protocol):
 
     def list_open(self) -> list[Escalation]:
         """Escalations not yet resolved (pending ones excluded), oldest first."""
+        ...
+
+    def find_ids(self, prefix: str) -> list[str]:
+        """Ids of the stored escalations that start with ``prefix`` (pending ones included)."""
         ...
 
 
@@ -144,21 +148,28 @@ class KVStore:
         return self._kv.compare_and_set(key, expected.to_json(), None)
 
     def list_open(self) -> list[Escalation]:
-        prefix = keys.escalation_prefix()
         found: list[Escalation] = []
+        for key in self._escalation_keys(keys.escalation_prefix()):
+            raw = self._kv.get(key)
+            record = self._parse(raw) if raw else None
+            if record and not record.pending and record.state is not State.RESOLVED:
+                found.append(record)
+        return sorted(found, key=lambda r: r.created_at)
+
+    def find_ids(self, prefix: str) -> list[str]:
+        # Matched on the key names alone: no record is read.
+        start = keys.escalation_prefix()
+        return [k[len(start) :] for k in self._escalation_keys(start + prefix)]
+
+    def _escalation_keys(self, prefix: str) -> Iterator[str]:
+        """The keys starting with ``prefix``, scanning at most ``LIST_MAX_KEYS`` keys."""
         page = 0
         while page * LIST_PAGE_SIZE < LIST_MAX_KEYS:
             batch = self._kv.list_keys(page, LIST_PAGE_SIZE)
-            for key in batch:
-                if key.startswith(prefix):
-                    raw = self._kv.get(key)
-                    record = self._parse(raw) if raw else None
-                    if record and not record.pending and record.state is not State.RESOLVED:
-                        found.append(record)
+            yield from (key for key in batch if key.startswith(prefix))
             if len(batch) < LIST_PAGE_SIZE:
                 break
             page += 1
-        return sorted(found, key=lambda r: r.created_at)
 
     @staticmethod
     def _parse(raw: bytes) -> Escalation | None:

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from escalations.policy.errors import UnknownTopic
-from escalations.policy.model import Member, Policy, Topic
+from escalations.policy.model import Member, Policy, Role, Topic
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,29 @@ class Routing:
     loop_in: tuple[Member, ...]
     default_owner: Member | None
     template_response: str | None
+    # The roles behind the people, in policy order (a role may have no members: the document
+    # names it but maps nobody to it).
+    responder_roles: tuple[Role, ...] = ()
+    loop_in_roles: tuple[Role, ...] = ()
+
+    @property
+    def empty_responder_roles(self) -> tuple[str, ...]:
+        """Approved-responder roles with nobody in them."""
+        return tuple(r.name for r in self.responder_roles if not r.members)
+
+    @property
+    def empty_loop_in_roles(self) -> tuple[str, ...]:
+        """Loop-in roles with nobody in them."""
+        return tuple(r.name for r in self.loop_in_roles if not r.members)
+
+    def roles_of(self, username: str) -> tuple[str, ...]:
+        """The topic's roles (responder roles first) that ``username`` holds, each once."""
+        names = (
+            r.name
+            for r in (*self.responder_roles, *self.loop_in_roles)
+            if any(m.username == username for m in r.members)
+        )
+        return tuple(dict.fromkeys(names))
 
     @property
     def responder_usernames(self) -> tuple[str, ...]:
@@ -58,7 +81,14 @@ def route(policy: Policy, topic_key: str) -> Routing:
         loop_in=loop_in,
         default_owner=responders[0] if responders else None,
         template_response=topic.template_response,
+        responder_roles=_roles(policy, topic.approved_responders),
+        loop_in_roles=_roles(policy, topic.loop_in),
     )
+
+
+def _roles(policy: Policy, names: Iterable[str]) -> tuple[Role, ...]:
+    """The named roles; a name the policy does not define counts as a role with nobody."""
+    return tuple(policy.role(n) or Role(n, ()) for n in names)
 
 
 def may_engage(policy: Policy, username: str, topic_key: str) -> bool:
