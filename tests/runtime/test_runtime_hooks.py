@@ -199,6 +199,10 @@ def test_serve_http_body_at_cap_is_accepted(running):
     assert out[0].init.status_code == 200
 
 
+# What gRPC's HTTP/2 flow control may let a client push beyond what the servicer reads.
+FLOW_CONTROL_SLACK = 8 * 1024 * 1024
+
+
 def test_serve_http_oversized_body_413_without_reading_all(running):
     plugin, stub, _ = running
     consumed = []
@@ -215,7 +219,11 @@ def test_serve_http_oversized_body_413_without_reading_all(running):
     out = list(stub.ServeHTTP(endless(), timeout=10))
     assert out[0].init.status_code == 413
     assert "error" in json.loads(out[0].body_chunk)
-    assert len(consumed) < 50
+    # The servicer reads the cap and stops; the client may still push what HTTP/2 flow control
+    # lets through before the call ends (gRPC's windows grow to a few MiB on a slow receiver),
+    # but never the endless rest.
+    allowance = (plugin.max_request_body + FLOW_CONTROL_SLACK) // CHUNK_SIZE
+    assert len(consumed) < allowance
 
 
 def test_serve_http_announced_oversize_is_refused_up_front(running):
