@@ -48,7 +48,21 @@ CONTEXTS = {
 }
 
 
-@pytest.mark.parametrize("action", render.ACTIONS)
+def test_every_button_but_the_tips_changes_the_escalation() -> None:
+    assert set(render.ACTIONS) == {*CONTEXTS, render.TIPS}
+
+
+def test_an_anonymous_tips_press_is_not_answered() -> None:
+    w = World()
+    record, _ = w.workflow.escalate(w.alice.id, w.post(), "licensing")
+    body = _action_body(record, w.uid("jason.blais"))
+    answer = _send(w, f"/api/v1/actions/{render.TIPS}", body, None)
+    assert answer == {"ephemeral_text": "You are not logged in."}
+    answer = _send(w, f"/api/v1/actions/{render.TIPS}", body, w.alice.id)
+    assert answer["ephemeral_text"] != "You are not logged in."
+
+
+@pytest.mark.parametrize("action", sorted(CONTEXTS))
 def test_an_anonymous_button_press_changes_nothing(action: str) -> None:
     w = World()
     record, _ = w.workflow.escalate(w.alice.id, w.post(), "licensing")

@@ -70,7 +70,9 @@ def test_escalation_post_routes_newer_policy(world: World, topic, responders, cc
     # confirmation to the escalating user, in the original channel, with the link
     notes = [e for e in world.host.ephemerals(world.alice.id) if esc["permalink"] in e.message]
     assert notes and notes[-1].channel_id == world.town.id
-    assert notes[-1].message.endswith(f"(`/escalation show {esc['id'][:7]}` follows it)")
+    first, summary = notes[-1].message.split("\n")
+    assert first.endswith(f"(`/escalation show {esc['id'][:7]}` follows it)")
+    assert summary.startswith("Redaction: ")
     assert world.host.user(notes[-1].user_id).is_bot  # from the bot, shown to alice only
     events = [e for e in world.host.ws_events(EVENT) if e.payload["escalation_id"] == esc["id"]]
     assert events and events[-1].payload["state"] == "open" and events[-1].payload["owner"] == ""

@@ -20,7 +20,7 @@ PHONES = [
     ("call 415 555 010 now", "call [phone] now"),  # nine digits: the fewest that count
     ("call 415-555-010.", "call [phone]."),
     ("(415)555-010", "[phone]"),
-    ("call +4 1555 0101", "call [phone]"),
+    ("call +49 1555 0101", "call [phone]"),  # international form, nine digits after the code
     ("call 123 456 789 012 345 now", "call [phone] now"),  # fifteen digits
 ]
 
