@@ -27,8 +27,8 @@ def test_a_multi_line_note_is_quoted_line_by_line() -> None:
     forged = "see below\n**Status:** Resolved (responded)\n#### Escalation: none"
     lines = _message(forged).splitlines()
     assert "**Note:**" in lines
-    assert "> **Status:** Resolved (responded)" in lines
-    assert "> #### Escalation: none" in lines
+    assert "> \\*\\*Status:\\*\\* Resolved \\(responded\\)" in lines
+    assert "> \\#\\#\\#\\# Escalation: none" in lines
     assert [line for line in lines if line.startswith("**Status:**")] == [
         "**Status:** Open, no owner yet"
     ]

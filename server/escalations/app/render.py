@@ -6,8 +6,9 @@ here, so the responders are notified once, when it is created; later edits do no
 §3.1). ``props.community_escalation_id`` marks our posts (the webapp hides Escalate on them; the
 server refuses to escalate them).
 
-Text copied from elsewhere (excerpt, note) cannot mention anyone: ``@`` gets a zero-width joiner so
-``@channel`` in a community post does not notify the whole escalations channel.
+Text copied from elsewhere (excerpt, note) goes through ``sanitize``: it cannot mention anyone
+(``@channel`` in a community post does not notify the whole escalations channel), link, embed
+images or add lines that look like the bot's own.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import datetime
 from collections.abc import Sequence
 from typing import Any
 
+from . import sanitize
 from .model import Action, Escalation, Event, Outcome, State
 
 PLUGIN_ID = "community-escalations"
@@ -63,9 +65,9 @@ def _message(r: Escalation, tips: Sequence[str]) -> str:
     lines.append(f"{source} ([original post]({r.source_link}))" if r.source_link else source)
     if r.excerpt:
         lines.append("")
-        lines.extend("> " + line for line in defuse_mentions(r.excerpt).splitlines())
+        lines.extend(sanitize.quote(r.excerpt))
     if r.note:
-        lines += ["", *_note(defuse_mentions(r.note))]
+        lines += ["", *_note(sanitize.user_text(r.note))]
     lines.append("")
     lines.append("**Approved responders:** " + (_mentions(r.responders) or "_none resolvable_"))
     if r.loop_in:

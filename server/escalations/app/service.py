@@ -14,9 +14,9 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from . import redact, render, transitions
+from . import excerpt, render, sanitize, transitions
 from .active_policy import ActivePolicy, TopicRoute
 from .errors import (
     AlreadyEscalated,
@@ -32,6 +32,7 @@ from .errors import (
     PostNotFound,
     TopicNotFound,
 )
+from .gate import DEFAULT_PER_HOUR, WHO_TEAM, Gate, Rules
 from .model import Action, Escalation, Event, Outcome, escalation_id
 from .ports import CHANNEL_DIRECT, CHANNEL_GROUP, CHANNEL_OPEN, ChannelRef, Host, PostRef
 from .store import Store
@@ -58,6 +59,12 @@ class Environment:
     channel: ChannelRef
     site_url: str
     excerpt_max_chars: int
+    who_may_escalate: str = WHO_TEAM
+    escalations_per_hour: int = DEFAULT_PER_HOUR
+
+    @property
+    def rules(self) -> Rules:
+        return Rules(self.who_may_escalate, self.escalations_per_hour, self.team_id, self.team_name)
 
 
 class Workflow:
@@ -68,28 +75,42 @@ class Workflow:
         environment: Callable[[], Environment | None],
         policy: Callable[[], ActivePolicy | None],
         clock_ms: Callable[[], int] = lambda: int(time.time() * 1000),
+        *,
+        gate: Gate | None = None,
+        redactor: excerpt.Redactor = excerpt.in_process,
     ) -> None:
+        """``gate``: who may escalate and how often (``None``: anyone, unlimited);
+        ``redactor``: turns the original message into the excerpt."""
         self._store = store
         self._host = host
         self._environment = environment
         self._policy = policy
         self._now = clock_ms
+        self._gate = gate
+        self._redact = redactor
 
     # --- escalate ----------------------------------------------------------------------------
 
     def escalate(
         self, actor_id: str, post_id: str, topic_key: str, note: str = ""
     ) -> tuple[Escalation, bool]:
-        """Escalate ``post_id`` under ``topic_key``; (record, created). Idempotent per pair."""
+        """Escalate ``post_id`` under ``topic_key``; (record, created). Idempotent per pair.
+
+        Order matters: the cheap checks and the idempotency check come first; the rate limit is
+        only counted for a new escalation, and the costly redaction runs only once this request
+        holds the reservation."""
         env, policy = self._require()
+        self._check_allowed(env, actor_id)
         if len(note) > NOTE_MAX_CHARS:
             raise NoteTooLong(f"The note is longer than {NOTE_MAX_CHARS} characters.")
         topic = policy.topic(topic_key)
         if topic is None:
             raise TopicNotFound(f"Unknown topic {topic_key!r}.")
         post, channel = self._readable_post(actor_id, post_id)
-        _refuse_own_post(env, post)
+        self._refuse_escalation_post(env, post)
         record = self._new_record(env, topic, actor_id, post, channel, note.strip())
+        if self._gate is not None and self._store.get(record.id) is None:
+            self._gate.take(env.rules, actor_id)
         stored, created = self._store.create_if_absent(record)
         if not created:
             stored = self._await_or_take_over(stored)
@@ -102,7 +123,12 @@ class Workflow:
                         "responders have it."
                     )
                 return stored, False
-        return self._publish_new(env, policy, stored), True
+        shown = self._redact(post.message, env.excerpt_max_chars)
+        return self._publish_new(env, policy, stored, shown), True
+
+    def _check_allowed(self, env: Environment, actor_id: str) -> None:
+        if self._gate is not None:
+            self._gate.check_allowed(env.rules, actor_id)
 
     def _readable_post(self, actor_id: str, post_id: str) -> tuple[PostRef, ChannelRef]:
         post = self._host.get_post(post_id)
@@ -140,7 +166,8 @@ class Workflow:
             note=note,
             source_channel=self._describe_channel(channel),
             source_link=self._permalink(env, channel, post.id),
-            excerpt=redact.redact(post.message, env.excerpt_max_chars),
+            # Redacted later (``escalate``): only by the request that holds the reservation.
+            excerpt="",
             responders=topic.responder_usernames,
             loop_in=tuple(p.username for p in topic.loop_in),
             template_response=topic.template_response,
@@ -171,9 +198,12 @@ class Workflow:
         return self._store.transition(stale.id, refresh)
 
     def _publish_new(
-        self, env: Environment, policy: ActivePolicy, record: Escalation
+        self, env: Environment, policy: ActivePolicy, record: Escalation, shown: str
     ) -> Escalation:
-        message, props = render.escalation_post(record, record.responders, policy.tips)
+        """Post ``record`` (the reservation this request holds) with the excerpt ``shown``."""
+        message, props = render.escalation_post(
+            replace(record, excerpt=shown), record.responders, policy.tips
+        )
         try:
             post_id = self._host.create_post(env.channel.id, env.bot_user_id, message, props, "")
         except Exception:
@@ -192,6 +222,7 @@ class Workflow:
                 escalation_post_id=post_id,
                 escalation_channel_id=env.channel.id,
                 permalink=link,
+                excerpt=shown,
             )
 
         # We hold the version we reserved: one compare-and-set, and a full transition only if
@@ -369,8 +400,22 @@ class Workflow:
     def check_escalatable(self, actor_id: str, post_id: str) -> None:
         """The checks of ``escalate`` that need no topic (for ``/escalation new``)."""
         env, _ = self._require()
+        self._check_allowed(env, actor_id)
+        if self._gate is not None:
+            self._gate.check_rate(env.rules, actor_id)
         post, _ = self._readable_post(actor_id, post_id)
-        _refuse_own_post(env, post)
+        self._refuse_escalation_post(env, post)
+
+    def _refuse_escalation_post(self, env: Environment, post: PostRef) -> None:
+        """An escalation post is one the bot wrote and a stored record points to (as its post,
+        or as the root of its thread replies). Props alone decide nothing: anyone can set the
+        marker prop on their own post."""
+        if post.user_id != env.bot_user_id:
+            return
+        marker = post.props.get(render.ESCALATION_PROP)
+        record = self._store.get(marker) if isinstance(marker, str) and marker else None
+        if record is not None and record.escalation_post_id in (post.id, post.root_id):
+            raise NotEscalatable("This post is an escalation itself.")
 
     def _may_view(self, env: Environment, actor_id: str, record: Escalation) -> bool:
         return record.created_by_id == actor_id or self._host.is_channel_member(
@@ -395,7 +440,7 @@ class Workflow:
             return "a group message"
         if channel.type == CHANNEL_OPEN:
             return f"~{channel.name}"
-        return f"**{channel.display_name or channel.name}** (private channel)"
+        return f"**{sanitize.name(channel.display_name) or channel.name}** (private channel)"
 
     def _permalink(self, env: Environment, channel: ChannelRef, post_id: str) -> str:
         team_name = env.team_name
@@ -410,10 +455,3 @@ class Workflow:
             fn(*args, **kwargs)
         except Exception:  # a side effect; the stored record stays the truth
             log.exception("side effect %s failed", getattr(fn, "__name__", fn))
-
-
-def _refuse_own_post(env: Environment, post: PostRef) -> None:
-    if render.ESCALATION_PROP in post.props or (
-        post.channel_id == env.channel.id and post.user_id == env.bot_user_id
-    ):
-        raise NotEscalatable("This post is an escalation itself.")
