@@ -19,6 +19,7 @@ out, fails or dies is replaced.
 
 from __future__ import annotations
 
+import importlib
 import json
 import logging
 import os
@@ -48,9 +49,10 @@ ELLIPSIS = "…"
 
 Redactor = Callable[[str, int], str]
 
+REDACT_FUNCTION = "escalations.app.redact:redact"
 _BOOT = (
     "import json, sys; sys.path[:0] = json.loads(sys.argv[1]); "
-    "from escalations.app.excerpt import serve; serve()"
+    "from escalations.app.excerpt import serve; serve(sys.argv[2])"
 )
 
 
@@ -79,9 +81,15 @@ class IsolatedRedactor:
     """``Redactor`` running ``redact.redact`` in worker processes with a hard deadline."""
 
     def __init__(
-        self, timeout: float = REDACT_TIMEOUT_SECONDS, max_workers: int = MAX_WORKERS
+        self,
+        timeout: float = REDACT_TIMEOUT_SECONDS,
+        max_workers: int = MAX_WORKERS,
+        function: str = REDACT_FUNCTION,
     ) -> None:
+        """``function``: ``module:name`` of the redaction the workers run, ``(text, max_chars)
+        -> str`` (tests substitute their own)."""
         self._timeout = timeout
+        self._function = function
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._slots = threading.BoundedSemaphore(max_workers)
 
@@ -112,7 +120,7 @@ class IsolatedRedactor:
         except queue.Empty:
             worker = None
         try:
-            worker = worker or _Worker.start()
+            worker = worker or _Worker.start(self._function)
             result = worker.redact(text, max_chars, deadline)
         except (OSError, ValueError, TimeoutError) as exc:
             log.warning("redaction worker failed (%s); excerpt withheld", exc)
@@ -131,10 +139,10 @@ class _Worker:
         self._buffer = b""
 
     @classmethod
-    def start(cls) -> _Worker:
+    def start(cls, function: str) -> _Worker:
         paths = [p for p in sys.path if p]
         process = subprocess.Popen(
-            [sys.executable, "-I", "-c", _BOOT, json.dumps(paths)],
+            [sys.executable, "-I", "-c", _BOOT, json.dumps(paths), function],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
@@ -168,6 +176,10 @@ class _Worker:
         line, _, self._buffer = self._buffer.partition(b"\n")
         return line
 
+    @property
+    def pid(self) -> int:
+        return self._process.pid
+
     def kill(self) -> None:
         self._process.kill()
         self._process.wait()
@@ -176,11 +188,13 @@ class _Worker:
                 pipe.close()
 
 
-def serve() -> None:
+def serve(function: str = REDACT_FUNCTION) -> None:
     """The worker's loop: one JSON request per stdin line, one JSON answer per stdout line;
     ends when stdin closes (the plugin exited)."""
+    module, _, name = function.partition(":")
+    run = getattr(importlib.import_module(module), name)
     for line in sys.stdin.buffer:
         request = json.loads(line)
-        excerpt = redact.redact(str(request["text"]), int(request["max_chars"]))
+        excerpt = run(str(request["text"]), int(request["max_chars"]))
         sys.stdout.write(json.dumps({"excerpt": excerpt}) + "\n")
         sys.stdout.flush()
