@@ -19,10 +19,10 @@ from escalations.runtime.models import CommandArgs, CommandResponse
 from escalations.runtime.plugin import Manifest, Plugin
 
 from . import commands, routes
-from .excerpt import IsolatedRedactor
-from .gate import Gate
 from .activation import Activated, Activator, PolicyStatus, Settings
 from .active_policy import ActivePolicy
+from .excerpt import IsolatedRedactor
+from .gate import Gate
 from .host import ClientKV, RuntimeHost
 from .service import Environment, Workflow
 from .store import KVStore
