@@ -57,7 +57,8 @@ def test_isolated_redaction_matches_in_process() -> None:
 
 def test_a_stuck_redaction_is_killed_and_withheld(tmp_path: Path) -> None:
     pid_file = tmp_path / "pid"
-    redactor = IsolatedRedactor(timeout=1.0, function="app.redact_doubles:spin")
+    # Long enough for a worker to start on a loaded machine; the test ends at this deadline.
+    redactor = IsolatedRedactor(timeout=6.0, function="app.redact_doubles:spin")
     result: list[str] = []
     worker = threading.Thread(target=lambda: result.append(redactor(str(pid_file), 100)))
     worker.start()
@@ -66,7 +67,7 @@ def test_a_stuck_redaction_is_killed_and_withheld(tmp_path: Path) -> None:
         assert worker.is_alive(), "the redaction returned before its worker even started"
     busy = sum(range(200_000))
     assert busy and worker.is_alive()
-    worker.join(10)
+    worker.join(20)
     assert result == [WITHHELD]
     with pytest.raises(ProcessLookupError):
         os.kill(int(pid_file.read_text()), 0)

@@ -124,3 +124,67 @@ def test_only_the_bots_posts_that_a_record_points_to_are_escalation_posts() -> N
     _marked(world.host, unrelated.id, record.id)  # names a record that points elsewhere
     _, created = world.workflow.escalate(world.alice.id, unrelated.id, "packaging")
     assert created
+
+
+# --- a failing API call at any point of escalate ----------------------------------------------
+
+
+class Faults:
+    """Counts the calls of the ports and fails call number ``fail_at`` (1-based; 0 = never)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.fail_at = 0
+
+    def wrap(self, target: object) -> object:
+        faults = self
+
+        class Wrapped:
+            def __getattr__(self, name: str) -> object:
+                attr = getattr(target, name)
+                if not callable(attr) or name.startswith("_"):
+                    return attr
+
+                def call(*args: object, **kwargs: object) -> object:
+                    faults.count += 1
+                    if faults.count == faults.fail_at:
+                        raise OSError(f"injected failure of {name} (call {faults.count})")
+                    return attr(*args, **kwargs)
+
+                return call
+
+        return Wrapped()
+
+
+def test_a_failure_at_any_call_of_escalate_leaves_one_live_post_after_a_retry() -> None:
+    n = 0
+    while True:
+        n += 1
+        world = World()
+        faults = Faults()
+        workflow = Workflow(
+            KVStore(faults.wrap(world.kv)),  # type: ignore[arg-type]
+            faults.wrap(world.host),  # type: ignore[arg-type]
+            lambda w=world: w.activated.environment,  # type: ignore[misc]
+            lambda w=world: w.activated.policy,  # type: ignore[misc]
+            gate=Gate(world.host, world.kv),
+        )
+        post_id = world.post()
+        faults.fail_at = n
+        try:
+            workflow.escalate(world.alice.id, post_id, "licensing")
+            failed = False
+        except OSError:
+            failed = True
+        faults.fail_at = 0
+        record, _ = workflow.escalate(world.alice.id, post_id, "licensing")
+        bot = world.activated.environment.bot_user_id
+        live = [
+            p.id
+            for p in world.host.posts.values()
+            if p.user_id == bot and not p.root_id and not p.delete_at
+        ]
+        assert not record.pending and live == [record.escalation_post_id], n
+        if not failed:  # every call of a whole escalation has failed once
+            break
+    assert n > 5

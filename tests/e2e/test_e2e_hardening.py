@@ -26,7 +26,7 @@ FORGED_STATUS = "**Status:** Resolved by `@ian.tien` (responded)"
 LINE_BREAKS = r"\r\n|[\r\n\x0b\x0c\x85\u2028\u2029\u2424]"
 # Generous: GET /topics answers in milliseconds; behind an in-process redaction of EXPENSIVE it
 # waited seconds.
-LIVENESS_SECONDS = 3.0
+LIVENESS_SECONDS = 4.0
 
 
 def _fresh_user(server: Server, team_id: str | None = None) -> tuple[str, Client]:

@@ -228,13 +228,33 @@ class Workflow:
         # We hold the version we reserved: one compare-and-set, and a full transition only if
         # someone touched the record meanwhile (a stale-takeover race).
         done = posted(record)
-        if not self._store.replace(record, done):
-            done = self._store.transition(record.id, posted)
-            if done.escalation_post_id != post_id:
-                self._best_effort(self._host.delete_post, post_id)
+        try:
+            if not self._store.replace(record, done):
+                done = self._store.transition(record.id, posted)
+                if done.escalation_post_id != post_id:
+                    self._best_effort(self._host.delete_post, post_id)
+        except Exception:
+            self._abandon_post(record, post_id)
+            raise
         self._notify_escalator(env, done)
         self._publish_event(done)
         return done
+
+    def _abandon_post(self, reserved: Escalation, post_id: str) -> None:
+        """Recording ``post_id`` failed: unless the record points to it after all (the write
+        landed before the error), delete the post and give the pair back, so that a retry posts
+        once instead of beside a post whose buttons no record knows. If even the read fails,
+        nothing is touched (the post may be the escalation's)."""
+        try:
+            current = self._store.get(reserved.id)
+        except Exception:
+            log.exception("cannot tell whether post %s was recorded; left as it is", post_id)
+            return
+        if current is not None and current.escalation_post_id == post_id:
+            return
+        self._best_effort(self._host.delete_post, post_id)
+        if current is not None and current.pending:
+            self._best_effort(self._store.discard, current)
 
     def _notify_escalator(self, env: Environment, r: Escalation) -> None:
         text = f"Escalated to the approved responders of **{r.topic_title}**: {r.permalink}"
