@@ -10,7 +10,8 @@ Two bounds keep one crafted message from stalling the plugin for everyone:
   ``re`` holds the interpreter lock while it matches, so in-process a slow match would stop every
   other thread (other users' requests, health checks); in a worker it stops only itself, and past
   ``REDACT_TIMEOUT_SECONDS`` the worker is killed and the excerpt withheld (``WITHHELD``): the
-  post then shows no excerpt rather than an unredacted one.
+  post then shows no excerpt rather than an unredacted one. A request waits at most that long for
+  a free worker too, and a new worker at most ``START_TIMEOUT_SECONDS`` to start.
 
 A worker is ``python -I -c <boot>`` with the parent's import path, speaking one JSON line per
 request on stdin/stdout (``serve``). Workers start on first use and are reused; one that times
@@ -40,8 +41,10 @@ log = logging.getLogger(__name__)
 WINDOW_MARGIN = 256
 # Longest excerpt setting honoured (the bot post holds at most 16 383 characters in all).
 MAX_EXCERPT_CHARS = 4000
-# Deadline of one redaction (waiting for a free worker included).
+# Deadline of one redaction, and of the wait for a free worker.
 REDACT_TIMEOUT_SECONDS = 2.0
+# Deadline of a new worker's start (an interpreter start is slow on a loaded server).
+START_TIMEOUT_SECONDS = 10.0
 # Worker processes at most (more concurrent redactions wait for one, within the deadline).
 MAX_WORKERS = 2
 WITHHELD = "[excerpt withheld: it could not be redacted in time; see the original post]"
@@ -50,6 +53,7 @@ ELLIPSIS = "…"
 Redactor = Callable[[str, int], str]
 
 REDACT_FUNCTION = "escalations.app.redact:redact"
+_READY = b"ready"
 _BOOT = (
     "import json, sys; sys.path[:0] = json.loads(sys.argv[1]); "
     "from escalations.app.excerpt import serve; serve(sys.argv[2])"
@@ -97,12 +101,11 @@ class IsolatedRedactor:
         shown = window(text, max_chars)
         if not shown:
             return ""
-        deadline = time.monotonic() + self._timeout
         if not self._slots.acquire(timeout=self._timeout):
             log.warning("no redaction worker free within %.1f s; excerpt withheld", self._timeout)
             return WITHHELD
         try:
-            return self._run(shown, min(max_chars, MAX_EXCERPT_CHARS), deadline)
+            return self._run(shown, min(max_chars, MAX_EXCERPT_CHARS))
         finally:
             self._slots.release()
 
@@ -114,14 +117,14 @@ class IsolatedRedactor:
             except queue.Empty:
                 return
 
-    def _run(self, text: str, max_chars: int, deadline: float) -> str:
+    def _run(self, text: str, max_chars: int) -> str:
         try:
             worker = self._idle.get_nowait()
         except queue.Empty:
             worker = None
         try:
             worker = worker or _Worker.start(self._function)
-            result = worker.redact(text, max_chars, deadline)
+            result = worker.redact(text, max_chars, time.monotonic() + self._timeout)
         except (OSError, ValueError, TimeoutError) as exc:
             log.warning("redaction worker failed (%s); excerpt withheld", exc)
             if worker is not None:
@@ -140,6 +143,7 @@ class _Worker:
 
     @classmethod
     def start(cls, function: str) -> _Worker:
+        """A new worker, once it said it is ready (``START_TIMEOUT_SECONDS`` at most)."""
         paths = [p for p in sys.path if p]
         process = subprocess.Popen(
             [sys.executable, "-I", "-c", _BOOT, json.dumps(paths), function],
@@ -148,7 +152,18 @@ class _Worker:
             stderr=subprocess.DEVNULL,
             close_fds=True,
         )
-        return cls(process)
+        worker = cls(process)
+        try:
+            if (
+                process.stdout is None
+                or worker._read_line(process.stdout, time.monotonic() + START_TIMEOUT_SECONDS)
+                != _READY
+            ):
+                raise OSError("worker did not start")
+        except (OSError, TimeoutError):
+            worker.kill()
+            raise
+        return worker
 
     def redact(self, text: str, max_chars: int, deadline: float) -> str:
         stdin, stdout = self._process.stdin, self._process.stdout
@@ -193,6 +208,8 @@ def serve(function: str = REDACT_FUNCTION) -> None:
     ends when stdin closes (the plugin exited)."""
     module, _, name = function.partition(":")
     run = getattr(importlib.import_module(module), name)
+    sys.stdout.write(_READY.decode() + "\n")
+    sys.stdout.flush()
     for line in sys.stdin.buffer:
         request = json.loads(line)
         excerpt = run(str(request["text"]), int(request["max_chars"]))
