@@ -88,7 +88,10 @@ def policy_with_extra_members(role: str, usernames: list[str]) -> str:
 
 
 def start_world(override: str = "", extra_users: list[str] | None = None,
-                excerpt_max: int = 500) -> World:  # fmt: skip
+                excerpt_max: int = 500, settings: dict[str, Any] | None = None,
+                ) -> World:  # fmt: skip
+    """A running world. ``settings``: more plugin settings; the rate limit is off unless they
+    set ``EscalationsPerHour`` (the scenarios escalate far more than a person would)."""
     host = Host(ROOT)
     people = {name: host.add_user(name) for name in [*PEOPLE, *(extra_users or [])]}
     alice = host.add_user("alice")
@@ -103,6 +106,8 @@ def start_world(override: str = "", extra_users: list[str] | None = None,
             "ChannelName": CHANNEL,
             "PolicyOverride": override,
             "ExcerptMaxChars": excerpt_max,
+            "EscalationsPerHour": 0,
+            **(settings or {}),
         }  # fmt: skip
     )
     host.start()

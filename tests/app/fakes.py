@@ -24,6 +24,7 @@ class FakeHost:
         self.teams: dict[str, TeamRef] = {}
         self.channels: dict[str, ChannelRef] = {}
         self.members: set[tuple[str, str]] = set()
+        self.outsiders: set[str] = set()  # user ids in no team (everyone else is in every team)
         self.posts: dict[str, PostRef] = {}
         self.ephemerals: list[tuple[str, str, str]] = []
         self.events: list[tuple[str, dict[str, str], str]] = []
@@ -85,6 +86,10 @@ class FakeHost:
     def is_channel_member(self, channel_id: str, user_id: str) -> bool:
         self.calls += 1
         return (channel_id, user_id) in self.members
+
+    def is_team_member(self, team_id: str, user_id: str) -> bool:
+        self.calls += 1
+        return user_id not in self.outsiders
 
     def can_read_channel(self, user_id: str, channel: ChannelRef) -> bool:
         self.calls += 1

@@ -25,6 +25,7 @@ from escalations.app.errors import (
     PostNotFound,
     TopicNotFound,
 )
+from escalations.app.gate import Gate
 from escalations.app.kv import MemoryKV
 from escalations.app.model import State
 from escalations.app.service import Workflow
@@ -57,6 +58,7 @@ class World:
             self.host,
             lambda: self.activated.environment if self.activated else None,
             lambda: self.activated.policy if self.activated else None,
+            gate=Gate(self.host, self.kv),
         )
 
     def activate(self, override: str = "") -> Activated:

@@ -13,7 +13,7 @@ import {messages} from 'src/i18n/messages';
 import {manifest} from 'src/manifest';
 import {isEscalatable} from 'src/post_filter';
 import reducer from 'src/reducer';
-import {getPost, knownEscalationPostIds, type StateWithPlugin} from 'src/selectors';
+import {getPost, isBotUser, knownEscalationPostIds, type StateWithPlugin} from 'src/selectors';
 import type {HostStore, PluginRegistry} from 'src/types/registry';
 import {ESCALATION_UPDATED_EVENT, handleEscalationUpdated} from 'src/websocket_events';
 
@@ -30,7 +30,10 @@ export default class Plugin {
             (postId: string) => {
                 void dispatch(openEscalateModal(postId));
             },
-            (postId: string) => isEscalatable(getPost(getState(), postId), knownEscalationPostIds(getState())),
+            (postId: string) => {
+                const post = getPost(getState(), postId);
+                return isEscalatable(post, knownEscalationPostIds(getState()), isBotUser(getState(), post?.user_id));
+            },
         );
         registry.registerWebSocketEventHandler(ESCALATION_UPDATED_EVENT, handleEscalationUpdated(dispatch));
         registry.registerReconnectHandler(() => {

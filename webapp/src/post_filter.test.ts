@@ -22,9 +22,18 @@ describe('isEscalatable (the Escalate menu filter)', () => {
         ['deleted by timestamp', {delete_at: 1700000000001}],
         ['failed post', {failed: true}],
         ['pending post', {id: 'pending-1', pending_post_id: 'pending-1'}],
-        ['our escalation post', {props: {[ESCALATION_MARKER_PROP]: 'esc1', from_bot: 'true', from_plugin: 'true'}}],
     ])('hides it on a %s', (_name, overrides) => {
         expect(isEscalatable(makePost(overrides))).toBe(false);
+    });
+
+    it('hides it on our escalation post: a bot post with the marker', () => {
+        const post = makePost({props: {[ESCALATION_MARKER_PROP]: 'esc1', from_bot: 'true', from_plugin: 'true'}});
+        expect(isEscalatable(post, new Set(), true)).toBe(false);
+    });
+
+    it('shows it on a user post that carries the marker (anyone can set props on their own post)', () => {
+        const post = makePost({props: {[ESCALATION_MARKER_PROP]: 'esc1', from_bot: 'true'}});
+        expect(isEscalatable(post, new Set(), false)).toBe(true);
     });
 
     it('hides it on an escalation post this client knows by id, even without the marker', () => {

@@ -29,6 +29,11 @@ export function getPost(state: GlobalState, postId: string): Post | undefined {
     return state.entities?.posts?.posts?.[postId];
 }
 
+/** Whether the author of a post is a bot account (users cannot make themselves one). */
+export function isBotUser(state: GlobalState, userId: string | undefined): boolean {
+    return Boolean(userId && state.entities?.users?.profiles?.[userId]?.is_bot);
+}
+
 export function getBasePath(state: GlobalState): string {
     return pluginBasePath(getConfig(state).SiteURL, manifest.id);
 }

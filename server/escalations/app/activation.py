@@ -22,8 +22,9 @@ from typing import Any
 from escalations.policy import Policy, bundled_policy_path, load_policy_file, load_policy_text
 from escalations.runtime.errors import PluginAPIError
 
-from . import active_policy, keys
+from . import active_policy, gate, keys
 from .active_policy import ActivePolicy
+from .excerpt import MAX_EXCERPT_CHARS
 from .kv import KV
 from .lock import KVLock, LockTimeout
 from .ports import Host
@@ -50,6 +51,8 @@ class Settings:
     policy_override: str = ""
     excerpt_max_chars: int = DEFAULT_EXCERPT_CHARS
     public_domains: frozenset[str] = DEFAULT_PUBLIC_DOMAINS
+    who_may_escalate: str = gate.WHO_TEAM
+    escalations_per_hour: int = gate.DEFAULT_PER_HOUR
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Settings:
@@ -61,17 +64,26 @@ class Settings:
             value = lowered.get(key.lower())
             return value.strip() if isinstance(value, str) and value.strip() else default
 
-        raw_max = lowered.get("excerptmaxchars")
-        try:
-            excerpt = int(float(raw_max)) if raw_max not in (None, "") else DEFAULT_EXCERPT_CHARS
-        except (TypeError, ValueError):
-            excerpt = DEFAULT_EXCERPT_CHARS
+        def number(key: str, default: int, highest: int) -> int:
+            raw = lowered.get(key.lower())
+            try:
+                value = int(float(raw)) if raw not in (None, "") else default
+            except (TypeError, ValueError, OverflowError):
+                value = default
+            return min(max(0, value), highest)
+
+        who = text("WhoMayEscalate", gate.WHO_TEAM).lower()
         return cls(
             team_name=text("TeamName").lower(),
             channel_name=text("ChannelName", DEFAULT_CHANNEL).lower(),
             policy_override=text("PolicyOverride"),
-            excerpt_max_chars=max(0, excerpt),
+            excerpt_max_chars=number("ExcerptMaxChars", DEFAULT_EXCERPT_CHARS, MAX_EXCERPT_CHARS),
             public_domains=_public_domains(lowered.get("publicdomains")),
+            # An unknown value falls back to the narrower choice.
+            who_may_escalate=who if who in gate.WHO_CHOICES else gate.WHO_TEAM,
+            escalations_per_hour=number(
+                "EscalationsPerHour", gate.DEFAULT_PER_HOUR, gate.MAX_PER_HOUR
+            ),
         )
 
 
@@ -210,6 +222,8 @@ class Activator:
             site_url=self._host.site_url(),
             excerpt_max_chars=settings.excerpt_max_chars,
             public_domains=settings.public_domains,
+            who_may_escalate=settings.who_may_escalate,
+            escalations_per_hour=settings.escalations_per_hour,
         )
         return env, problems
 

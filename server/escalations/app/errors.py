@@ -11,6 +11,7 @@ The tree::
     ├── Forbidden                      the actor may not do this                  -> 403
     │   ├── CannotReadPost             may not read the original post's channel
     │   ├── NotAResponder              not an approved responder of the topic
+    │   ├── NotAllowedToEscalate       guest, or outside who the settings let escalate
     │   └── UserMismatch               request body names a different user than the header
     ├── NotFound                                                                  -> 404
     │   ├── PostNotFound               missing or deleted
@@ -22,6 +23,7 @@ The tree::
         ├── NotClaimed                 release of an open escalation
         ├── AlreadyEscalated           escalated by another; the actor may not see it
         └── Busy                       the compare-and-set retry budget ran out
+    └── TooManyEscalations             the per-user rate limit is reached        -> 429
 
 Expected refusals (``AlreadyClaimed``, ``NotAResponder``, ...) are values for the person who acted:
 the HTTP routes turn them into ``{"error": ...}`` with the status above, the button handlers into an
@@ -78,6 +80,10 @@ class UserMismatch(Forbidden):
     pass
 
 
+class NotAllowedToEscalate(Forbidden):
+    pass
+
+
 class NotFound(WorkflowError):
     status = 404
 
@@ -118,6 +124,10 @@ class AlreadyEscalated(Conflict):
 
 class Busy(Conflict):
     pass
+
+
+class TooManyEscalations(WorkflowError):
+    status = 429
 
 
 def http_status(error: WorkflowError) -> int:

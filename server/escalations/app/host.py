@@ -15,6 +15,9 @@ from escalations.runtime.errors import NotFoundError
 
 from .ports import CHANNEL_OPEN, ChannelRef, Dialog, PostRef, TeamRef, UserRef
 
+SYSTEM_GUEST = "system_guest"
+SYSTEM_ADMIN = "system_admin"
+
 
 class ClientKV:
     """``kv.KV`` over the runtime client."""
@@ -107,6 +110,10 @@ class RuntimeHost:
         except NotFoundError:
             return False
         return True
+
+    def is_team_member(self, team_id: str, user_id: str) -> bool:
+        """Holds ``view_team`` there: the team's members (and system admins)."""
+        return bool(team_id) and self._api.has_permission_to_team(user_id, team_id, "view_team")
 
     def can_read_channel(self, user_id: str, channel: ChannelRef) -> bool:
         """Member; or, for a public channel, allowed to read the team's public channels; or
@@ -215,4 +222,12 @@ def _channel(c: models.Channel) -> ChannelRef:
 
 
 def _user(u: models.User) -> UserRef:
-    return UserRef(u.id, u.username, u.delete_at, u.is_bot)
+    roles = u.roles.split()
+    return UserRef(
+        u.id,
+        u.username,
+        u.delete_at,
+        u.is_bot,
+        is_guest=SYSTEM_GUEST in roles,
+        is_system_admin=SYSTEM_ADMIN in roles,
+    )

@@ -18,6 +18,7 @@ _RESERVED = ("mmi_", "mutex_")
 ESCALATION = "esc"
 LOCK = "lock"
 LAST_GOOD_POLICY = "policy:last-good"
+RATE = "rate"
 
 
 def escalation(escalation_id: str) -> str:
@@ -33,6 +34,11 @@ def escalation_prefix() -> str:
 def lock(name: str) -> str:
     """A KV lock for a one-off step (value: holder token, with a TTL)."""
     return _key(f"{LOCK}:{_bounded(name)}")
+
+
+def rate(user_id: str) -> str:
+    """One user's recent escalation times (value: JSON list of ms timestamps, with a TTL)."""
+    return _key(f"{RATE}:{_bounded(user_id)}")
 
 
 def last_good_policy() -> str:

@@ -21,6 +21,8 @@ from escalations.runtime.plugin import Manifest, Plugin
 from . import commands, routes
 from .activation import Activated, Activator, PolicyStatus, Settings
 from .active_policy import ActivePolicy
+from .excerpt import IsolatedRedactor
+from .gate import Gate
 from .host import ClientKV, RuntimeHost
 from .service import Environment, Workflow
 from .store import KVStore
@@ -41,8 +43,15 @@ class EscalationsPlugin(Plugin):
         self._activated: Activated | None = None
         self.host = RuntimeHost(api)
         self.kv = ClientKV(api)
+        self.redactor = IsolatedRedactor()
         self.workflow = Workflow(
-            KVStore(self.kv), self.host, self._environment, self._policy, _now_ms
+            KVStore(self.kv),
+            self.host,
+            self._environment,
+            self._policy,
+            _now_ms,
+            gate=Gate(self.host, self.kv, _now_ms),
+            redactor=self.redactor,
         )
         self.router = routes.build_router(self.workflow)
         self.commands = commands.CommandContext(self.workflow, self.host, self._status, _now_ms)

@@ -22,7 +22,9 @@ the outcome in its attachment (``**Outcome:** responded, by `@x```) and no butto
 response-writing tips are one click away (the **Response tips** button) instead of repeated in
 every post.
 
-Text copied from elsewhere (excerpt, note) goes through ``user_text`` and nothing else.
+Text copied from elsewhere (excerpt, note) goes through ``user_text`` and nothing else: it is made
+safe by ``sanitize`` (it cannot mention anyone, link, embed images or use Markdown) and folded onto
+one line, so it cannot add lines that look like the bot's own.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from . import manifest
+from . import manifest, sanitize
 from .model import Escalation, Outcome, Seat, State
 
 PLUGIN_ID = manifest.plugin_id()
@@ -189,11 +191,11 @@ def quiet(username: str) -> str:
 def user_text(text: str) -> str:
     """Text someone else wrote (an excerpt, a note), made safe for one line of the bot's post.
 
-    Every line break and run of whitespace becomes one space, so the text cannot start lines of
-    its own that look like the bot's (a heading, a fake responder list); every ``@`` is followed
-    by a zero-width joiner, so ``@channel`` mentions nobody.
+    ``sanitize`` normalises every kind of line break, escapes Markdown, defuses mentions and
+    links; then every line break and run of whitespace becomes one space, so the text cannot
+    start lines of its own that look like the bot's (a heading, a fake responder list).
     """
-    return " ".join(text.split()).replace("@", "@\u200d")
+    return " ".join(sanitize.user_text(text).split())
 
 
 # --- buttons -------------------------------------------------------------------------------

@@ -15,9 +15,9 @@ import logging
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from . import redact, render, sentences, transitions
+from . import excerpt, redact, render, sanitize, sentences, transitions
 from .active_policy import ActivePolicy, TopicRoute
 from .errors import (
     AlreadyEscalated,
@@ -33,6 +33,7 @@ from .errors import (
     PostNotFound,
     TopicNotFound,
 )
+from .gate import DEFAULT_PER_HOUR, WHO_TEAM, Gate, Rules
 from .model import REF_CHARS, Action, Escalation, Event, Outcome, escalation_id
 from .ports import CHANNEL_DIRECT, CHANNEL_GROUP, CHANNEL_OPEN, ChannelRef, Host, PostRef
 from .store import Store
@@ -62,6 +63,12 @@ class Environment:
     site_url: str
     excerpt_max_chars: int
     public_domains: frozenset[str] = redact.DEFAULT_PUBLIC_DOMAINS
+    who_may_escalate: str = WHO_TEAM
+    escalations_per_hour: int = DEFAULT_PER_HOUR
+
+    @property
+    def rules(self) -> Rules:
+        return Rules(self.who_may_escalate, self.escalations_per_hour, self.team_id, self.team_name)
 
 
 class Workflow:
@@ -72,32 +79,44 @@ class Workflow:
         environment: Callable[[], Environment | None],
         policy: Callable[[], ActivePolicy | None],
         clock_ms: Callable[[], int] = lambda: int(time.time() * 1000),
+        *,
+        gate: Gate | None = None,
+        redactor: excerpt.Redactor = excerpt.in_process,
     ) -> None:
+        """``gate``: who may escalate and how often (``None``: anyone, unlimited);
+        ``redactor``: turns the original message into the excerpt."""
         self._store = store
         self._host = host
         self._environment = environment
         self._policy = policy
         self._now = clock_ms
+        self._gate = gate
+        self._redact = redactor
 
     # --- escalate ----------------------------------------------------------------------------
 
     def escalate(
         self, actor_id: str, post_id: str, topic_key: str, note: str = ""
     ) -> tuple[Escalation, bool]:
-        """Escalate ``post_id`` under ``topic_key``; (record, created). Idempotent per pair."""
+        """Escalate ``post_id`` under ``topic_key``; (record, created). Idempotent per pair.
+
+        Order matters: the cheap checks and the idempotency check come first; the rate limit is
+        only counted for a new escalation, and the costly redaction runs only once this request
+        holds the reservation."""
         env, policy = self._require()
+        self._check_allowed(env, actor_id)
         if len(note) > NOTE_MAX_CHARS:
             raise NoteTooLong(f"The note is longer than {NOTE_MAX_CHARS} characters.")
         topic = policy.topic(topic_key)
         if topic is None:
             raise TopicNotFound(f"Unknown topic {topic_key!r}.")
         post, channel = self._readable_post(actor_id, post_id)
-        _refuse_own_post(env, post)
-        excerpt = redact.redact_counted(post.message, env.excerpt_max_chars, env.public_domains)
+        self._refuse_escalation_post(env, post)
+        # The note is short (NOTE_MAX_CHARS) and redaction is linear: redacted before it is stored.
         clean_note = redact.redact_note(note.strip(), env.public_domains)
-        record = self._new_record(
-            env, topic, actor_id, post, channel, clean_note.text, excerpt.text
-        )
+        record = self._new_record(env, topic, actor_id, post, channel, clean_note.text)
+        if self._gate is not None and self._store.get(record.id) is None:
+            self._gate.take(env.rules, actor_id)
         stored, created = self._store.create_if_absent(record)
         if not created:
             stored = self._await_or_take_over(stored)
@@ -110,8 +129,13 @@ class Workflow:
                         "responders have it."
                     )
                 return stored, False
-        removed = (excerpt.removed, clean_note.removed)
-        return self._publish_new(env, policy, stored, removed), True
+        shown = self._redact(post.message, env.excerpt_max_chars, env.public_domains)
+        removed = (shown.removed, clean_note.removed)
+        return self._publish_new(env, policy, stored, shown.text, removed), True
+
+    def _check_allowed(self, env: Environment, actor_id: str) -> None:
+        if self._gate is not None:
+            self._gate.check_allowed(env.rules, actor_id)
 
     def _readable_post(self, actor_id: str, post_id: str) -> tuple[PostRef, ChannelRef]:
         post = self._host.get_post(post_id)
@@ -130,7 +154,6 @@ class Workflow:
         post: PostRef,
         channel: ChannelRef,
         note: str,
-        excerpt: str,
     ) -> Escalation:
         actor = self._host.get_user(actor_id)
         username = actor.username if actor else actor_id
@@ -150,7 +173,8 @@ class Workflow:
             note=note,
             source_channel=self._describe_channel(channel),
             source_link=self._permalink(env, channel, post.id),
-            excerpt=excerpt,
+            # Redacted later (``escalate``): only by the request that holds the reservation.
+            excerpt="",
             responders=topic.responder_usernames,
             loop_in=tuple(p.username for p in topic.loop_in),
             template_response=topic.template_response,
@@ -187,9 +211,12 @@ class Workflow:
         env: Environment,
         policy: ActivePolicy,
         record: Escalation,
+        shown: str,
         removed: tuple[int, int] = (0, 0),
     ) -> Escalation:
-        message, props = render.escalation_post(record, record.responders)
+        """Post ``record`` (the reservation this request holds) with the excerpt ``shown``;
+        ``removed``: items redaction took out of the excerpt and the note (for the escalator)."""
+        message, props = render.escalation_post(replace(record, excerpt=shown), record.responders)
         try:
             post_id = self._host.create_post(env.channel.id, env.bot_user_id, message, props, "")
         except Exception:
@@ -208,18 +235,39 @@ class Workflow:
                 escalation_post_id=post_id,
                 escalation_channel_id=env.channel.id,
                 permalink=link,
+                excerpt=shown,
             )
 
         # We hold the version we reserved: one compare-and-set, and a full transition only if
         # someone touched the record meanwhile (a stale-takeover race).
         done = posted(record)
-        if not self._store.replace(record, done):
-            done = self._store.transition(record.id, posted)
-            if done.escalation_post_id != post_id:
-                self._best_effort(self._host.delete_post, post_id)
+        try:
+            if not self._store.replace(record, done):
+                done = self._store.transition(record.id, posted)
+                if done.escalation_post_id != post_id:
+                    self._best_effort(self._host.delete_post, post_id)
+        except Exception:
+            self._abandon_post(record, post_id)
+            raise
         self._notify_escalator(env, done, removed)
         self._publish_event(done)
         return done
+
+    def _abandon_post(self, reserved: Escalation, post_id: str) -> None:
+        """Recording ``post_id`` failed: unless the record points to it after all (the write
+        landed before the error), delete the post and give the pair back, so that a retry posts
+        once instead of beside a post whose buttons no record knows. If even the read fails,
+        nothing is touched (the post may be the escalation's)."""
+        try:
+            current = self._store.get(reserved.id)
+        except Exception:
+            log.exception("cannot tell whether post %s was recorded; left as it is", post_id)
+            return
+        if current is not None and current.escalation_post_id == post_id:
+            return
+        self._best_effort(self._host.delete_post, post_id)
+        if current is not None and current.pending:
+            self._best_effort(self._store.discard, current)
 
     def _notify_escalator(
         self, env: Environment, r: Escalation, removed: tuple[int, int] = (0, 0)
@@ -411,8 +459,22 @@ class Workflow:
     def check_escalatable(self, actor_id: str, post_id: str) -> None:
         """The checks of ``escalate`` that need no topic (for ``/escalation new``)."""
         env, _ = self._require()
+        self._check_allowed(env, actor_id)
+        if self._gate is not None:
+            self._gate.check_rate(env.rules, actor_id)
         post, _ = self._readable_post(actor_id, post_id)
-        _refuse_own_post(env, post)
+        self._refuse_escalation_post(env, post)
+
+    def _refuse_escalation_post(self, env: Environment, post: PostRef) -> None:
+        """An escalation post is one the bot wrote and a stored record points to (as its post,
+        or as the root of its thread replies). Props alone decide nothing: anyone can set the
+        marker prop on their own post."""
+        if post.user_id != env.bot_user_id:
+            return
+        marker = post.props.get(render.ESCALATION_PROP)
+        record = self._store.get(marker) if isinstance(marker, str) and marker else None
+        if record is not None and record.escalation_post_id in (post.id, post.root_id):
+            raise NotEscalatable("This post is an escalation itself.")
 
     def _may_view(self, env: Environment, actor_id: str, record: Escalation) -> bool:
         return record.created_by_id == actor_id or self._host.is_channel_member(
@@ -437,7 +499,7 @@ class Workflow:
             return "a group message"
         if channel.type == CHANNEL_OPEN:
             return f"~{channel.name}"
-        return f"**{channel.display_name or channel.name}** (private channel)"
+        return f"**{sanitize.name(channel.display_name) or channel.name}** (private channel)"
 
     def _permalink(self, env: Environment, channel: ChannelRef, post_id: str) -> str:
         team_name = env.team_name
@@ -452,10 +514,3 @@ class Workflow:
             fn(*args, **kwargs)
         except Exception:  # a side effect; the stored record stays the truth
             log.exception("side effect %s failed", getattr(fn, "__name__", fn))
-
-
-def _refuse_own_post(env: Environment, post: PostRef) -> None:
-    if render.ESCALATION_PROP in post.props or (
-        post.channel_id == env.channel.id and post.user_id == env.bot_user_id
-    ):
-        raise NotEscalatable("This post is an escalation itself.")

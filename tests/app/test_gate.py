@@ -1,0 +1,142 @@
+"""Who may escalate and how often (``gate``), over the fake host and the in-memory KV."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import replace
+
+import pytest
+
+from app.fakes import FakeHost
+from escalations.app import keys
+from escalations.app.activation import Settings
+from escalations.app.errors import NotAllowedToEscalate, TooManyEscalations
+from escalations.app.gate import MAX_PER_HOUR, WHO_EVERYONE, WINDOW_MS, Gate, Rules
+from escalations.app.kv import MemoryKV
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.ms = 1_800_000_000_000
+
+    def __call__(self) -> int:
+        return self.ms
+
+
+@pytest.fixture
+def parts() -> tuple[FakeHost, MemoryKV, Clock, Gate]:
+    host, kv, clock = FakeHost(), MemoryKV(), Clock()
+    return host, kv, clock, Gate(host, kv, clock)
+
+
+RULES = Rules(team_id="t" * 26, team_name="private-core", per_hour=3)
+
+
+def test_guests_never_escalate(parts) -> None:
+    host, _, _, gate = parts
+    guest = host.add_user("guest")
+    host.users[guest.id] = replace(guest, is_guest=True)
+    for rules in (RULES, replace(RULES, who=WHO_EVERYONE)):
+        with pytest.raises(NotAllowedToEscalate, match="Guest"):
+            gate.check_allowed(rules, guest.id)
+
+
+def test_outside_the_team_only_when_everyone_may(parts) -> None:
+    host, _, _, gate = parts
+    outsider = host.add_user("outsider")
+    host.outsiders.add(outsider.id)
+    with pytest.raises(NotAllowedToEscalate, match="private-core team"):
+        gate.check_allowed(RULES, outsider.id)
+    gate.check_allowed(replace(RULES, who=WHO_EVERYONE), outsider.id)
+    member = host.add_user("member")
+    gate.check_allowed(RULES, member.id)
+
+
+def test_system_admins_may_from_anywhere(parts) -> None:
+    host, _, _, gate = parts
+    admin = host.add_user("admin")
+    host.users[admin.id] = replace(admin, is_system_admin=True)
+    host.outsiders.add(admin.id)
+    gate.check_allowed(RULES, admin.id)
+
+
+def test_bots_and_deactivated_accounts_may_not(parts) -> None:
+    host, _, _, gate = parts
+    gone = host.add_user("gone", active=False)
+    bot = host.add_user("bot")
+    host.users[bot.id] = replace(bot, is_bot=True)
+    for user_id in (gone.id, bot.id, "n" * 26):
+        with pytest.raises(NotAllowedToEscalate):
+            gate.check_allowed(RULES, user_id)
+
+
+def test_rate_limit_refuses_with_the_wait_and_slides(parts) -> None:
+    _, kv, clock, gate = parts
+    for _ in range(3):
+        gate.take(RULES, "u" * 26)
+        clock.ms += 60_000
+    with pytest.raises(TooManyEscalations, match="3 posts in the last hour.*57 minutes"):
+        gate.take(RULES, "u" * 26)
+    with pytest.raises(TooManyEscalations):
+        gate.check_rate(RULES, "u" * 26)
+    gate.take(RULES, "v" * 26)  # per user
+    clock.ms += WINDOW_MS - 3 * 60_000 + 1  # the first one left the window
+    gate.take(RULES, "u" * 26)
+    with pytest.raises(TooManyEscalations, match="in 1 minute"):
+        gate.take(RULES, "u" * 26)
+
+
+def test_rate_limit_zero_is_off_and_refusals_store_nothing(parts) -> None:
+    _, kv, _, gate = parts
+    for _ in range(50):
+        gate.take(replace(RULES, per_hour=0), "u" * 26)
+    assert kv.get(keys.rate("u" * 26)) is None
+    gate.take(replace(RULES, per_hour=1), "u" * 26)
+    before = kv.get(keys.rate("u" * 26))
+    with pytest.raises(TooManyEscalations):
+        gate.take(replace(RULES, per_hour=1), "u" * 26)
+    assert kv.get(keys.rate("u" * 26)) == before
+
+
+def test_concurrent_takes_never_exceed_the_limit(parts) -> None:
+    _, _, _, gate = parts
+    allowed: list[bool] = []
+    start = threading.Barrier(12)
+
+    def one() -> None:
+        start.wait()
+        try:
+            gate.take(RULES, "u" * 26)
+            allowed.append(True)
+        except Exception:
+            allowed.append(False)
+
+    threads = [threading.Thread(target=one) for _ in range(12)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert allowed.count(True) == 3
+
+
+def test_stored_times_are_bounded_and_garbage_is_ignored(parts) -> None:
+    _, kv, _, gate = parts
+    kv.compare_and_set(keys.rate("u" * 26), None, b'{"not": "a list"}')
+    gate.take(replace(RULES, per_hour=10**6), "u" * 26)
+    for _ in range(MAX_PER_HOUR - 1):
+        gate.take(replace(RULES, per_hour=10**6), "u" * 26)
+    with pytest.raises(TooManyEscalations):
+        gate.take(replace(RULES, per_hour=10**6), "u" * 26)
+    assert len(kv.get(keys.rate("u" * 26)) or b"") < 20 * MAX_PER_HOUR
+
+
+def test_settings_parse_who_and_limit() -> None:
+    assert Settings.from_config({}).who_may_escalate == "team"
+    assert Settings.from_config({}).escalations_per_hour == 10
+    parsed = Settings.from_config({"whomayescalate": "Everyone", "escalationsperhour": "4"})
+    assert (parsed.who_may_escalate, parsed.escalations_per_hour) == ("everyone", 4)
+    odd = Settings.from_config({"WhoMayEscalate": "anyone-at-all", "EscalationsPerHour": -3})
+    assert (odd.who_may_escalate, odd.escalations_per_hour) == ("team", 0)
+    assert Settings.from_config({"EscalationsPerHour": 1e9}).escalations_per_hour == MAX_PER_HOUR
+    assert Settings.from_config({"EscalationsPerHour": "inf"}).escalations_per_hour == 10
+    assert Settings.from_config({"ExcerptMaxChars": 10**7}).excerpt_max_chars == 4000
