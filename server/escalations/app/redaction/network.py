@@ -9,6 +9,7 @@ on the public allow-list are kept, unless they carry a user name or password.
 from __future__ import annotations
 
 import ipaddress
+import threading
 from collections.abc import Iterator
 from functools import lru_cache
 
@@ -54,18 +55,34 @@ _DOMAIN_RE = compile_linear(
 
 # Private top-level names seen in self-hosted setups; the Public Suffix List does not list them.
 _PRIVATE_TLDS = frozenset("internal local lan corp home intranet localdomain private test".split())
-# Country-code suffixes that are far more often a file extension in a technical message.
+# Suffixes that, after one other name, are far more often a file extension (``main.py``) or a
+# field in code (``post.id``, ``user.name``) in a technical message than a domain.
 _FILE_SUFFIXES = frozenset(
-    "py md sh rs pl pm so cc ml in am ac ps tf mk zip mov pro ai sc st cf hs ts".split()
+    """py md sh rs pl pm so cc ml in am ac ps tf mk zip mov pro ai sc st cf hs ts id name email
+    get save new is do to on""".split()
 )
 # Product names written like domains.
 _NAMES = frozenset("asp.net ado.net vb.net socket.io node.js".split())
 _TRAILING = ".,;:!?'\"*_~"
 
 
-@lru_cache(maxsize=1)
+_psl_lock = threading.Lock()
+_psl_loaded: list[PublicSuffixList] = []
+
+
 def _psl() -> PublicSuffixList:
-    return PublicSuffixList()
+    """The Public Suffix List, parsed once per process (about half a second)."""
+    if not _psl_loaded:
+        with _psl_lock:
+            if not _psl_loaded:
+                _psl_loaded.append(PublicSuffixList())
+    return _psl_loaded[0]
+
+
+def warm_up() -> None:
+    """Parse the Public Suffix List in the background now, so the first escalation does not
+    wait for it."""
+    threading.Thread(target=_psl, name="public-suffix-list", daemon=True).start()
 
 
 @lru_cache(maxsize=2048)
@@ -96,6 +113,8 @@ def find_links(text: str, public: frozenset[str]) -> tuple[list[Span], list[tupl
             continue  # inside a link already handled
         if start > 1 and text[start - 1] == "@" and not text[start - 2].isspace():
             continue  # the domain of an e-mail address: that one is redacted whole
+        if start and text[start - 1] in "_$":
+            continue  # an identifier in code (``user_id.name``)
         host, _, rest = _split_host(text[start:end].replace("[.]", "."))
         if not _is_domain(host):
             continue
