@@ -155,22 +155,21 @@ def _split_host(hostport: str) -> tuple[str, str, str]:
 
 
 def _trim(text: str, start: int, end: int) -> int:
-    """End of a link without the sentence punctuation after it (a ``)`` closes one opened in
-    the link only)."""
+    """End of a link without the sentence punctuation after it (a closing bracket stays only
+    when the link opened it: ``https://en.wikipedia.org/wiki/Foo_(bar)``)."""
+    pairs = {")": "(", "]": "[", "}": "{"}
+    link = text[start:end]
+    balance = {c: link.count(c) - link.count(o) for c, o in pairs.items()}  # closers in excess
     while end > start:
         ch = text[end - 1]
         if ch in _TRAILING:
             end -= 1
-        elif ch in ")]}" and _unbalanced(text[start:end], ch):
+        elif ch in pairs and balance[ch] > 0:
+            balance[ch] -= 1
             end -= 1
         else:
             break
     return end
-
-
-def _unbalanced(link: str, closing: str) -> bool:
-    opening = {")": "(", "]": "[", "}": "{"}[closing]
-    return link.count(closing) > link.count(opening)
 
 
 def _is_public(host: str, public: frozenset[str]) -> bool:
