@@ -257,6 +257,8 @@ def find_ip_addresses(text: str) -> list[Span]:
 def _ipv6(text: str, start: int, end: int) -> tuple[int, int] | None:
     """The IPv6 address in candidate ``text[start:end]``, if any: the candidate itself, without
     trailing punctuation, or without a leading ``x:`` glued to a word (``IPv6:fe80::1``)."""
+    if text.count(":", start, end) < 2:  # "a:b", "10:30": not an address (the common case)
+        return None
     for _ in range(3):
         if text.startswith(":", start) and not text.startswith("::", start):
             start += 1
