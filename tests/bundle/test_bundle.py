@@ -23,6 +23,10 @@ from hostemu import PluginActivationError
 from hostemu.host import Host
 from hostemu.model import Channel, User
 
+# Building the bundle (the first test's setup) packs about 50 MB: under a minute on idle cores,
+# several minutes on a loaded machine.
+pytestmark = pytest.mark.timeout(600)
+
 ROOT = Path(__file__).resolve().parents[2]
 PYENV = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
 # The smallest plugin upload limit in the field: older servers' fixed MaximumPluginFileSize (current

@@ -5,9 +5,7 @@ from __future__ import annotations
 from escalations.runtime.plugin import run
 
 from .plugin import EscalationsPlugin
-from .redaction import warm_up
 
 
 def main() -> None:
-    warm_up()  # the redaction's Public Suffix List loads while the server connects
     run(EscalationsPlugin)

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .network import find_emails, find_ip_addresses, find_links, warm_up
+from .network import find_emails, find_ip_addresses, find_links
 from .normalise import normalise
 from .numbers import find_numbers
 from .secrets import find_secrets
 from .spans import Label, Span, merge
 
-__all__ = ["Label", "Redacted", "Span", "detect", "redact_text", "warm_up"]
+__all__ = ["Label", "Redacted", "Span", "detect", "redact_text"]
 
 
 @dataclass(frozen=True)
