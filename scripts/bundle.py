@@ -9,7 +9,8 @@ Two flavours share one Python backend:
   (``server/bridge/dist/plugin-<os>-<arch>``), which start the same ``server/plugin.py``.
 
 The Mattermost server installs nothing and runs whatever ``python3`` is on its PATH, so the bundle
-carries its Python dependencies (grpcio, protobuf, PyYAML, typing-extensions) under
+carries its Python dependencies (grpcio, protobuf, PyYAML, typing-extensions, google-re2,
+publicsuffixlist, phonenumberslite) under
 ``server/vendor/`` for CPython 3.10-3.13 on linux x86_64 and aarch64, packed to stay far below the
 server's upload limit (``FileSettings.MaxFileSize``, 100 MiB by default on 11.x, measured on a real
 server; older servers had a fixed 50 MiB ``MaximumPluginFileSize``, which we also stay under):
@@ -21,7 +22,14 @@ server; older servers had a fixed 50 MiB ``MaximumPluginFileSize``, which we als
   running interpreter once, on first start;
 * protobuf's abi3 extension per architecture under ``vendor/_native/linux-<arch>/`` (it is a
   namespace package, so the entry script just puts that directory on ``sys.path``);
-* PyYAML without its optional C accelerator (the policy is parsed once per activation).
+* PyYAML without its optional C accelerator (the policy is parsed once per activation);
+* RE2 (``google-re2``, the linear-time regular expressions of the redaction) per architecture under
+  ``vendor/_native/linux-<arch>/re2/``: its Python module once and its extension for every CPython
+  (the file names carry the ABI, so the interpreter picks its own); the wheels link RE2 and Abseil
+  statically: they are tagged manylinux 2.27/2.26, but use only glibc 2.17 symbols and the system
+  libstdc++ of GCC 5 or later (``GLIBCXX_3.4.21``);
+* the Public Suffix List (``publicsuffixlist``, with its data) and libphonenumber's metadata
+  (``phonenumberslite``, without the geocoding and carrier data) once: pure Python.
 
 Downloads and the (slow) xz compression are cached under ``.cache/bundle/``; the two
 architectures' archives are compressed at the same time (a thread each: ``lzma`` drops the GIL).
@@ -57,6 +65,12 @@ GRPCIO = "grpcio==1.85.1"
 PROTOBUF = "protobuf==7.36.2"
 PYYAML = "pyyaml==6.0.3"
 TYPING_EXTENSIONS = "typing-extensions==4.16.0"
+# The redaction reads matches from RE2's compiled program directly: change the pin with care.
+GOOGLE_RE2 = "google-re2==1.1.20251105"
+PUBLICSUFFIXLIST = "publicsuffixlist==1.1.2.20261023"
+PHONENUMBERSLITE = "phonenumberslite==9.0.42"
+# RE2 publishes manylinux_2_28 wheels only (grpcio manylinux2014).
+RE2_PLATFORMS = {"x86_64": "manylinux_2_28_x86_64", "aarch64": "manylinux_2_28_aarch64"}
 
 SERVER_SOURCES = ("plugin.py", "escalations")
 POLICY_FILES = ("*.yaml", "schema.json", "README.md")
@@ -67,7 +81,14 @@ class BundleError(Exception):
     """A precondition of the bundle is missing; the message says what to run."""
 
 
-def _pip_download(requirement: str, dest: Path, *, python: str | None, arch: str | None) -> Path:
+def _pip_download(
+    requirement: str,
+    dest: Path,
+    *,
+    python: str | None,
+    arch: str | None,
+    platform: str | None = None,
+) -> Path:
     """Download one wheel (cached) and return its path."""
     dest.mkdir(parents=True, exist_ok=True)
     cached = _find_wheel(requirement, dest, python=python, arch=arch)
@@ -88,7 +109,7 @@ def _pip_download(requirement: str, dest: Path, *, python: str | None, arch: str
             "abi3",
         ]
     if arch:
-        args += ["--platform", ARCHES[arch]]
+        args += ["--platform", platform or ARCHES[arch]]
     before = set(dest.iterdir())
     subprocess.run(args, check=True)
     wheel = _find_wheel(requirement, dest, python=python, arch=arch)
@@ -210,6 +231,34 @@ def _vendor_protobuf(vendor: Path, wheels_dir: Path) -> None:
         _write(vendor / name, data)
 
 
+def _vendor_re2(vendor: Path, wheels_dir: Path) -> None:
+    """``re2`` per architecture: the Python module once, the extension for every CPython."""
+    module: dict[str, bytes] | None = None
+    for arch in ARCHES:
+        target = vendor / "_native" / f"linux-{arch}"
+        for python in PYTHONS:
+            wheel = _pip_download(
+                GOOGLE_RE2, wheels_dir, python=python, arch=arch, platform=RE2_PLATFORMS[arch]
+            )
+            files = _wheel_files(wheel)
+            so = {n: d for n, d in files.items() if n.endswith(".so")}
+            rest = {
+                n: d for n, d in files.items() if not n.endswith(".so") and not _is_dist_info(n)
+            }
+            if module is None:
+                module = rest
+                _licenses(files, vendor, "google-re2")
+            elif rest != module:
+                raise BundleError(f"google-re2's Python files differ for CPython {python} {arch}")
+            if len(so) != 1 or any(n.count("/") != 1 for n in so):
+                raise BundleError(f"expected one re2 extension for {python} {arch}: {sorted(so)}")
+            for name, data in so.items():
+                _write(target / name, data, 0o755)
+        assert module is not None
+        for name, data in module.items():
+            _write(target / name, data)
+
+
 def _vendor_pure(vendor: Path, wheels_dir: Path, requirement: str, package: str) -> None:
     # PyYAML has no pure wheel: take one CPython build and drop its optional C accelerator.
     compiled = package == "pyyaml"
@@ -324,6 +373,9 @@ def build(flavour: str, out_dir: Path) -> Path:
         _vendor_protobuf(vendor, wheels)
         _vendor_pure(vendor, wheels, PYYAML, "pyyaml")
         _vendor_pure(vendor, wheels, TYPING_EXTENSIONS, "typing-extensions")
+        _vendor_re2(vendor, wheels)
+        _vendor_pure(vendor, wheels, PUBLICSUFFIXLIST, "publicsuffixlist")
+        _vendor_pure(vendor, wheels, PHONENUMBERSLITE, "phonenumberslite")
         out_dir.mkdir(parents=True, exist_ok=True)
         _tar(stage, target)
     _stamp(target).write_text(digest)

@@ -40,6 +40,10 @@ ADVERSARIAL: dict[str, Callable[[int], str]] = {
     "invisible": lambda n: "a\u200b" * (n // 2),
     "urls": lambda n: "https://x.io/" * (n // 13),
     "public links": lambda n: "github.com " * (n // 11),
+    "closing brackets": lambda n: "https://x.io/" + ")" * n,
+    "ssn-like": lambda n: "123-45-6789 " * (n // 12),
+    "userinfo-like": lambda n: "a:b@" * (n // 4),
+    "prose password": lambda n: "password is " * (n // 12),
     "ids": lambda n: "token " + "a" * 26 + " " * (n // 33),
     "mixed": lambda n: "jane@example.com 10.0.0.1 +1 415 555 0100 x " * (n // 45),
 }

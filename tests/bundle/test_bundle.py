@@ -29,6 +29,10 @@ from hostemu import PluginActivationError
 from hostemu.host import Host
 from hostemu.model import Channel, User
 
+# Building the bundle (the first test's setup) packs about 50 MB: under a minute on idle cores,
+# several minutes on a loaded machine.
+pytestmark = pytest.mark.timeout(600)
+
 ROOT = Path(__file__).resolve().parents[2]
 PYENV = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
 # The smallest plugin upload limit in the field: older servers' fixed MaximumPluginFileSize (current
@@ -140,8 +144,19 @@ def test_bundle_contents(bundle: Path) -> None:
         "server/vendor/_native/cygrpc-linux-aarch64.tar.xz",
         "server/vendor/_native/linux-aarch64/google/_upb/_message.abi3.so",
         "server/vendor/licenses/grpcio/LICENSE",
+        "server/vendor/_native/linux-x86_64/re2/__init__.py",
+        "server/vendor/_native/linux-aarch64/re2/__init__.py",
+        "server/vendor/publicsuffixlist/public_suffix_list.dat",
+        "server/vendor/phonenumbers/__init__.py",
+        "server/vendor/licenses/google-re2/LICENSE",
+        "server/vendor/licenses/publicsuffixlist/LICENSE",
+        "server/vendor/licenses/phonenumberslite/LICENSE",
     ):
         assert prefix + needed in names, needed
+    for arch in ("x86_64", "aarch64"):
+        for python in ("310", "311", "312", "313"):
+            re2 = f"re2/_re2.cpython-{python}-{arch}-linux-gnu.so"
+            assert f"{prefix}server/vendor/_native/linux-{arch}/{re2}" in names, re2
     assert not any("__pycache__" in n or n.endswith(".pyc") for n in names)
     assert not any(n.startswith(prefix + "tests/") for n in names), "the emulator is not shipped"
     stubs = [n for n in names if "/runtime/_pb/" in n and n.endswith("_pb2.py")]
@@ -157,11 +172,17 @@ def test_starts_with_a_bare_interpreter(bundle: Path, tmp_path: Path, version: s
         resp = host.http("GET", "/api/v1/topics", user_id=alice.id)
         assert resp.status == 200, resp.text
         assert len(resp.json()["topics"]) == 9
-        post = host.add_post(town.id, alice.id, "Is telemetry sent to 10.1.2.3?")
+        # Every vendored redaction library at work: RE2, the Public Suffix List, libphonenumber.
+        leaks = ("10.1.2.3", "jane@example.gg", "db.example.gg", "+49 151 12345678")
+        text = "Is telemetry sent to {} from {} on {}? Call {}".format(*leaks)
+        post = host.add_post(town.id, alice.id, text)
         body = {"post_id": post.id, "topic": "privacy-telemetry"}
         created = host.http("POST", "/api/v1/escalations", user_id=alice.id, body=body)
         assert created.status == 201, created.text
-        assert "@jason.blais" in host.get_post(created.json()["escalation_post_id"]).message
+        message = host.get_post(created.json()["escalation_post_id"]).message
+        assert "@jason.blais" in message
+        assert not [leak for leak in leaks if leak in message], message
+        assert "[ip-address]" in message and "[phone]" in message
     finally:
         host.stop()
     member = f"cygrpc.cpython-{version.replace('.', '')}-x86_64-linux-gnu.so"

@@ -45,8 +45,17 @@ class Match:
 
 
 class Pattern:
+    """Compiled on first use, so that loading the plugin does not wait for every pattern."""
+
     def __init__(self, pattern: str) -> None:
-        self._program: Any = re2.compile(pattern)._regexp
+        self._pattern = pattern
+        self._compiled: Any = None
+
+    @property
+    def _program(self) -> Any:
+        if self._compiled is None:  # two threads may both compile: the same program, no harm
+            self._compiled = re2.compile(self._pattern)._regexp
+        return self._compiled
 
     def finditer(self, text: str) -> Iterator[Match]:
         data, chars = _encoded(text)

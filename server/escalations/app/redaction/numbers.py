@@ -9,7 +9,8 @@ timestamps stay.
 
 from __future__ import annotations
 
-import phonenumbers
+from functools import lru_cache
+from types import ModuleType
 
 from .linear import compile_linear
 from .spans import Label, Span
@@ -116,7 +117,16 @@ def _split(candidate: str) -> list[str]:
     return groups
 
 
+@lru_cache(maxsize=1)
+def _phonenumbers() -> ModuleType:
+    """libphonenumber, imported on first use (it takes a while: not at plugin start)."""
+    import phonenumbers
+
+    return phonenumbers
+
+
 def _possible_phone(candidate: str) -> bool:
+    phonenumbers = _phonenumbers()
     regions: tuple[str | None, ...] = (None,) if candidate.startswith("+") else _REGIONS
     for region in regions:
         try:
