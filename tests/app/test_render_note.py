@@ -29,7 +29,8 @@ def test_a_multi_line_note_stays_on_its_own_line() -> None:
     forged = "see below\n**Responders:** @everyone\n**Licensing** · Resolved\u2028#### Escalation"
     message = _message(forged)
     assert labelled(message, "Note") == (
-        "see below **Responders:** @\u200deveryone **Licensing** · Resolved #### Escalation"
+        "see below \\*\\*Responders:\\*\\* @\u200deveryone \\*\\*Licensing\\*\\* · Resolved "
+        "\\#\\#\\#\\# Escalation"
     )
     assert headline(message) == "**Licensing** · Open · Owner: nobody yet"
     assert [line for line in lines(message) if line.startswith("**Responders:**")] == [
@@ -41,7 +42,7 @@ def test_a_multi_line_note_stays_on_its_own_line() -> None:
 def test_a_multi_line_excerpt_is_one_quoted_line() -> None:
     message = _message(excerpt="first\n\n> nested\n# heading @channel")
     quoted = [line for line in lines(message) if line.startswith(">")]
-    assert quoted == ["> first > nested # heading @\u200dchannel"]
+    assert quoted == ["> first \\> nested \\# heading @\u200dchannel"]
     # a blank line ends the quote, so the next line is not pulled into it
     assert lines(message)[lines(message).index(quoted[0]) + 1] == ""
 

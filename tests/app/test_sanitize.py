@@ -96,3 +96,16 @@ def test_every_excerpt_line_is_inside_the_quote() -> None:
     message = _post(excerpt="first\u2028second\r\nthird\u2424# heading")
     quoted = [ln for ln in re.split(r"\r\n|[\r\n\u2028\u2424]", message) if "first" in ln]
     assert quoted == ["> first second third \\# heading"]
+
+
+def test_kept_links_stay_whole_and_everything_around_them_is_safe() -> None:
+    thread = "https://github.com/mattermost/mattermost/issues/12345#issue-1"
+    out = sanitize.user_text(f"see {thread} **now** ![x](https://t.example/p.png)", keep_links=True)
+    assert thread in out and "\\*\\*now\\*\\*" in out
+    assert "](" not in out and not re.search(r"(?<!\\)!\[", out)  # the image cannot render
+    assert sanitize.user_text(f"see {thread}").count(thread) == 0  # by default links break
+
+
+def test_a_kept_link_cannot_carry_a_mention_or_markdown() -> None:
+    out = sanitize.user_text("https://x.com/@channel and https://a.org/**b**", keep_links=True)
+    assert "@channel" not in out and "**" not in out

@@ -246,13 +246,25 @@ def test_the_bot_post_in_the_escalations_channel_is_refused(w: World) -> None:
         w.workflow.escalate(w.uid("ian.tien"), record.escalation_post_id, "packaging")
 
 
-def test_a_post_marked_as_ours_is_refused_anywhere(w: World) -> None:
+def test_the_escalation_post_and_its_thread_are_refused(w: World) -> None:
+    """What makes a post ours is its author (the bot) and a record pointing to it (as the post
+    or the root of the thread), not the marker prop alone."""
+    record, _ = w.workflow.escalate(w.alice.id, w.post(), "licensing")
+    w.host.members.add((record.escalation_channel_id, w.alice.id))
+    replies = [p for p in w.host.posts.values() if p.root_id == record.escalation_post_id]
+    for post_id in (record.escalation_post_id, *(p.id for p in replies)):
+        with pytest.raises(NotEscalatable):
+            w.workflow.escalate(w.alice.id, post_id, "licensing")
+        with pytest.raises(NotEscalatable):
+            w.workflow.check_escalatable(w.alice.id, post_id)
+
+
+def test_a_users_post_with_our_marker_may_be_escalated(w: World) -> None:
     post = w.host.add_post(w.town, w.alice, "copied")
     w.host.posts[post.id] = replace(post, props={render.ESCALATION_PROP: "e"})
-    with pytest.raises(NotEscalatable):
-        w.workflow.escalate(w.alice.id, post.id, "licensing")
-    with pytest.raises(NotEscalatable):
-        w.workflow.check_escalatable(w.alice.id, post.id)
+    w.workflow.check_escalatable(w.alice.id, post.id)
+    record, created = w.workflow.escalate(w.alice.id, post.id, "licensing")
+    assert created and record.post_id == post.id
 
 
 def test_other_posts_of_the_bot_or_the_channel_may_be_escalated(w: World) -> None:

@@ -192,10 +192,11 @@ def user_text(text: str) -> str:
     """Text someone else wrote (an excerpt, a note), made safe for one line of the bot's post.
 
     ``sanitize`` normalises every kind of line break, escapes Markdown, defuses mentions and
-    links; then every line break and run of whitespace becomes one space, so the text cannot
-    start lines of its own that look like the bot's (a heading, a fake responder list).
+    links (plain web addresses that survived redaction, the public-links allow-list, stay); then
+    every line break and run of whitespace becomes one space, so the text cannot start lines of
+    its own that look like the bot's (a heading, a fake responder list).
     """
-    return " ".join(sanitize.user_text(text).split())
+    return " ".join(sanitize.user_text(text, keep_links=True).split())
 
 
 # --- buttons -------------------------------------------------------------------------------

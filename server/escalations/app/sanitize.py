@@ -36,18 +36,34 @@ _MARKDOWN = re.compile(r"([\\`*_()#!|~>])")
 # when followed by ``(`` (escaped above), so placeholders such as ``[email]`` stay as they are.
 _LINE_START_BRACKET = re.compile(r"(?m)^(\s*)\[")
 _AUTOLINK = re.compile(r"(?i)(:)(//)|(www)(\.)")
+# A web address as the clients link it; one character class repeated, so matching is linear.
+_URL = re.compile(r"(?i)\bhttps?://[^\s<>\"'`()\[\]{}|\\^@*]+")
 
 
-def lines(text: str) -> list[str]:
+def lines(text: str, *, keep_links: bool = False) -> list[str]:
     """``text`` made safe (see the module docstring), one string per line; ``[]`` for no text.
-    The caller puts each line inside its quote."""
-    cleaned = _clean(_LINE_BREAKS.sub("\n", text)).strip("\n")
-    return cleaned.split("\n") if cleaned else []
+    The caller puts each line inside its quote.
+
+    ``keep_links``: plain ``http(s)://`` addresses stay as they are, so the clients link them.
+    Only for text that went through redaction, which replaced every address that is not on the
+    public-links allow-list: what is left is a public thread the responders should open. An
+    address with an ``@`` in it is never kept; Markdown links and images stay neutralised."""
+    normalised = _LINE_BREAKS.sub("\n", text)
+    if keep_links:
+        cleaned, at = [], 0
+        for match in _URL.finditer(normalised):
+            cleaned += [_clean(normalised[at : match.start()]), match.group(0)]
+            at = match.end()
+        cleaned.append(_clean(normalised[at:]))
+        joined = "".join(cleaned).strip("\n")
+    else:
+        joined = _clean(normalised).strip("\n")
+    return joined.split("\n") if joined else []
 
 
-def user_text(text: str) -> str:
+def user_text(text: str, *, keep_links: bool = False) -> str:
     """``text`` made safe, lines joined by ``\\n`` (every line break normalised)."""
-    return "\n".join(lines(text))
+    return "\n".join(lines(text, keep_links=keep_links))
 
 
 def quote(text: str) -> list[str]:
