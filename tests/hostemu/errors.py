@@ -129,6 +129,8 @@ CONVENTIONS: Mapping[str, Convention] = {
             "AddChannelMember",
             "AddUserToChannel",
             "GetChannelMember",
+            "GetChannelMembers",
+            "DeleteChannelMember",
             "GetTeam",
             "GetTeamByName",
             "EnsureBotUser",
