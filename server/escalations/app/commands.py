@@ -1,6 +1,7 @@
 """The ``/escalation`` slash command: ``list``, ``show <id>``, ``policy``, ``new <permalink>``,
-``help``. Every answer is ephemeral. ``new`` opens an interactive dialog (topic + note): the path
-for mobile clients, where post menu actions do not show.
+``help``, and for system admins ``policy repin <username>``, ``channel adopt`` and
+``channel forget``. Every answer is ephemeral. ``new`` opens an interactive dialog (topic +
+note): the path for mobile clients, where post menu actions do not show.
 
 The gRPC ``Command`` message has no autocomplete tree (conventions §5), so autocomplete is the
 trigger with a hint listing the sub-commands.
@@ -12,6 +13,7 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from escalations.runtime.errors import PluginAPIError
 from escalations.runtime.models import CommandArgs, CommandResponse
@@ -19,8 +21,9 @@ from escalations.runtime.models import CommandArgs, CommandResponse
 from . import render
 from .activation import COMMAND_TRIGGER, PolicyStatus
 from .errors import WorkflowError
+from .kv import KV
 from .model import Escalation, State
-from .ports import Dialog, DialogElement, Host
+from .ports import Dialog, DialogElement, Host, TeamRef
 from .service import NOTE_MAX_CHARS, Workflow
 
 log = logging.getLogger(__name__)
@@ -36,7 +39,23 @@ HELP = f"""\
 - `/{COMMAND_TRIGGER} show <id>`: one escalation, its state and event log
 - `/{COMMAND_TRIGGER} policy`: the active policy and any problems with it
 - `/{COMMAND_TRIGGER} help`: this text
+System admins only:
+- `/{COMMAND_TRIGGER} policy repin <username>`: give a policy name to the account that holds it now
+- `/{COMMAND_TRIGGER} channel adopt`: use the existing private channel of the channel setting
+- `/{COMMAND_TRIGGER} channel forget`: stop using the stored channel (a new one is created)
 On desktop and web you can also use **Escalate** in a post's "..." menu."""
+
+
+ChannelDecision = Callable[[Host, KV, TeamRef, str], str]
+ADMINS_ONLY = "Only system admins can do that."
+
+
+class AdminOps(Protocol):
+    """System admins' decisions; each re-runs activation and returns the text to show."""
+
+    def repin(self, username: str) -> str: ...
+    def adopt_channel(self) -> str: ...
+    def forget_channel(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -45,6 +64,7 @@ class CommandContext:
     host: Host
     status: Callable[[], PolicyStatus]
     now_ms: Callable[[], int]
+    admin: AdminOps
 
 
 def execute(ctx: CommandContext, args: CommandArgs) -> CommandResponse:
@@ -56,8 +76,13 @@ def execute(ctx: CommandContext, args: CommandArgs) -> CommandResponse:
             return _reply(_list(ctx, args.user_id))
         if sub == "show" and len(rest) == 1:
             return _reply(_show(ctx, args.user_id, rest[0]))
-        if sub == "policy":
-            return _reply(_policy(ctx))
+        if sub == "policy" and not rest:
+            return _reply(_policy(ctx, args.user_id))
+        if sub == "policy" and len(rest) == 2 and rest[0].lower() == "repin":
+            return _reply(_as_admin(ctx, args.user_id, lambda: ctx.admin.repin(rest[1])))
+        if sub == "channel" and rest in (["adopt"], ["forget"]):
+            act = ctx.admin.adopt_channel if rest[0] == "adopt" else ctx.admin.forget_channel
+            return _reply(_as_admin(ctx, args.user_id, act))
         if sub == "new" and len(rest) == 1:
             return _reply(_new(ctx, args, rest[0]))
         if sub == "help":
@@ -109,29 +134,59 @@ def _state(r: Escalation) -> str:
     return render.status_line(r)
 
 
-def _policy(ctx: CommandContext) -> str:
+def _as_admin(ctx: CommandContext, user_id: str, act: Callable[[], str]) -> str:
+    return act() if ctx.host.is_system_admin(user_id) else ADMINS_ONLY
+
+
+def _policy(ctx: CommandContext, user_id: str) -> str:
+    """The active policy for everyone; its problems only for system admins and the escalations
+    channel's (guarded) members; which usernames cannot be used only for system admins (it is a
+    list of names anyone could register)."""
     policy = ctx.workflow.active_policy()
     status = ctx.status()
+    admin = ctx.host.is_system_admin(user_id)
     lines = [
         f"**Active policy:** {policy.policy.title}, version `{policy.policy.version}` "
         f"({policy.origin})",
         f"Topics: {len(policy.topics)}",
     ]
+    if not admin and not ctx.workflow.is_insider(user_id):
+        lines.append(
+            "Problems with the policy or the setup, if any, are shown to system admins and the "
+            "escalations channel's members."
+        )
+        return "\n".join(lines)
     if status.rejected_override:
         lines.append("**The policy override was rejected** (the policy above stays active):")
         lines += [f"- {e}" for e in status.rejected_override]
     if policy.warnings:
         lines.append("**Warnings:**")
         lines += [f"- {w}" for w in policy.warnings]
-    if policy.unresolved:
-        lines.append("**Usernames that cannot be mentioned** (left out of escalations):")
-        lines += [f"- {u}" for u in policy.unresolved]
-    else:
-        lines.append("All usernames in the policy resolve to active users.")
+    lines += _names(policy.unresolved, status.unresolved_allow_list, admin)
     if status.setup_problems:
         lines.append("**Setup problems:**")
         lines += [f"- {p}" for p in status.setup_problems]
     return "\n".join(lines)
+
+
+def _names(unresolved: tuple[str, ...], allow_list: tuple[str, ...], admin: bool) -> list[str]:
+    if not unresolved and not allow_list:
+        return ["All usernames in the policy resolve to their accounts."]
+    if not admin:
+        count = len(unresolved) + len(allow_list)
+        return [f"{count} username(s) in the settings cannot be used (system admins see which)."]
+    lines: list[str] = []
+    if unresolved:
+        lines.append("**Usernames that cannot be used** (left out of escalations):")
+        lines += [f"- {u}" for u in unresolved]
+    if allow_list:
+        lines.append("**Allow-list usernames that cannot be used:**")
+        lines += [f"- {u}" for u in allow_list]
+    lines.append(
+        f"A name now held by another account keeps its rights with the pinned account until a "
+        f"system admin runs `/{COMMAND_TRIGGER} policy repin <username>`."
+    )
+    return lines
 
 
 def _new(ctx: CommandContext, args: CommandArgs, link: str) -> str:

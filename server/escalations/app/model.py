@@ -73,8 +73,8 @@ class Event:
 
 @dataclass(frozen=True)
 class Escalation:
-    """One escalated (post, topic) pair. Usernames, not user ids, for people: that is what the
-    policy names and what the post mentions."""
+    """One escalated (post, topic) pair. People are named by username (what the post mentions
+    and the log shows); rights come from user ids (``responder_ids`` and the active policy)."""
 
     id: str
     version: int
@@ -103,6 +103,8 @@ class Escalation:
     loop_in: tuple[str, ...] = ()
     template_response: str | None = None
     events: tuple[Event, ...] = field(default=())
+    # User ids of ``responders`` (records written before ids were kept have none).
+    responder_ids: tuple[str, ...] = ()
 
     @property
     def pending(self) -> bool:
@@ -158,6 +160,7 @@ class Escalation:
             source_link=self.source_link,
             excerpt=self.excerpt,
             responders=list(self.responders),
+            responder_ids=list(self.responder_ids),
             loop_in=list(self.loop_in),
             template_response=self.template_response,
             events=[e.to_dict() for e in self.events],
@@ -194,6 +197,7 @@ class Escalation:
             source_link=_str(data, "source_link"),
             excerpt=_str(data, "excerpt"),
             responders=_strs(data, "responders"),
+            responder_ids=_strs(data, "responder_ids"),
             loop_in=_strs(data, "loop_in"),
             template_response=_opt_str(data, "template_response"),
             events=tuple(Event.from_dict(e) for e in data.get("events") or ()),

@@ -15,10 +15,10 @@ import time
 
 from escalations.runtime.api import PluginAPIClient
 from escalations.runtime.http import Request, Response
-from escalations.runtime.models import CommandArgs, CommandResponse
+from escalations.runtime.models import ChannelMember, CommandArgs, CommandResponse
 from escalations.runtime.plugin import Manifest, Plugin
 
-from . import commands, routes
+from . import channel, commands, identity, routes
 from .activation import Activated, Activator, PolicyStatus, Settings
 from .active_policy import ActivePolicy
 from .host import ClientKV, RuntimeHost
@@ -42,10 +42,17 @@ class EscalationsPlugin(Plugin):
         self.host = RuntimeHost(api)
         self.kv = ClientKV(api)
         self.workflow = Workflow(
-            KVStore(self.kv), self.host, self._environment, self._policy, _now_ms
+            KVStore(self.kv),
+            self.host,
+            self._environment,
+            self._policy,
+            _now_ms,
+            lambda: self._status().unavailable,
         )
         self.router = routes.build_router(self.workflow)
-        self.commands = commands.CommandContext(self.workflow, self.host, self._status, _now_ms)
+        self.commands = commands.CommandContext(
+            self.workflow, self.host, self._status, _now_ms, self
+        )
 
     # --- hooks -------------------------------------------------------------------------------
 
@@ -60,6 +67,31 @@ class EscalationsPlugin(Plugin):
 
     def execute_command(self, args: CommandArgs) -> CommandResponse:
         return commands.execute(self.commands, args)
+
+    def user_has_joined_channel(self, member: ChannelMember, actor_id: str) -> None:
+        self.workflow.member_joined(member.channel_id, member.user_id, actor_id)
+
+    # --- system admin decisions (``commands.AdminOps``); each re-runs activation --------------
+
+    def repin(self, username: str) -> str:
+        text = identity.repin(self.host, self.kv, username)
+        self._configure()
+        return text
+
+    def adopt_channel(self) -> str:
+        return self._channel_decision(channel.adopt)
+
+    def forget_channel(self) -> str:
+        return self._channel_decision(lambda host, kv, team, name: channel.forget(kv, team, name))
+
+    def _channel_decision(self, decide: commands.ChannelDecision) -> str:
+        settings = Settings.from_config(self.host.plugin_settings())
+        team = self.host.get_team_by_name(settings.team_name) if settings.team_name else None
+        if team is None:
+            return "Set the escalations team in the plugin settings first."
+        text = decide(self.host, self.kv, team, settings.channel_name)
+        self._configure()
+        return text
 
     # --- state -------------------------------------------------------------------------------
 
