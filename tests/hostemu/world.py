@@ -50,6 +50,10 @@ class WorldHelpers:
         user = self.state.directory.add_user(username, **fields)
         return self.deactivate_user(user.id) if deactivated else user
 
+    def update_user(self, user_id: str, **changes: object) -> User:
+        """Change a user as they or an admin could (e.g. ``username`` to rename them)."""
+        return self.state.directory.update_user(user_id, **changes)
+
     def deactivate_user(self, user_id: str) -> User:
         return self.state.directory.update_user(user_id, delete_at=self.state.clock.now_ms())
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -111,19 +111,33 @@ class Activator:
         self._host = host
         self._kv = kv
 
-    def activate(self, settings: Settings, current: ActivePolicy | None) -> Activated:
-        """Run every step; ``current`` is the policy active in this process (if any)."""
+    def activate(
+        self,
+        settings: Settings,
+        current: ActivePolicy | None,
+        publish: Callable[[Activated], None] = lambda _: None,
+    ) -> Activated:
+        """Run every step; ``current`` is the policy active in this process (if any).
+
+        ``publish`` receives the new state before channel members are added or removed: the
+        joins that causes run ``UserHasJoinedChannel``, which must already judge them by the
+        new policy."""
         lock = KVLock(self._kv, "activate")
         try:
             lock.acquire()
         except LockTimeout:
             log.warning("activation lock busy; continuing without it (steps are idempotent)")
         try:
-            return self._steps(settings, current)
+            return self._steps(settings, current, publish)
         finally:
             lock.release()
 
-    def _steps(self, settings: Settings, current: ActivePolicy | None) -> Activated:
+    def _steps(
+        self,
+        settings: Settings,
+        current: ActivePolicy | None,
+        publish: Callable[[Activated], None],
+    ) -> Activated:
         policy, rejected = self._choose_policy(settings, current)
         bot_id = self._host.ensure_bot(BOT_USERNAME, BOT_DISPLAY_NAME, BOT_DESCRIPTION)
         self._host.register_command(
@@ -131,10 +145,14 @@ class Activator:
         )
         allowed = identity.resolve(self._host, self._kv, settings.allow_list)
         environment, problems = self._environment(settings, policy, bot_id, allowed.ids)
-        for problem in problems:
-            log.warning("setup: %s", problem)
         unavailable = PAUSED if settings.team_name and problems else NOT_CONFIGURED
         status = PolicyStatus(rejected, problems, allowed.problems, unavailable)
+        if environment is not None:
+            publish(Activated(environment, policy, status))
+            problems += self._settle_members(settings, policy, environment)
+            status = PolicyStatus(rejected, problems, allowed.problems, unavailable)
+        for problem in problems:
+            log.warning("setup: %s", problem)
         return Activated(environment, policy, status)
 
     # --- policy ------------------------------------------------------------------------------
@@ -210,10 +228,15 @@ class Activator:
             excerpt_max_chars=settings.excerpt_max_chars,
             trusted_ids=policy.people_ids | allowed,
         )
-        problems = found.problems + self._add_members(found.channel.id, policy)
+        return env, found.problems
+
+    def _settle_members(
+        self, settings: Settings, policy: ActivePolicy, env: Environment
+    ) -> tuple[str, ...]:
+        problems = self._add_members(env.channel.id, policy)
         if not settings.keep_unlisted:
             problems += guard.sweep(self._host, env.membership)
-        return env, problems
+        return problems
 
     def _add_members(self, channel_id: str, policy: ActivePolicy) -> tuple[str, ...]:
         """Add every approved responder and loop-in of every topic (those who resolve), so their

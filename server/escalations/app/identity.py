@@ -5,7 +5,9 @@ register a name the policy lists before its person has an account. Rights theref
 ids. The first time a name resolves to an active account, its id is pinned in the KV store
 (insert-if-absent, so every node pins the same account). From then on the name stands for that
 account wherever it is renamed to; an account that later takes the name gets nothing, and the
-conflict is reported until a system admin confirms the new account with ``repin``.
+conflict is reported until a system admin confirms the new account with ``repin``. A name seen
+with no account at all is pinned to "nobody" (``UNCLAIMED``): whoever registers it later gets
+nothing until a system admin confirms them the same way.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from .kv import KV
 from .ports import Host, UserRef
 
 REPIN_COMMAND = "/escalation policy repin"
+# The pin of a name that had no account when the plugin first saw it.
+UNCLAIMED = b"-"
 
 
 @dataclass(frozen=True)
@@ -44,7 +48,7 @@ def resolve(host: Host, kv: KV, names: Iterable[str]) -> Resolution:
     wanted = list(dict.fromkeys(n.lower() for n in names))
     by_name = {u.username: u for u in host.get_users_by_usernames(wanted)}
     pins = {name: _pin(kv, name, by_name.get(name)) for name in wanted}
-    pinned_ids = [p for p in pins.values() if p]
+    pinned_ids = [p for p in pins.values() if p and p != UNCLAIMED.decode()]
     by_id = {u.id: u for u in host.get_users_by_ids(pinned_ids)} if pinned_ids else {}
     accounts: dict[str, Account] = {}
     problems: list[str] = []
@@ -53,6 +57,9 @@ def resolve(host: Host, kv: KV, names: Iterable[str]) -> Resolution:
         holder = by_name.get(name)
         if not pin:
             problems.append(f"@{name}: {'deactivated' if holder else 'unknown'} user")
+            continue
+        if pin == UNCLAIMED.decode():
+            problems.append(_unclaimed(name, holder))
             continue
         account, problem = _judge(name, by_id.get(pin), holder)
         if account is not None:
@@ -66,12 +73,22 @@ def _pin(kv: KV, name: str, holder: UserRef | None) -> str:
     """The pinned id of ``name``; pins the current holder if there is no pin and it is active."""
     key = keys.pin(name)
     raw = kv.get(key)
-    if raw is None and holder is not None and holder.active and not holder.is_bot:
+    if raw is None and (holder is None or (holder.active and not holder.is_bot)):
         # Insert-if-absent: a node that loses the race reads the winner's pin.
-        if kv.compare_and_set(key, None, holder.id.encode()):
-            return holder.id
-        raw = kv.get(key)
+        value = UNCLAIMED if holder is None else holder.id.encode()
+        if not kv.compare_and_set(key, None, value):
+            value = kv.get(key) or b""
+        raw = value
     return raw.decode() if raw else ""
+
+
+def _unclaimed(name: str, holder: UserRef | None) -> str:
+    if holder is None:
+        return f"@{name}: unknown user"
+    return (
+        f"@{name}: the account was registered after the policy named it; a system admin "
+        f"confirms it with `{REPIN_COMMAND} {name}`"
+    )
 
 
 def _judge(name: str, pinned: UserRef | None, holder: UserRef | None) -> tuple[Account | None, str]:

@@ -98,15 +98,18 @@ class EscalationsPlugin(Plugin):
     def _configure(self) -> None:
         settings = Settings.from_config(self.host.plugin_settings())
         current = self._policy()
-        activated = Activator(self.host, self.kv).activate(settings, current)
-        with self._lock:
-            self._activated = activated
+        activated = Activator(self.host, self.kv).activate(settings, current, self._publish)
+        self._publish(activated)
         log.info(
             "active policy %s (%s); escalations channel %s",
             activated.policy.policy.version,
             activated.policy.origin,
             activated.environment.channel.name if activated.environment else "not configured",
         )
+
+    def _publish(self, activated: Activated) -> None:
+        with self._lock:
+            self._activated = activated
 
     def _environment(self) -> Environment | None:
         with self._lock:

@@ -5,7 +5,8 @@ Error convention (protocol doc section 3.4), in three rules:
 1. A hook that fails reports it in the response's ``error`` field (an ``AppError``); the gRPC
    status stays OK. :class:`errors.HookError` chooses the id/message/status; any other exception
    becomes ``plugin.<hook>.error`` with status 500 and is logged with its traceback.
-2. Hooks without an ``error`` field (``MessageHasBeenPosted``, ``UserHasJoinedChannel``) log the exception and answer empty.
+2. Hooks without an ``error`` field (``MessageHasBeenPosted``, ``UserHasJoinedChannel``) log
+   the exception and answer empty.
 3. ``ServeHTTP`` never fails the stream for plugin errors: an exception becomes a JSON 500.
 
 ServeHTTP streaming (section 6): the first request message carries ``init`` (and maybe a body
