@@ -65,10 +65,9 @@ def members(server: Server, channel_id: str) -> set[str]:
 
 
 def settle(server: Server, expect: str, **changes: Any) -> str:
-    """Save settings (twice, so the plugin re-activates even if nothing changed) and wait until
-    ``/escalation policy`` shows ``expect`` to a system admin; returns that text."""
-    configure_plugin(server.admin, {**DEFAULTS, **changes, "ExcerptMaxChars": 499})
-    configure_plugin(server.admin, {**DEFAULTS, **changes})
+    """Save settings and wait until ``/escalation policy`` shows ``expect`` to a system admin;
+    returns that text."""
+    reactivate(server, **changes)
 
     # OnConfigurationChange runs after the config API answers.
     def shown() -> str:
@@ -78,15 +77,22 @@ def settle(server: Server, expect: str, **changes: Any) -> str:
     return str(wait_for(f"the plugin to report {expect!r}", shown, 30))
 
 
+def reactivate(server: Server, **changes: Any) -> None:
+    """Save settings twice, so the plugin re-activates (the server calls OnConfigurationChange
+    only when the settings change) and re-checks its channel."""
+    configure_plugin(server.admin, {**DEFAULTS, **changes, "ExcerptMaxChars": 499})
+    configure_plugin(server.admin, {**DEFAULTS, **changes})
+
+
+def healthy(server: Server) -> bool:
+    reactivate(server)
+    return "Setup problems" not in admin_policy(server)
+
+
 @pytest.fixture
 def restore(server: Server, plugin: Any) -> Iterator[None]:
     yield
-    configure_plugin(server.admin, DEFAULTS)
-    wait_for(
-        "escalations to work again",
-        lambda: "Setup problems" not in admin_policy(server),
-        30,
-    )
+    wait_for("escalations to work again", lambda: healthy(server), 30, interval=2.0)
 
 
 def test_a_freed_responder_name_gives_its_taker_nothing(
@@ -122,8 +128,7 @@ def resync(server: Server) -> None:
     """Re-activate until the policy shows no renamed account (later files mention by name)."""
 
     def settled() -> bool:
-        configure_plugin(server.admin, {**DEFAULTS, "ExcerptMaxChars": 499})
-        configure_plugin(server.admin, DEFAULTS)
+        reactivate(server)
         return "renamed to" not in admin_policy(server)
 
     wait_for("the policy to name everyone by their own name again", settled, 30, interval=2.0)
@@ -180,13 +185,7 @@ def test_an_escalations_channel_made_public_pauses_escalations(
         assert refused.status == 409 and "paused" in refused.body["error"], refused
     finally:
         server.admin.put(f"/api/v4/channels/{channel_id}/privacy", {"privacy": "P"}).ok(200)
-    wait_for(
-        "escalations to resume",
-        lambda: (
-            configure_plugin(server.admin, DEFAULTS) or "Setup problems" not in admin_policy(server)
-        ),
-        30,
-    )
+    wait_for("escalations to resume", lambda: healthy(server), 30, interval=2.0)
     assert make(server, policy).escalation["escalation_post_id"]
 
 
