@@ -32,7 +32,8 @@ class World:
     town: Channel
     secret: Channel
     alice: User  # community manager: escalates
-    mallory: User  # in the escalations channel, but not an approved responder
+    mallory: User  # on the channel's allow-list and in it, but not an approved responder
+    admin: User  # a system admin
     people: dict[str, User] = field(default_factory=dict)
 
     def uid(self, username: str) -> str:
@@ -96,9 +97,10 @@ def start_world(override: str = "", extra_users: list[str] | None = None,
     people = {name: host.add_user(name) for name in [*PEOPLE, *(extra_users or [])]}
     alice = host.add_user("alice")
     mallory = host.add_user("mallory")
-    everyone = [u.id for u in people.values()] + [alice.id, mallory.id]
+    admin = host.add_user("sysadmin", system_admin=True)
+    everyone = [u.id for u in people.values()] + [alice.id, mallory.id, admin.id]
     team = host.add_team(TEAM, "Private Core", members=everyone)
-    town = host.add_channel(team.id, "town-square", members=[alice.id, mallory.id])
+    town = host.add_channel(team.id, "town-square", members=[alice.id, mallory.id, admin.id])
     secret = host.add_channel(team.id, "secret-plans", type="P", members=[alice.id])
     host.set_plugin_config(
         {
@@ -107,10 +109,11 @@ def start_world(override: str = "", extra_users: list[str] | None = None,
             "PolicyOverride": override,
             "ExcerptMaxChars": excerpt_max,
             "EscalationsPerHour": 0,
+            "ChannelAllowList": "mallory",
             **(settings or {}),
         }  # fmt: skip
     )
     host.start()
-    world = World(host, team, town, secret, alice, mallory, people)
+    world = World(host, team, town, secret, alice, mallory, admin, people)
     host.add_channel_member(world.channel.id, mallory.id)
     return world

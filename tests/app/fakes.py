@@ -25,6 +25,7 @@ class FakeHost:
         self.channels: dict[str, ChannelRef] = {}
         self.members: set[tuple[str, str]] = set()
         self.outsiders: set[str] = set()  # user ids in no team (everyone else is in every team)
+        self.admins: set[str] = set()
         self.posts: dict[str, PostRef] = {}
         self.ephemerals: list[tuple[str, str, str]] = []
         self.events: list[tuple[str, dict[str, str], str]] = []
@@ -82,6 +83,15 @@ class FakeHost:
     def get_users_by_usernames(self, usernames: Iterable[str]) -> list[UserRef]:
         names = set(usernames)
         return [u for u in self.users.values() if u.username in names]
+
+    def get_users_by_ids(self, user_ids: Iterable[str]) -> list[UserRef]:
+        return [self.users[i] for i in dict.fromkeys(user_ids) if i in self.users]
+
+    def channel_member_ids(self, channel_id: str, limit: int) -> list[str]:
+        return [u for (c, u) in sorted(self.members) if c == channel_id][:limit]
+
+    def is_system_admin(self, user_id: str) -> bool:
+        return user_id in self.admins
 
     def is_channel_member(self, channel_id: str, user_id: str) -> bool:
         self.calls += 1
@@ -142,13 +152,18 @@ class FakeHost:
         existing = next((u for u in self.users.values() if u.username == username), None)
         return existing.id if existing else self.add_user(username).id
 
-    def create_private_channel(self, team_id: str, name: str, display_name: str) -> ChannelRef:
-        channel = ChannelRef(new_id(), team_id, name, display_name, "P")
+    def create_private_channel(
+        self, team_id: str, name: str, display_name: str, creator_id: str
+    ) -> ChannelRef:
+        channel = ChannelRef(new_id(), team_id, name, display_name, "P", 0, creator_id)
         self.channels[channel.id] = channel
         return channel
 
     def add_channel_member(self, channel_id: str, user_id: str) -> None:
         self.members.add((channel_id, user_id))
+
+    def remove_channel_member(self, channel_id: str, user_id: str) -> None:
+        self.members.discard((channel_id, user_id))
 
     def register_command(
         self, trigger: str, description: str, hint: str, display_name: str

@@ -59,7 +59,7 @@ def test_older_policy_tips_keep_their_link(older_world: World) -> None:
 
 def test_older_policy_is_reported(older_world: World) -> None:
     text = older_world.host.command(
-        older_world.alice.id, older_world.town.id, "/escalation policy"
+        older_world.admin.id, older_world.town.id, "/escalation policy"
     ).text
     assert "Community Escalations Policy" in text and "(override)" in text
 
@@ -135,7 +135,7 @@ def test_invalid_override_is_kept_out() -> None:
         assert error == ""  # the hook does not fail; the bad policy is just not used
         topics = w.host.http("GET", "/api/v1/topics", user_id=w.alice.id).json()
         assert topics["policy"]["title"] == "Community Escalations Policy"
-        text = w.host.command(w.alice.id, w.town.id, "/escalation policy").text
+        text = w.host.command(w.admin.id, w.town.id, "/escalation policy").text
         assert "override was rejected" in text and "PolicyOverride" in text
         assert any("rejected" in e.message for e in w.host.logs())
         # still out after a restart: the last good override comes back, not the bad one
@@ -155,7 +155,7 @@ def test_unknown_and_deactivated_users_are_reported_and_not_mentioned() -> None:
     try:
         w.host.deactivate_user(w.uid("jason.blais"))
         w.host.set_plugin_config({"TeamName": "private-core"})
-        text = w.host.command(w.alice.id, w.town.id, "/escalation policy").text
+        text = w.host.command(w.admin.id, w.town.id, "/escalation policy").text
         assert "@jason.blais: deactivated user" in text
         esc = w.escalate(w.post().id, "privacy-telemetry").json()
         message = w.host.get_post(esc["escalation_post_id"]).message
@@ -169,7 +169,7 @@ def test_unknown_and_deactivated_users_are_reported_and_not_mentioned() -> None:
 
 
 def test_policy_command_names_the_bundled_policy_without_server_paths(world: World) -> None:
-    text = world.host.command(world.alice.id, world.town.id, "/escalation policy").text
+    text = world.host.command(world.admin.id, world.town.id, "/escalation policy").text
     assert 'policy/community-response.yaml: roles[10].members: role "CRO" has no members' in text
     assert str(ROOT) not in text  # the plugin's location on the server is not shown to users
     assert (
@@ -184,7 +184,7 @@ def test_not_configured_is_409() -> None:
         w.host.set_plugin_config({"TeamName": ""})
         assert w.escalate(w.post().id, "licensing").status == 409
         assert w.host.http("GET", "/api/v1/topics", user_id=w.alice.id).status == 200
-        text = w.host.command(w.alice.id, w.town.id, "/escalation policy").text
+        text = w.host.command(w.admin.id, w.town.id, "/escalation policy").text
         assert "TeamName" in text
     finally:
         w.host.stop()

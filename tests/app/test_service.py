@@ -293,7 +293,7 @@ def test_archived_channel_name_is_a_setup_problem() -> None:
     assert "cannot create the channel" in activated.status.setup_problems[0]
 
 
-def _raise_exists(team_id: str, name: str, display_name: str):
+def _raise_exists(team_id: str, name: str, display_name: str, creator_id: str):
     from escalations.runtime.errors import AlreadyExistsError
 
     raise AlreadyExistsError("CreateChannel", "a channel with that name exists")
@@ -317,12 +317,13 @@ def test_nodes_activating_at_once_create_one_channel() -> None:
     w = World()
     for key in [k for k, c in w.host.channels.items() if c.name == "community-escalations"]:
         del w.host.channels[key]  # as on a fresh server
+    w.kv = MemoryKV()  # a fresh server has no stored channel either
     created: list[str] = []
     original = w.host.create_private_channel
 
-    def counting(team_id: str, name: str, display_name: str):
+    def counting(team_id: str, name: str, display_name: str, creator_id: str):
         created.append(name)
-        return original(team_id, name, display_name)
+        return original(team_id, name, display_name, creator_id)
 
     w.host.create_private_channel = counting  # type: ignore[method-assign]
     barrier = threading.Barrier(4)

@@ -26,7 +26,7 @@ from google.protobuf import message_factory
 from escalations.runtime.pb import api_pb2, models_pb2
 from hostemu import convert as cv
 from hostemu.errors import AppError, Convention, convention_of, grpc_code_for, status_message
-from hostemu.model import Bot, Post
+from hostemu.model import Bot, ChannelMember, Post
 from hostemu.state import ServerState
 
 SERVICE = api_pb2.DESCRIPTOR.services_by_name["PluginAPI"]
@@ -50,6 +50,11 @@ def go_json(value: Any) -> bytes:
     return json.dumps(fix(value)).encode()
 
 
+def _page(items: list[str], page: int, per_page: int) -> list[str]:
+    size = per_page if per_page > 0 else 60
+    return items[page * size : (page + 1) * size]
+
+
 def _void(effect: Callable[[Any], object], response_cls: Any) -> Handler:
     """A handler for an RPC whose answer carries nothing besides the error field."""
 
@@ -69,6 +74,7 @@ class PluginAPIServer:
         self.server_version = server_version
         self.on_config_saved: Callable[[], object] | None = None
         self.on_post_created: Callable[[Post], object] | None = None
+        self.on_member_joined: Callable[[ChannelMember, str], object] | None = None
         self.calls: collections.Counter[str] = collections.Counter()
         self._injected: dict[str, list[AppError]] = {}
         self._lock = threading.Lock()
@@ -265,17 +271,24 @@ class PluginAPIServer:
                 channel=c(d.create_channel(cv.channel_from_proto(r.channel)))
             ),
             "AddChannelMember": lambda r: pb.AddChannelMemberResponse(
-                channel_member=cv.member_to_proto(
-                    d.add_channel_member(r.channel_id, r.user_id, into_archived=True)
-                )
+                channel_member=cv.member_to_proto(self._add_member(r.channel_id, r.user_id, ""))
             ),
             "AddUserToChannel": lambda r: pb.AddUserToChannelResponse(
                 channel_member=cv.member_to_proto(
-                    d.add_channel_member(r.channel_id, r.user_id, into_archived=True)
+                    self._add_member(r.channel_id, r.user_id, r.as_user_id)
                 )
             ),
             "GetChannelMember": lambda r: pb.GetChannelMemberResponse(
                 channel_member=cv.member_to_proto(d.channel_member(r.channel_id, r.user_id))
+            ),
+            "GetChannelMembers": lambda r: pb.GetChannelMembersResponse(
+                channel_members=[
+                    cv.member_to_proto(d.channel_member(r.channel_id, uid))
+                    for uid in _page(d.members_of(r.channel_id), r.page, r.per_page)
+                ]
+            ),
+            "DeleteChannelMember": _void(
+                lambda r: d.leave_channel(r.channel_id, r.user_id), pb.DeleteChannelMemberResponse
             ),
             "EnsureBotUser": self._ensure_bot,
             "HasPermissionTo": lambda r: pb.HasPermissionToResponse(
@@ -288,6 +301,17 @@ class PluginAPIServer:
                 has_permission=d.has_channel_permission(r.user_id, r.channel_id, r.permission_id)
             ),
         }
+
+    def _add_member(self, channel_id: str, user_id: str, actor_id: str) -> ChannelMember:
+        """``AddChannelMember`` / ``AddUserToChannel``; a new membership runs the
+        ``UserHasJoinedChannel`` hook afterwards, as upstream does for every join."""
+        d = self.state.directory
+        with self.state.lock:
+            known = (channel_id, user_id) in d.channel_members
+            member = d.add_channel_member(channel_id, user_id, into_archived=True)
+        if not known and self.on_member_joined is not None:
+            self.on_member_joined(member, actor_id)
+        return member
 
     def _ensure_bot(self, r: Any) -> Any:
         """``app.EnsureBot``: reuse the bot remembered in KV (patching it), else an existing user

@@ -287,6 +287,12 @@ class Directory:
                 )
             return self._put_member(channel_id, user_id)
 
+    def leave_channel(self, channel_id: str, user_id: str) -> None:
+        """``DeleteChannelMember`` (upstream ``LeaveChannel``): the membership must exist."""
+        with self.lock:
+            self.channel_member(channel_id, user_id)
+            self.channel_members.pop((channel_id, user_id), None)
+
     def remove_channel_member(self, channel_id: str, user_id: str) -> None:
         with self.lock:
             self.channel_members.pop((channel_id, user_id), None)

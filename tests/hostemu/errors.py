@@ -130,6 +130,8 @@ CONVENTIONS: Mapping[str, Convention] = {
             "AddChannelMember",
             "AddUserToChannel",
             "GetChannelMember",
+            "GetChannelMembers",
+            "DeleteChannelMember",
             "GetTeam",
             "GetTeamByName",
             "EnsureBotUser",

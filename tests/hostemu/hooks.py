@@ -106,6 +106,16 @@ class HooksClient:
         )
         self.stub.MessageHasBeenPosted(request, timeout=self.hook_timeout)
 
+    def user_has_joined_channel(self, member: Any, actor: Any | None) -> None:
+        request = hooks_pb2.UserHasJoinedChannelRequest(
+            context=common_pb2.RequestContext(),
+            plugin_context=common_pb2.PluginContext(),
+            channel_member=member,
+        )
+        if actor is not None:
+            request.actor.CopyFrom(actor)
+        self.stub.UserHasJoinedChannel(request, timeout=self.hook_timeout)
+
     def execute_command(self, args: Any, session_id: str) -> Any:
         request = hooks_pb2.ExecuteCommandRequest(
             context=common_pb2.RequestContext(),

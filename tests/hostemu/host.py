@@ -45,6 +45,7 @@ from hostemu.errors import (
 from hostemu.hooks import HOOK_TIMEOUT, HooksClient
 from hostemu.launcher import HANDSHAKE_TIMEOUT, KILL_GRACE, PluginProcess, launch, read_manifest
 from hostemu.model import (
+    ChannelMember,
     OpenedDialog,
     Post,
     new_id,
@@ -137,6 +138,7 @@ class Host(WorldHelpers):
             api = PluginAPIServer(self.state, str(self.plugin_dir), self._server_version)
             api.on_config_saved = self._notify_config_change
             api.on_post_created = self._post_created_async
+            api.on_member_joined = self._member_joined_async
             self._post_hooks = futures.ThreadPoolExecutor(1, thread_name_prefix="hostemu-posted")
             api.start()
             self._api = api
@@ -376,8 +378,32 @@ class Host(WorldHelpers):
             except grpc.RpcError:
                 pass  # upstream logs hook failures and moves on (§3.4)
 
+    def _member_joined_async(self, member: ChannelMember, actor_id: str) -> None:
+        """Upstream runs UserHasJoinedChannel in a goroutine after any join, including the
+        plugin's own ``AddChannelMember`` calls."""
+        pool = self._post_hooks
+        if pool is not None and "UserHasJoinedChannel" in self.implemented:
+            pool.submit(self._deliver_joined, member, actor_id)
+
+    def _joined_channel(self, member: ChannelMember, actor_id: str) -> None:
+        # A seeded join: deliver UserHasJoinedChannel before add_channel_member returns.
+        if self._hooks is not None and self.running and "UserHasJoinedChannel" in self.implemented:
+            self._deliver_joined(member, actor_id)
+
+    def _deliver_joined(self, member: ChannelMember, actor_id: str) -> None:
+        hooks = self._hooks
+        if hooks is None or not self.running:
+            return
+        actor = None
+        if actor_id:
+            actor = cv.user_to_proto(self.state.directory.user(actor_id))
+        try:
+            hooks.user_has_joined_channel(cv.member_to_proto(member), actor)
+        except grpc.RpcError:
+            pass  # upstream logs hook failures and moves on (§3.4)
+
     def wait_idle(self, timeout: float = 10.0) -> None:
-        """Wait until MessageHasBeenPosted calls queued by the plugin's own posts are done."""
+        """Wait until hook calls queued by the plugin's own posts and joins are done."""
         pool = self._post_hooks
         if pool is not None:
             pool.submit(lambda: None).result(timeout=timeout)

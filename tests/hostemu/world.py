@@ -50,6 +50,10 @@ class WorldHelpers:
         user = self.state.directory.add_user(username, **fields)
         return self.deactivate_user(user.id) if deactivated else user
 
+    def update_user(self, user_id: str, **changes: object) -> User:
+        """Change a user as they or an admin could (e.g. ``username`` to rename them)."""
+        return self.state.directory.update_user(user_id, **changes)
+
     def deactivate_user(self, user_id: str) -> User:
         return self.state.directory.update_user(user_id, delete_at=self.state.clock.now_ms())
 
@@ -98,9 +102,15 @@ class WorldHelpers:
     def add_direct_channel(self, user_a: str, user_b: str) -> Channel:
         return self.state.directory.direct_channel(user_a, user_b)
 
+    def _joined_channel(self, member: ChannelMember, actor_id: str) -> None:
+        """Called after a seeded membership is new (the host runs UserHasJoinedChannel)."""
+
     def add_channel_member(
-        self, channel_id: str, user_id: str, *, join_team: bool = True
+        self, channel_id: str, user_id: str, *, join_team: bool = True, actor_id: str = ""
     ) -> ChannelMember:
+        """``user_id`` joins the channel (added by ``actor_id``, or by themselves when empty);
+        a running plugin that implements ``UserHasJoinedChannel`` gets the hook before this
+        returns."""
         with self.state.lock:
             channel = self.state.directory.channel(channel_id)
             if (
@@ -109,10 +119,18 @@ class WorldHelpers:
                 and not self.state.directory.is_team_member(channel.team_id, user_id)
             ):
                 self.add_team_member(channel.team_id, user_id)
-            return self.state.directory.add_channel_member(channel_id, user_id)
+            known = (channel_id, user_id) in self.state.directory.channel_members
+            member = self.state.directory.add_channel_member(channel_id, user_id)
+        if not known:
+            self._joined_channel(member, actor_id)
+        return member
 
     def remove_channel_member(self, channel_id: str, user_id: str) -> None:
         self.state.directory.remove_channel_member(channel_id, user_id)
+
+    def update_channel(self, channel_id: str, **changes: object) -> Channel:
+        """Change a channel as its admins could (``type``, ``name``, ``display_name``...)."""
+        return self.state.directory.update_channel(channel_id, **changes)
 
     def archive_channel(self, channel_id: str) -> Channel:
         return self.state.directory.update_channel(channel_id, delete_at=self.state.clock.now_ms())

@@ -6,6 +6,11 @@ last-good policy record) run under the KV lock ``activate`` so two nodes do not 
 channel; if the lock cannot be had in time the steps run anyway (they are idempotent, the lock
 only avoids duplicate work and "already exists" noise).
 
+Identity and channel rules: policy usernames resolve to the accounts they are pinned to
+(``identity``); the channel is the one the plugin created or a system admin adopted
+(``channel``); its members are kept to the policy's people, system admins and the allow-list
+(``guard``).
+
 Policy rule: an override (the ``PolicyOverride`` setting) replaces the bundled default only when
 it validates. An invalid override never replaces the last good policy — the one active in this
 process, or after a restart the last valid override stored in KV, else the bundled default — and
@@ -15,20 +20,22 @@ its errors are logged and shown by ``/escalation policy``.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+import re
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from escalations.policy import Policy, bundled_policy_path, load_policy_file, load_policy_text
 from escalations.runtime.errors import PluginAPIError
 
-from . import active_policy, gate, keys
+from . import active_policy, channel, gate, guard, identity, keys
 from .active_policy import ActivePolicy
 from .excerpt import MAX_EXCERPT_CHARS
 from .kv import KV
 from .lock import KVLock, LockTimeout
 from .ports import Host
 from .redact import DEFAULT_PUBLIC_DOMAINS, parse_public_domains
+from .service import NOT_CONFIGURED_TEXT as NOT_CONFIGURED
 from .service import Environment
 
 log = logging.getLogger(__name__)
@@ -37,11 +44,15 @@ BOT_USERNAME = "community-escalations"
 BOT_DISPLAY_NAME = "Community Escalations"
 BOT_DESCRIPTION = "Routes sensitive community topics to their approved responders."
 COMMAND_TRIGGER = "escalation"
-COMMAND_HINT = "[list | show <id> | policy | new <permalink> | help]"
+COMMAND_HINT = "[list | show <id> | policy | new <permalink> | channel | help]"
 COMMAND_DESCRIPTION = "Community escalations: list, show, policy, new, help"
 DEFAULT_CHANNEL = "community-escalations"
 DEFAULT_EXCERPT_CHARS = 500
 OVERRIDE_SOURCE = "PolicyOverride"
+PAUSED = (
+    "Community Escalations is paused: its escalations channel needs a system admin "
+    "(`/escalation policy` tells them why)."
+)
 
 
 @dataclass(frozen=True)
@@ -53,6 +64,8 @@ class Settings:
     public_domains: frozenset[str] = DEFAULT_PUBLIC_DOMAINS
     who_may_escalate: str = gate.WHO_TEAM
     escalations_per_hour: int = gate.DEFAULT_PER_HOUR
+    allow_list: tuple[str, ...] = ()  # usernames allowed in the channel besides the policy's
+    keep_unlisted: bool = False  # keep members the policy no longer names
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Settings:
@@ -73,6 +86,8 @@ class Settings:
             return min(max(0, value), highest)
 
         who = text("WhoMayEscalate", gate.WHO_TEAM).lower()
+        names = re.split(r"[\s,;]+", text("ChannelAllowList"))
+        keep = lowered.get("keepunlistedmembers")
         return cls(
             team_name=text("TeamName").lower(),
             channel_name=text("ChannelName", DEFAULT_CHANNEL).lower(),
@@ -84,6 +99,8 @@ class Settings:
             escalations_per_hour=number(
                 "EscalationsPerHour", gate.DEFAULT_PER_HOUR, gate.MAX_PER_HOUR
             ),
+            allow_list=tuple(dict.fromkeys(n.removeprefix("@").lower() for n in names if n)),
+            keep_unlisted=keep is True or str(keep).lower() == "true",
         )
 
 
@@ -100,6 +117,8 @@ class PolicyStatus:
 
     rejected_override: tuple[str, ...] = ()  # errors of an override that was kept out
     setup_problems: tuple[str, ...] = ()  # e.g. the team does not exist
+    unresolved_allow_list: tuple[str, ...] = ()  # allow-list names that cannot be used
+    unavailable: str = NOT_CONFIGURED  # what users are told while there is no environment
 
 
 @dataclass(frozen=True)
@@ -114,28 +133,49 @@ class Activator:
         self._host = host
         self._kv = kv
 
-    def activate(self, settings: Settings, current: ActivePolicy | None) -> Activated:
-        """Run every step; ``current`` is the policy active in this process (if any)."""
+    def activate(
+        self,
+        settings: Settings,
+        current: ActivePolicy | None,
+        publish: Callable[[Activated], None] = lambda _: None,
+    ) -> Activated:
+        """Run every step; ``current`` is the policy active in this process (if any).
+
+        ``publish`` receives the new state before channel members are added or removed: the
+        joins that causes run ``UserHasJoinedChannel``, which must already judge them by the
+        new policy."""
         lock = KVLock(self._kv, "activate")
         try:
             lock.acquire()
         except LockTimeout:
             log.warning("activation lock busy; continuing without it (steps are idempotent)")
         try:
-            return self._steps(settings, current)
+            return self._steps(settings, current, publish)
         finally:
             lock.release()
 
-    def _steps(self, settings: Settings, current: ActivePolicy | None) -> Activated:
+    def _steps(
+        self,
+        settings: Settings,
+        current: ActivePolicy | None,
+        publish: Callable[[Activated], None],
+    ) -> Activated:
         policy, rejected = self._choose_policy(settings, current)
         bot_id = self._host.ensure_bot(BOT_USERNAME, BOT_DISPLAY_NAME, BOT_DESCRIPTION)
         self._host.register_command(
             COMMAND_TRIGGER, COMMAND_DESCRIPTION, COMMAND_HINT, BOT_DISPLAY_NAME
         )
-        environment, problems = self._environment(settings, policy, bot_id)
+        allowed = identity.resolve(self._host, self._kv, settings.allow_list)
+        environment, problems = self._environment(settings, policy, bot_id, allowed.ids)
+        unavailable = PAUSED if settings.team_name and problems else NOT_CONFIGURED
+        status = PolicyStatus(rejected, problems, allowed.problems, unavailable)
+        if environment is not None:
+            publish(Activated(environment, policy, status))
+            problems += self._settle_members(settings, policy, environment)
+            status = PolicyStatus(rejected, problems, allowed.problems, unavailable)
         for problem in problems:
             log.warning("setup: %s", problem)
-        return Activated(environment, policy, PolicyStatus(rejected, problems))
+        return Activated(environment, policy, status)
 
     # --- policy ------------------------------------------------------------------------------
 
@@ -183,69 +223,61 @@ class Activator:
             self._kv.compare_and_set(keys.last_good_policy(), old, raw)
 
     def _build(self, policy: Policy, origin: str, warnings: tuple[str, ...]) -> ActivePolicy:
-        return active_policy.build(policy, origin, self._user_status, warnings)
+        return active_policy.build(policy, origin, self._resolve, warnings)
 
-    def _user_status(self, usernames: Iterable[str]) -> dict[str, str]:
-        wanted = list(usernames)
-        found = {u.username: u for u in self._host.get_users_by_usernames(wanted)}
-        status: dict[str, str] = {}
-        for name in wanted:
-            user = found.get(name)
-            status[name] = "unknown" if user is None else "active" if user.active else "deactivated"
-        return status
+    def _resolve(self, usernames: Iterable[str]) -> identity.Resolution:
+        return identity.resolve(self._host, self._kv, usernames)
 
     # --- team and channel --------------------------------------------------------------------
 
     def _environment(
-        self, settings: Settings, policy: ActivePolicy, bot_id: str
+        self, settings: Settings, policy: ActivePolicy, bot_id: str, allowed: frozenset[str]
     ) -> tuple[Environment | None, tuple[str, ...]]:
         if not settings.team_name:
             return None, ("the escalations team (TeamName) is not set",)
         team = self._host.get_team_by_name(settings.team_name)
         if team is None:
             return None, (f"the team {settings.team_name!r} does not exist",)
-        channel = self._host.get_channel_by_name(team.id, settings.channel_name)
-        if channel is None:
-            try:
-                channel = self._host.create_private_channel(
-                    team.id, settings.channel_name, _display_name(settings.channel_name)
-                )
-            except PluginAPIError as exc:  # e.g. an archived channel holds the name
-                return None, (f"cannot create the channel {settings.channel_name!r}: {exc}",)
-            log.info("created the escalations channel %s", settings.channel_name)
-        problems = self._add_members(channel.id, policy)
+        found = channel.locate(self._host, self._kv, team, settings.channel_name, bot_id)
+        if found.channel is None:
+            return None, found.problems
         env = Environment(
             bot_user_id=bot_id,
             team_id=team.id,
             team_name=team.name,
-            channel=channel,
+            channel=found.channel,
             site_url=self._host.site_url(),
             excerpt_max_chars=settings.excerpt_max_chars,
             public_domains=settings.public_domains,
             who_may_escalate=settings.who_may_escalate,
             escalations_per_hour=settings.escalations_per_hour,
+            trusted_ids=policy.people_ids | allowed,
         )
-        return env, problems
+        return env, found.problems
+
+    def _settle_members(
+        self, settings: Settings, policy: ActivePolicy, env: Environment
+    ) -> tuple[str, ...]:
+        problems = self._add_members(env.channel.id, policy)
+        if not settings.keep_unlisted:
+            problems += guard.sweep(self._host, env.membership)
+        return problems
 
     def _add_members(self, channel_id: str, policy: ActivePolicy) -> tuple[str, ...]:
         """Add every approved responder and loop-in of every topic (those who resolve), so their
         mentions in a private channel reach them. The bot needs no membership: plugin posts are
         not permission-checked. Returns the people who could not be added (e.g. not in the
         team), for ``/escalation policy``."""
-        usernames: dict[str, None] = {}
+        people: dict[str, str] = {}
         for topic in policy.topics:
             for person in (*topic.responders, *topic.loop_in):
-                usernames.setdefault(person.username, None)
+                people.setdefault(person.user_id, person.username)
         problems: list[str] = []
-        for user in self._host.get_users_by_usernames(list(usernames)):
-            if not user.active or self._host.is_channel_member(channel_id, user.id):
+        for user_id, username in people.items():
+            if self._host.is_channel_member(channel_id, user_id):
                 continue
             try:
-                self._host.add_channel_member(channel_id, user.id)
+                self._host.add_channel_member(channel_id, user_id)
             except PluginAPIError as exc:
-                problems.append(f"@{user.username} could not be added to the channel ({exc})")
+                problems.append(f"@{username} could not be added to the channel ({exc})")
         return tuple(problems)
-
-
-def _display_name(slug: str) -> str:
-    return " ".join(part.capitalize() for part in slug.replace("_", "-").split("-")) or slug

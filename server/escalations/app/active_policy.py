@@ -1,9 +1,10 @@
-"""The active policy as the workflow uses it: every topic routed, usernames checked on the server.
+"""The active policy as the workflow uses it: every topic routed, usernames resolved to accounts.
 
-``build`` takes a validated ``escalations.policy.Policy`` and the set of usernames that exist and
-are active on this server, and returns an ``ActivePolicy``: per topic the approved responders and
-loop-ins *who can actually be mentioned* (unknown or deactivated usernames are dropped and reported
-in ``unresolved``), the default owner (the first responder who resolves — the policy delegates
+``build`` takes a validated ``escalations.policy.Policy`` and a resolver (``identity.resolve``:
+policy usernames to the accounts they are pinned to), and returns an ``ActivePolicy``: per topic
+the approved responders and loop-ins *who can actually be mentioned*, each with its user id (rights
+follow the id, never the name); names that cannot be used are dropped and reported in
+``unresolved``; the default owner (the first responder who resolves — the policy delegates
 ownership to "the first person on the list of approved responders"), and the template response.
 
 It is an immutable value; activation and configuration changes swap in a new one atomically.
@@ -11,19 +12,21 @@ It is an immutable value; activation and configuration changes swap in a new one
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Set
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 
 from escalations.policy import engine
 from escalations.policy.model import Member, Policy, Role
 
+from .identity import Account, Resolution
 from .model import Seat
 
 
 @dataclass(frozen=True)
 class Person:
-    username: str
+    username: str  # the account's current username (what mentions use)
     display_name: str
+    user_id: str = ""
 
     def to_api(self) -> dict[str, str]:
         return {"username": self.username, "display_name": self.display_name}
@@ -55,6 +58,10 @@ class TopicRoute:
     def empty_loop_in_roles(self) -> tuple[str, ...]:
         return tuple(s.role for s in self.loop_in_seats if not s.people)
 
+    @property
+    def responder_ids(self) -> tuple[str, ...]:
+        return tuple(p.user_id for p in self.responders)
+
     def to_api(self) -> dict[str, object]:
         """One topic of ``GET /api/v1/topics``."""
         return {
@@ -80,6 +87,13 @@ class ActivePolicy:
     unresolved: tuple[str, ...]  # usernames the policy names that cannot be mentioned, with why
     warnings: tuple[str, ...]
     tips: tuple[str, ...]  # response-writing tip titles, for the reminder line
+    # policy username -> pinned user id, for every name that resolved (older records name people)
+    pins: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def people_ids(self) -> frozenset[str]:
+        """Every account the policy names (approved responders and loop-ins of any topic)."""
+        return frozenset(self.pins.values())
 
     def topic(self, key: str) -> TopicRoute | None:
         for topic in self.topics:
@@ -108,44 +122,48 @@ def policy_usernames(policy: Policy) -> tuple[str, ...]:
 def build(
     policy: Policy,
     origin: str,
-    user_status: Callable[[Iterable[str]], dict[str, str]],
+    resolve: Callable[[Iterable[str]], Resolution],
     warnings: Iterable[str] = (),
 ) -> ActivePolicy:
     """Route every topic of ``policy``.
 
     Args:
-        user_status: maps usernames to ``"active"``, ``"deactivated"`` or ``"unknown"`` (one
-            server round trip for all of them).
+        resolve: maps policy usernames to their pinned, active accounts (one round of server
+            calls for all of them) and says why the others cannot be used.
     """
-    status = user_status(policy_usernames(policy))
-    active: Set[str] = {u for u, s in status.items() if s == "active"}
-    unresolved = tuple(f"@{u}: {s} user" for u, s in sorted(status.items()) if s != "active")
-    topics = tuple(_route(policy, t.key, active) for t in policy.topics)
+    resolution = resolve(policy_usernames(policy))
+    accounts = resolution.accounts
+    topics = tuple(_route(policy, t.key, accounts) for t in policy.topics)
     tips = tuple(t.title for t in policy.response_tips)
-    return ActivePolicy(policy, origin, topics, unresolved, tuple(warnings), tips)
+    pins = {name: a.user_id for name, a in accounts.items()}
+    return ActivePolicy(policy, origin, topics, resolution.problems, tuple(warnings), tips, pins)
 
 
-def _route(policy: Policy, key: str, active: Set[str]) -> TopicRoute:
+def _route(policy: Policy, key: str, accounts: Mapping[str, Account]) -> TopicRoute:
     routing = engine.route(policy, key)
-    responders = _people(routing.responders, active)
+    responders = _people(routing.responders, accounts)
     return TopicRoute(
         key=key,
         title=routing.topic.title,
         description=routing.topic.description,
         responders=responders,
-        loop_in=_people(routing.loop_in, active),
+        loop_in=_people(routing.loop_in, accounts),
         default_owner=responders[0] if responders else None,
         template_response=routing.template_response,
-        responder_seats=_seats(routing.responder_roles, active),
-        loop_in_seats=_seats(routing.loop_in_roles, active),
+        responder_seats=_seats(routing.responder_roles, accounts),
+        loop_in_seats=_seats(routing.loop_in_roles, accounts),
     )
 
 
-def _seats(roles: Iterable[Role], active: Set[str]) -> tuple[Seat, ...]:
-    return tuple(
-        Seat(r.name, tuple(m.username for m in r.members if m.username in active)) for r in roles
-    )
+def _seats(roles: Iterable[Role], accounts: Mapping[str, Account]) -> tuple[Seat, ...]:
+    """Each role with the usernames (as the accounts are named now) of its usable members."""
+    seats = []
+    for role in roles:
+        found = (accounts.get(m.username.lower()) for m in role.members)
+        seats.append(Seat(role.name, tuple(a.username for a in found if a is not None)))
+    return tuple(seats)
 
 
-def _people(members: Iterable[Member], active: Set[str]) -> tuple[Person, ...]:
-    return tuple(Person(m.username, m.display_name) for m in members if m.username in active)
+def _people(members: Iterable[Member], accounts: Mapping[str, Account]) -> tuple[Person, ...]:
+    found = ((m, accounts.get(m.username.lower())) for m in members)
+    return tuple(Person(a.username, m.display_name, a.user_id) for m, a in found if a is not None)

@@ -1,5 +1,6 @@
 """The ``/escalation`` slash command: ``list``, ``show <ref>``, ``policy``, ``new <permalink>``,
-``help`` and ``help tips``. Every answer is ephemeral. ``new`` opens an interactive dialog (topic +
+``help`` and ``help tips``, and for system admins ``policy repin <username>``, ``channel adopt``
+and ``channel forget``. Every answer is ephemeral. ``new`` opens an interactive dialog (topic +
 note, with who each topic pages): the path for mobile clients, where post menu actions do not show.
 
 The gRPC ``Command`` message has no autocomplete tree (docs/protocol.md §4.3), so autocomplete is
@@ -12,6 +13,7 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from escalations.runtime.errors import PluginAPIError
 from escalations.runtime.models import CommandArgs, CommandResponse
@@ -20,7 +22,8 @@ from . import render, sentences
 from .activation import COMMAND_TRIGGER, PolicyStatus
 from .active_policy import ActivePolicy
 from .errors import WorkflowError
-from .ports import Dialog, DialogElement, Host
+from .kv import KV
+from .ports import Dialog, DialogElement, Host, TeamRef
 from .service import NOTE_MAX_CHARS, Workflow
 
 log = logging.getLogger(__name__)
@@ -37,7 +40,23 @@ HELP = f"""\
 - `/{COMMAND_TRIGGER} policy`: the active policy and any problems with it
 - `/{COMMAND_TRIGGER} help tips`: the response-writing tips (also the **Response tips** button)
 - `/{COMMAND_TRIGGER} help`: this text
+System admins only:
+- `/{COMMAND_TRIGGER} policy repin <username>`: give a policy name to the account that holds it now
+- `/{COMMAND_TRIGGER} channel adopt`: use the existing private channel of the channel setting
+- `/{COMMAND_TRIGGER} channel forget`: stop using the stored channel (a new one is created)
 On desktop and web you can also use **Escalate** in a post's "..." menu."""
+
+
+ChannelDecision = Callable[[Host, KV, TeamRef, str], str]
+ADMINS_ONLY = "Only system admins can do that."
+
+
+class AdminOps(Protocol):
+    """System admins' decisions; each re-runs activation and returns the text to show."""
+
+    def repin(self, username: str) -> str: ...
+    def adopt_channel(self) -> str: ...
+    def forget_channel(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -46,6 +65,7 @@ class CommandContext:
     host: Host
     status: Callable[[], PolicyStatus]
     now_ms: Callable[[], int]
+    admin: AdminOps
 
 
 def execute(ctx: CommandContext, args: CommandArgs) -> CommandResponse:
@@ -57,8 +77,13 @@ def execute(ctx: CommandContext, args: CommandArgs) -> CommandResponse:
             return _reply(_list(ctx, args.user_id))
         if sub == "show" and len(rest) == 1:
             return _reply(_show(ctx, args.user_id, rest[0]))
-        if sub == "policy":
-            return _reply(_policy(ctx))
+        if sub == "policy" and not rest:
+            return _reply(_policy(ctx, args.user_id))
+        if sub == "policy" and len(rest) == 2 and rest[0].lower() == "repin":
+            return _reply(_as_admin(ctx, args.user_id, lambda: ctx.admin.repin(rest[1])))
+        if sub == "channel" and rest in (["adopt"], ["forget"]):
+            act = ctx.admin.adopt_channel if rest[0] == "adopt" else ctx.admin.forget_channel
+            return _reply(_as_admin(ctx, args.user_id, act))
         if sub == "new" and len(rest) == 1:
             return _reply(_new(ctx, args, rest[0]))
         if sub == "help" and [w.lower() for w in rest] == ["tips"]:
@@ -94,33 +119,63 @@ def _show(ctx: CommandContext, user_id: str, ref: str) -> str:
     return sentences.show_text(ctx.workflow.get_by_ref(user_id, ref))
 
 
-def _policy(ctx: CommandContext) -> str:
+def _as_admin(ctx: CommandContext, user_id: str, act: Callable[[], str]) -> str:
+    return act() if ctx.host.is_system_admin(user_id) else ADMINS_ONLY
+
+
+def _policy(ctx: CommandContext, user_id: str) -> str:
+    """The active policy for everyone; its problems only for system admins and the escalations
+    channel's (guarded) members; which usernames cannot be used only for system admins (it is a
+    list of names anyone could register)."""
     policy = ctx.workflow.active_policy()
     status = ctx.status()
+    admin = ctx.host.is_system_admin(user_id)
     lines = [
         f"**Active policy:** {policy.policy.title}, version `{policy.policy.version}` "
         f"({policy.origin})",
         f"Topics: {len(policy.topics)}",
     ]
+    empty = sentences.empty_roles_lines(policy)
+    if empty:
+        lines.append("**Roles with nobody who can be mentioned** (escalations say so):")
+        lines += empty
+    if not admin and not ctx.workflow.is_insider(user_id):
+        lines.append(
+            "Problems with the policy or the setup, if any, are shown to system admins and the "
+            "escalations channel's members."
+        )
+        return "\n".join(lines)
     if status.rejected_override:
         lines.append("**The policy override was rejected** (the policy above stays active):")
         lines += [f"- {e}" for e in status.rejected_override]
     if policy.warnings:
         lines.append("**Warnings:**")
         lines += [f"- {w}" for w in policy.warnings]
-    if policy.unresolved:
-        lines.append("**Usernames that cannot be mentioned** (left out of escalations):")
-        lines += [f"- {u}" for u in policy.unresolved]
-    else:
-        lines.append("All usernames in the policy resolve to active users.")
-    empty = sentences.empty_roles_lines(policy)
-    if empty:
-        lines.append("**Roles with nobody who can be mentioned** (escalations say so):")
-        lines += empty
+    lines += _names(policy.unresolved, status.unresolved_allow_list, admin)
     if status.setup_problems:
         lines.append("**Setup problems:**")
         lines += [f"- {p}" for p in status.setup_problems]
     return "\n".join(lines)
+
+
+def _names(unresolved: tuple[str, ...], allow_list: tuple[str, ...], admin: bool) -> list[str]:
+    if not unresolved and not allow_list:
+        return ["All usernames in the policy resolve to their accounts."]
+    if not admin:
+        count = len(unresolved) + len(allow_list)
+        return [f"{count} username(s) in the settings cannot be used (system admins see which)."]
+    lines: list[str] = []
+    if unresolved:
+        lines.append("**Usernames that cannot be used** (left out of escalations):")
+        lines += [f"- {u}" for u in unresolved]
+    if allow_list:
+        lines.append("**Allow-list usernames that cannot be used:**")
+        lines += [f"- {u}" for u in allow_list]
+    lines.append(
+        f"A name now held by another account keeps its rights with the pinned account until a "
+        f"system admin runs `/{COMMAND_TRIGGER} policy repin <username>`."
+    )
+    return lines
 
 
 def _new(ctx: CommandContext, args: CommandArgs, link: str) -> str:

@@ -17,6 +17,7 @@ from .ports import CHANNEL_OPEN, ChannelRef, Dialog, PostRef, TeamRef, UserRef
 
 SYSTEM_GUEST = "system_guest"
 SYSTEM_ADMIN = "system_admin"
+MEMBERS_PAGE = 200
 
 
 class ClientKV:
@@ -103,6 +104,29 @@ class RuntimeHost:
             return [_user(u) for u in self._api.get_users_by_usernames(names)]
         except NotFoundError:
             return []
+
+    def get_users_by_ids(self, user_ids: Iterable[str]) -> list[UserRef]:
+        ids = list(user_ids)
+        if not ids:
+            return []
+        try:
+            return [_user(u) for u in self._api.get_users_by_ids(ids)]
+        except NotFoundError:
+            return []
+
+    def channel_member_ids(self, channel_id: str, limit: int) -> list[str]:
+        ids: list[str] = []
+        page = 0
+        while len(ids) < limit:
+            batch = self._api.get_channel_members(channel_id, page, MEMBERS_PAGE)
+            ids += [m.user_id for m in batch]
+            if len(batch) < MEMBERS_PAGE:
+                break
+            page += 1
+        return ids[:limit]
+
+    def is_system_admin(self, user_id: str) -> bool:
+        return self._api.has_permission_to(user_id, "manage_system")
 
     def is_channel_member(self, channel_id: str, user_id: str) -> bool:
         try:
@@ -196,12 +220,22 @@ class RuntimeHost:
         bot = models.Bot(username=username, display_name=display_name, description=description)
         return self._api.ensure_bot_user(bot)
 
-    def create_private_channel(self, team_id: str, name: str, display_name: str) -> ChannelRef:
-        channel = models.Channel(team_id=team_id, type="P", name=name, display_name=display_name)
+    def create_private_channel(
+        self, team_id: str, name: str, display_name: str, creator_id: str
+    ) -> ChannelRef:
+        channel = models.Channel(
+            team_id=team_id, type="P", name=name, display_name=display_name, creator_id=creator_id
+        )
         return _channel(self._api.create_channel(channel))
 
     def add_channel_member(self, channel_id: str, user_id: str) -> None:
         self._api.add_channel_member(channel_id, user_id)
+
+    def remove_channel_member(self, channel_id: str, user_id: str) -> None:
+        try:
+            self._api.delete_channel_member(channel_id, user_id)
+        except NotFoundError:  # already gone
+            pass
 
     def register_command(
         self, trigger: str, description: str, hint: str, display_name: str
@@ -218,7 +252,7 @@ class RuntimeHost:
 
 
 def _channel(c: models.Channel) -> ChannelRef:
-    return ChannelRef(c.id, c.team_id, c.name, c.display_name, c.type, c.delete_at)
+    return ChannelRef(c.id, c.team_id, c.name, c.display_name, c.type, c.delete_at, c.creator_id)
 
 
 def _user(u: models.User) -> UserRef:

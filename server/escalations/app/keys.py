@@ -19,6 +19,8 @@ ESCALATION = "esc"
 LOCK = "lock"
 LAST_GOOD_POLICY = "policy:last-good"
 RATE = "rate"
+PIN = "pin"
+CHANNEL = "channel"
 
 
 def escalation(escalation_id: str) -> str:
@@ -44,6 +46,17 @@ def rate(user_id: str) -> str:
 def last_good_policy() -> str:
     """The text of the last policy override that validated (survives restarts)."""
     return _key(LAST_GOOD_POLICY)
+
+
+def pin(username: str) -> str:
+    """The user id a policy (or allow-list) username was first resolved to (value: the id)."""
+    return _key(f"{PIN}:{_bounded(username.lower())}")
+
+
+def channel(team_id: str, channel_name: str) -> str:
+    """The id of the escalations channel the plugin created or a system admin adopted, for one
+    (team, channel setting) pair (value: the channel id)."""
+    return _key(f"{CHANNEL}:{_bounded(team_id)}:{_bounded(channel_name.lower())}")
 
 
 def _bounded(part: str, limit: int = 64) -> str:

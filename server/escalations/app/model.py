@@ -91,8 +91,8 @@ class Seat:
 
 @dataclass(frozen=True)
 class Escalation:
-    """One escalated (post, topic) pair. Usernames, not user ids, for people: that is what the
-    policy names and what the post mentions."""
+    """One escalated (post, topic) pair. People are named by username (what the post mentions
+    and the log shows); rights come from user ids (``responder_ids`` and the active policy)."""
 
     id: str
     version: int
@@ -125,6 +125,8 @@ class Escalation:
     responder_seats: tuple[Seat, ...] = ()
     loop_in_seats: tuple[Seat, ...] = ()
     events: tuple[Event, ...] = field(default=())
+    # User ids of ``responders`` (records written before ids were kept have none).
+    responder_ids: tuple[str, ...] = ()
 
     @property
     def ref(self) -> str:
@@ -186,6 +188,7 @@ class Escalation:
             source_link=self.source_link,
             excerpt=self.excerpt,
             responders=list(self.responders),
+            responder_ids=list(self.responder_ids),
             loop_in=list(self.loop_in),
             template_response=self.template_response,
             responder_seats=[s.to_dict() for s in self.responder_seats],
@@ -224,6 +227,7 @@ class Escalation:
             source_link=_str(data, "source_link"),
             excerpt=_str(data, "excerpt"),
             responders=_strs(data, "responders"),
+            responder_ids=_strs(data, "responder_ids"),
             loop_in=_strs(data, "loop_in"),
             template_response=_opt_str(data, "template_response"),
             responder_seats=_seats(data, "responder_seats"),

@@ -15,10 +15,10 @@ import time
 
 from escalations.runtime.api import PluginAPIClient
 from escalations.runtime.http import Request, Response
-from escalations.runtime.models import CommandArgs, CommandResponse
+from escalations.runtime.models import ChannelMember, CommandArgs, CommandResponse
 from escalations.runtime.plugin import Manifest, Plugin
 
-from . import commands, routes
+from . import channel, commands, identity, routes
 from .activation import Activated, Activator, PolicyStatus, Settings
 from .active_policy import ActivePolicy
 from .excerpt import IsolatedRedactor
@@ -50,11 +50,14 @@ class EscalationsPlugin(Plugin):
             self._environment,
             self._policy,
             _now_ms,
+            lambda: self._status().unavailable,
             gate=Gate(self.host, self.kv, _now_ms),
             redactor=self.redactor,
         )
         self.router = routes.build_router(self.workflow)
-        self.commands = commands.CommandContext(self.workflow, self.host, self._status, _now_ms)
+        self.commands = commands.CommandContext(
+            self.workflow, self.host, self._status, _now_ms, self
+        )
 
     # --- hooks -------------------------------------------------------------------------------
 
@@ -70,20 +73,48 @@ class EscalationsPlugin(Plugin):
     def execute_command(self, args: CommandArgs) -> CommandResponse:
         return commands.execute(self.commands, args)
 
+    def user_has_joined_channel(self, member: ChannelMember, actor_id: str) -> None:
+        self.workflow.member_joined(member.channel_id, member.user_id, actor_id)
+
+    # --- system admin decisions (``commands.AdminOps``); each re-runs activation --------------
+
+    def repin(self, username: str) -> str:
+        text = identity.repin(self.host, self.kv, username)
+        self._configure()
+        return text
+
+    def adopt_channel(self) -> str:
+        return self._channel_decision(channel.adopt)
+
+    def forget_channel(self) -> str:
+        return self._channel_decision(lambda host, kv, team, name: channel.forget(kv, team, name))
+
+    def _channel_decision(self, decide: commands.ChannelDecision) -> str:
+        settings = Settings.from_config(self.host.plugin_settings())
+        team = self.host.get_team_by_name(settings.team_name) if settings.team_name else None
+        if team is None:
+            return "Set the escalations team in the plugin settings first."
+        text = decide(self.host, self.kv, team, settings.channel_name)
+        self._configure()
+        return text
+
     # --- state -------------------------------------------------------------------------------
 
     def _configure(self) -> None:
         settings = Settings.from_config(self.host.plugin_settings())
         current = self._policy()
-        activated = Activator(self.host, self.kv).activate(settings, current)
-        with self._lock:
-            self._activated = activated
+        activated = Activator(self.host, self.kv).activate(settings, current, self._publish)
+        self._publish(activated)
         log.info(
             "active policy %s (%s); escalations channel %s",
             activated.policy.policy.version,
             activated.policy.origin,
             activated.environment.channel.name if activated.environment else "not configured",
         )
+
+    def _publish(self, activated: Activated) -> None:
+        with self._lock:
+            self._activated = activated
 
     def _environment(self) -> Environment | None:
         with self._lock:

@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from . import excerpt, redact, render, sanitize, sentences, transitions
+from . import excerpt, guard, redact, render, sanitize, sentences, transitions
 from .active_policy import ActivePolicy, TopicRoute
 from .errors import (
     AlreadyEscalated,
@@ -50,6 +50,10 @@ PENDING_STALE_MS = 30_000
 PENDING_WAIT_SECONDS = 5.0
 # Re-render rounds when a newer version lands while we edit the post.
 RENDER_ROUNDS = 3
+NOT_CONFIGURED_TEXT = (
+    "Community Escalations is not configured yet: a system admin must set the escalations team "
+    "in the plugin settings."
+)
 
 
 @dataclass(frozen=True)
@@ -70,6 +74,15 @@ class Environment:
     def rules(self) -> Rules:
         return Rules(self.who_may_escalate, self.escalations_per_hour, self.team_id, self.team_name)
 
+    # The policy's people and the allow-list: who may read escalations and be in the channel.
+    trusted_ids: frozenset[str] = frozenset()
+
+    @property
+    def membership(self) -> guard.Membership:
+        return guard.Membership(
+            self.channel.id, self.channel.name, self.bot_user_id, self.trusted_ids
+        )
+
 
 class Workflow:
     def __init__(
@@ -79,6 +92,7 @@ class Workflow:
         environment: Callable[[], Environment | None],
         policy: Callable[[], ActivePolicy | None],
         clock_ms: Callable[[], int] = lambda: int(time.time() * 1000),
+        unavailable: Callable[[], str] = lambda: NOT_CONFIGURED_TEXT,
         *,
         gate: Gate | None = None,
         redactor: excerpt.Redactor = excerpt.in_process,
@@ -92,6 +106,7 @@ class Workflow:
         self._now = clock_ms
         self._gate = gate
         self._redact = redactor
+        self._unavailable = unavailable
 
     # --- escalate ----------------------------------------------------------------------------
 
@@ -176,6 +191,7 @@ class Workflow:
             # Redacted later (``escalate``): only by the request that holds the reservation.
             excerpt="",
             responders=topic.responder_usernames,
+            responder_ids=topic.responder_ids,
             loop_in=tuple(p.username for p in topic.loop_in),
             template_response=topic.template_response,
             responder_seats=topic.responder_seats,
@@ -326,17 +342,16 @@ class Workflow:
         record = self._store.get(esc_id)
         if record is None or record.pending:
             raise EscalationNotFound("Unknown escalation.")
-        responders = self._responders(policy, record)
-        actor = self._host.get_user(actor_id)
-        if actor is None or actor.username not in responders:
+        responders = dict(zip(*self._responder_ids(policy, record), strict=True))
+        if actor_id not in responders:
             raise NotAResponder(
                 f"Only the approved responders of {record.topic_title} can {verb} this escalation."
             )
-        if assignee is not None and assignee not in responders:
+        if assignee is not None and assignee not in responders.values():
             raise InvalidAssignee(
                 f"@{assignee} is not an approved responder of {record.topic_title}."
             )
-        change = make_change(actor.username)
+        change = make_change(responders[actor_id])
         noop: list[bool] = []
 
         def tracked(current: Escalation) -> Escalation:
@@ -355,6 +370,20 @@ class Workflow:
         the source of truth), or the snapshot if the topic has since been removed."""
         topic = policy.topic(record.topic)
         return topic.responder_usernames if topic else record.responders
+
+    def _responder_ids(
+        self, policy: ActivePolicy, record: Escalation
+    ) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """(user ids, usernames) of who may engage, by id: the topic's approved responders in
+        the active policy, or the record's snapshot if the topic has since been removed (a
+        record written before ids were kept: its names through the policy's pins)."""
+        topic = policy.topic(record.topic)
+        if topic is not None:
+            return topic.responder_ids, topic.responder_usernames
+        if record.responder_ids:
+            return record.responder_ids, record.responders
+        pinned = [(policy.pins[n], n) for n in record.responders if n in policy.pins]
+        return tuple(i for i, _ in pinned), tuple(n for _, n in pinned)
 
     def _after_change(self, env: Environment, policy: ActivePolicy, record: Escalation) -> None:
         self._refresh_post(env, policy, record)
@@ -405,8 +434,8 @@ class Workflow:
     # --- reading -----------------------------------------------------------------------------
 
     def get(self, actor_id: str, esc_id: str) -> Escalation:
-        """The record, for its creator or a member of the escalations channel (404 otherwise,
-        so ids cannot be probed)."""
+        """The record, for its creator or the policy's people, the allow-list and system admins
+        (404 otherwise, so ids cannot be probed)."""
         env, _ = self._require()
         record = self._store.get(esc_id)
         if record is None or record.pending or not self._may_view(env, actor_id, record):
@@ -437,9 +466,31 @@ class Workflow:
 
     def list_open(self, actor_id: str) -> list[Escalation]:
         env, _ = self._require()
-        if not self._host.is_channel_member(env.channel.id, actor_id):
-            raise NotAResponder("Only members of the escalations channel can list escalations.")
+        if not self.is_trusted(env, actor_id):
+            raise NotAResponder("Only the people of the escalation policy can list escalations.")
         return self._store.list_open()
+
+    def is_trusted(self, env: Environment, actor_id: str) -> bool:
+        """The policy's people, the allow-list and system admins: who reads escalations. Channel
+        membership alone is not enough (members are guarded, but the policy is the truth)."""
+        return actor_id in env.trusted_ids or self._host.is_system_admin(actor_id)
+
+    def is_insider(self, actor_id: str) -> bool:
+        """A trusted member of the escalations channel (sees setup problems)."""
+        env = self._environment()
+        return (
+            env is not None
+            and self.is_trusted(env, actor_id)
+            and self._host.is_channel_member(env.channel.id, actor_id)
+        )
+
+    def member_joined(self, channel_id: str, user_id: str, actor_id: str) -> None:
+        """Someone joined a channel: if it is the escalations channel and they may not be in
+        it, remove them and tell whoever added them."""
+        env = self._environment()
+        if env is None or channel_id != env.channel.id:
+            return
+        guard.on_join(self._host, env.membership, user_id, actor_id)
 
     def active_policy(self) -> ActivePolicy:
         """The active policy (it does not need the escalations team/channel)."""
@@ -477,19 +528,14 @@ class Workflow:
             raise NotEscalatable("This post is an escalation itself.")
 
     def _may_view(self, env: Environment, actor_id: str, record: Escalation) -> bool:
-        return record.created_by_id == actor_id or self._host.is_channel_member(
-            env.channel.id, actor_id
-        )
+        return record.created_by_id == actor_id or self.is_trusted(env, actor_id)
 
     # --- helpers -----------------------------------------------------------------------------
 
     def _require(self) -> tuple[Environment, ActivePolicy]:
         env, policy = self._environment(), self._policy()
         if env is None or policy is None:
-            raise NotConfigured(
-                "Community Escalations is not configured yet: a system admin must set the "
-                "escalations team in the plugin settings."
-            )
+            raise NotConfigured(self._unavailable())
         return env, policy
 
     def _describe_channel(self, channel: ChannelRef) -> str:

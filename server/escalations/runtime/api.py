@@ -267,6 +267,21 @@ class PluginAPIClient:
         request = api_pb2.GetChannelMemberRequest(channel_id=channel_id, user_id=user_id)
         return ChannelMember.from_proto(self._call("GetChannelMember", request).channel_member)
 
+    def get_channel_members(
+        self, channel_id: str, page: int = 0, per_page: int = 200
+    ) -> tuple[ChannelMember, ...]:
+        """One page of a channel's members."""
+        request = api_pb2.GetChannelMembersRequest(
+            channel_id=channel_id, page=page, per_page=per_page
+        )
+        response = self._call("GetChannelMembers", request)
+        return tuple(ChannelMember.from_proto(m) for m in response.channel_members)
+
+    def delete_channel_member(self, channel_id: str, user_id: str) -> None:
+        """Remove ``user_id`` from the channel."""
+        request = api_pb2.DeleteChannelMemberRequest(channel_id=channel_id, user_id=user_id)
+        self._call("DeleteChannelMember", request)
+
     # ---- teams ----------------------------------------------------------------------------
 
     def get_team(self, team_id: str) -> Team:

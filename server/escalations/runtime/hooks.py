@@ -5,7 +5,8 @@ Error convention (docs/protocol.md §3.4), in three rules:
 1. A hook that fails reports it in the response's ``error`` field (an ``AppError``); the gRPC
    status stays OK. :class:`errors.HookError` chooses the id/message/status; any other exception
    becomes ``plugin.<hook>.error`` with status 500 and is logged with its traceback.
-2. Hooks without an ``error`` field (``MessageHasBeenPosted``) log the exception and answer empty.
+2. Hooks without an ``error`` field (``MessageHasBeenPosted``, ``UserHasJoinedChannel``) log
+   the exception and answer empty.
 3. ``ServeHTTP`` never fails the stream for plugin errors: an exception becomes a JSON 500.
 
 ServeHTTP streaming (section 6): the first request message carries ``init`` (and maybe a body
@@ -29,7 +30,7 @@ import grpc
 
 from escalations.runtime import errors
 from escalations.runtime.http import Request, Response, error_response
-from escalations.runtime.models import CommandArgs, Post
+from escalations.runtime.models import ChannelMember, CommandArgs, Post
 from escalations.runtime.pb import common_pb2, hooks_pb2, hooks_pb2_grpc
 
 if TYPE_CHECKING:
@@ -91,6 +92,15 @@ class HooksServicer(hooks_pb2_grpc.PluginHooksServicer):  # type: ignore[misc]
         post = Post.from_proto(request.post)
         _run_hook("MessageHasBeenPosted", lambda: self._plugin.message_has_been_posted(post))
         return hooks_pb2.MessageHasBeenPostedResponse()
+
+    def UserHasJoinedChannel(self, request: Any, context: grpc.ServicerContext) -> Any:
+        member = ChannelMember.from_proto(request.channel_member)
+        actor_id = request.actor.id if request.HasField("actor") else ""
+        _run_hook(
+            "UserHasJoinedChannel",
+            lambda: self._plugin.user_has_joined_channel(member, actor_id),
+        )
+        return hooks_pb2.UserHasJoinedChannelResponse()
 
     def ServeHTTP(self, request_iterator: Iterator[Any], context: grpc.ServicerContext) -> Any:
         request_or_refusal = read_http_request(request_iterator, self._plugin.max_request_body)

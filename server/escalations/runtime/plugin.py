@@ -56,7 +56,7 @@ from escalations.runtime.errors import ManifestError
 from escalations.runtime.health import NOT_SERVING, SERVING, HealthServicer
 from escalations.runtime.hooks import HooksServicer
 from escalations.runtime.http import Request, Response, error_response
-from escalations.runtime.models import CommandArgs, CommandResponse, Post
+from escalations.runtime.models import ChannelMember, CommandArgs, CommandResponse, Post
 from escalations.runtime.pb import health_pb2_grpc, hooks_pb2_grpc
 
 API_TARGET_ENV = "MATTERMOST_PLUGIN_API_TARGET"
@@ -78,6 +78,7 @@ HOOK_NAMES: Mapping[str, str] = {
     "on_configuration_change": "OnConfigurationChange",
     "execute_command": "ExecuteCommand",
     "message_has_been_posted": "MessageHasBeenPosted",
+    "user_has_joined_channel": "UserHasJoinedChannel",
     "serve_http": "ServeHTTP",
 }
 
@@ -154,6 +155,10 @@ class Plugin:
 
     def message_has_been_posted(self, post: Post) -> None:
         """A post was created (hook-side posts carry no props)."""
+
+    def user_has_joined_channel(self, member: ChannelMember, actor_id: str) -> None:
+        """``member.user_id`` joined ``member.channel_id`` (any channel); ``actor_id`` added them,
+        empty when they joined by themselves."""
 
     def serve_http(self, request: Request) -> Response:
         """A request to ``/plugins/<id>/...``; ``request.path`` excludes that prefix."""

@@ -263,6 +263,25 @@ func (s *Service) GetChannelMember(_ context.Context, r *pb.GetChannelMemberRequ
 	return &pb.GetChannelMemberResponse{ChannelMember: ChannelMemberToProto(m)}, nil
 }
 
+func (s *Service) GetChannelMembers(_ context.Context, r *pb.GetChannelMembersRequest) (*pb.GetChannelMembersResponse, error) {
+	ms, appErr := s.API.GetChannelMembers(r.ChannelId, int(r.Page), int(r.PerPage))
+	if appErr != nil {
+		return nil, statusErr(appErr)
+	}
+	out := make([]*pb.ChannelMember, 0, len(ms))
+	for i := range ms {
+		out = append(out, ChannelMemberToProto(&ms[i]))
+	}
+	return &pb.GetChannelMembersResponse{ChannelMembers: out}, nil
+}
+
+func (s *Service) DeleteChannelMember(_ context.Context, r *pb.DeleteChannelMemberRequest) (*pb.DeleteChannelMemberResponse, error) {
+	if appErr := s.API.DeleteChannelMember(r.ChannelId, r.UserId); appErr != nil {
+		return nil, statusErr(appErr)
+	}
+	return &pb.DeleteChannelMemberResponse{}, nil
+}
+
 // ---- teams (status errors) ----
 
 func (s *Service) GetTeam(_ context.Context, r *pb.GetTeamRequest) (*pb.GetTeamResponse, error) {

@@ -270,6 +270,19 @@ func TestUsersTeamsChannelsStatusErrors(t *testing.T) {
 	_, err = c.GetChannelMember(ctx, &pb.GetChannelMemberRequest{ChannelId: "c1", UserId: "u9"})
 	assert.Equal(t, codes.NotFound, status.Code(err))
 
+	api.On("GetChannelMembers", "c1", 0, 200).Return(model.ChannelMembers{{ChannelId: "c1", UserId: "u1"}, {ChannelId: "c1", UserId: "u2"}}, nil).Once()
+	ms, err := c.GetChannelMembers(ctx, &pb.GetChannelMembersRequest{ChannelId: "c1", Page: 0, PerPage: 200})
+	require.NoError(t, err)
+	require.Len(t, ms.ChannelMembers, 2)
+	assert.Equal(t, "u2", ms.ChannelMembers[1].UserId)
+
+	api.On("DeleteChannelMember", "c1", "u2").Return(nil).Once()
+	_, err = c.DeleteChannelMember(ctx, &pb.DeleteChannelMemberRequest{ChannelId: "c1", UserId: "u2"})
+	require.NoError(t, err)
+	api.On("DeleteChannelMember", "c1", "u9").Return(notFound("app.channel.get_member.missing.app_error")).Once()
+	_, err = c.DeleteChannelMember(ctx, &pb.DeleteChannelMemberRequest{ChannelId: "c1", UserId: "u9"})
+	assert.Equal(t, codes.NotFound, status.Code(err))
+
 	api.On("GetTeam", "t1").Return(&model.Team{Id: "t1", Name: "core", Type: model.TeamInvite}, nil).Once()
 	tm, err := c.GetTeam(ctx, &pb.GetTeamRequest{TeamId: "t1"})
 	require.NoError(t, err)

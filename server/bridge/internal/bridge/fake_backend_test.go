@@ -107,6 +107,16 @@ func (f *fakeHooks) MessageHasBeenPosted(ctx context.Context, r *pb.MessageHasBe
 	return &pb.MessageHasBeenPostedResponse{}, err
 }
 
+func (f *fakeHooks) UserHasJoinedChannel(ctx context.Context, r *pb.UserHasJoinedChannelRequest) (*pb.UserHasJoinedChannelResponse, error) {
+	actor := "self"
+	if r.Actor != nil {
+		actor = r.Actor.Id
+	}
+	value := []byte(r.ChannelMember.GetChannelId() + "|" + r.ChannelMember.GetUserId() + "|" + actor)
+	_, err := f.api.KVSet(ctx, &pb.KVSetRequest{Key: "joined", Value: value})
+	return &pb.UserHasJoinedChannelResponse{}, err
+}
+
 // ServeHTTP: /echo answers 201 with the body back and request facts in headers; /flush answers
 // in three flushed parts; /noinit breaks the protocol.
 func (f *fakeHooks) ServeHTTP(stream pb.PluginHooks_ServeHTTPServer) error {
@@ -195,7 +205,7 @@ func runFakeBackend(mode string) int {
 	if err != nil {
 		return 1
 	}
-	hooks := []string{"OnActivate", "OnDeactivate", "OnConfigurationChange", "ExecuteCommand", "MessageHasBeenPosted", "ServeHTTP"}
+	hooks := []string{"OnActivate", "OnDeactivate", "OnConfigurationChange", "ExecuteCommand", "MessageHasBeenPosted", "UserHasJoinedChannel", "ServeHTTP"}
 	if h := os.Getenv("FAKE_HOOKS"); h != "" {
 		hooks = strings.Split(h, ",")
 	}

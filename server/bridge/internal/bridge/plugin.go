@@ -393,3 +393,23 @@ func (p *Plugin) MessageHasBeenPosted(c *plugin.Context, post *model.Post) {
 		p.log("warn", "MessageHasBeenPosted call failed", "error", err.Error())
 	}
 }
+
+// UserHasJoinedChannel is forwarded if the backend lists it; actor is nil when the user joined
+// by themselves.
+func (p *Plugin) UserHasJoinedChannel(c *plugin.Context, member *model.ChannelMember, actor *model.User) {
+	sess := p.current()
+	if !sess.implements("UserHasJoinedChannel") || member == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), HookTimeout)
+	defer cancel()
+	req := &pb.UserHasJoinedChannelRequest{
+		PluginContext: pluginContextToProto(c), ChannelMember: apiserver.ChannelMemberToProto(member),
+	}
+	if actor != nil {
+		req.Actor = apiserver.UserToProto(actor)
+	}
+	if _, err := sess.hooks.UserHasJoinedChannel(ctx, req); err != nil {
+		p.log("warn", "UserHasJoinedChannel call failed", "error", err.Error())
+	}
+}

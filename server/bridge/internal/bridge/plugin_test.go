@@ -138,6 +138,12 @@ func TestLifecycleAndHookForwarding(t *testing.T) {
 	api.On("KVSet", "posted", []byte("hello|props:none")).Return(nil).Once()
 	p.MessageHasBeenPosted(&plugin.Context{}, posted)
 
+	// UserHasJoinedChannel: the member and who added them (nobody when they joined by themselves).
+	api.On("KVSet", "joined", []byte("c1|u1|admin1")).Return(nil).Once()
+	p.UserHasJoinedChannel(&plugin.Context{}, &model.ChannelMember{ChannelId: "c1", UserId: "u1"}, &model.User{Id: "admin1"})
+	api.On("KVSet", "joined", []byte("c1|u2|self")).Return(nil).Once()
+	p.UserHasJoinedChannel(&plugin.Context{}, &model.ChannelMember{ChannelId: "c1", UserId: "u2"}, nil)
+
 	// ServeHTTP: 200 KiB in, streamed in 64 KiB chunks, echoed back with status and headers intact.
 	body := bytes.Repeat([]byte("0123456789abcdef"), 200<<10/16)
 	w := serve(p, http.MethodPost, "/api/v1/echo?x=1", body, map[string]string{"Mattermost-User-Id": "user42"})
