@@ -49,7 +49,7 @@ const POSTS = [
             + 'with its channel ID (self-hosted 10.5). Before I write it up on GitHub: is there a private way to send you the details?'},
     {id: SYSTEM_POST, username: 'System', type: 'system_join_channel', props: {}, message: 'bob joined the channel.'},
     {id: EPHEMERAL_POST, username: 'System', type: 'system_ephemeral', props: {}, message: '(Only visible to you) Command finished.'},
-    {id: ESCALATION_POST, username: 'escalations (bot)', type: '',
+    {id: ESCALATION_POST, username: 'escalations (bot)', type: '', user_id: 'b'.repeat(26), author_is_bot: true,
         props: {community_escalation_id: 'esc-1', from_bot: 'true', from_plugin: 'true'},
         message: 'Escalation: Security vulnerabilities, open.'},
     {id: SHARED_POST, username: 'carol (remote)', type: '', props: {}, channel_id: SHARED_CHANNEL,

@@ -9,8 +9,9 @@
  *   and a registry with the methods this plugin uses;
  * - `window.basename` (the SiteURL subpath) and `window.WebappUtils.browserHistory`, a `history` v4
  *   browser history created with that basename, so `push('/team/pl/x')` lands on `/chat/team/pl/x`;
- * - a Redux store with thunks, `entities.general.config.SiteURL`, channels, posts, and plugin
- *   reducers mounted at `plugins-<id>`;
+ * - a Redux store with thunks, `entities.general.config.SiteURL`, channels, posts, the posts'
+ *   authors in `entities.users.profiles` (with `is_bot`), and plugin reducers mounted at
+ *   `plugins-<id>`;
  * - plugin menu items in each post's "Message actions" menu, with `filter` and `action` called with
  *   the post id; no such menu on system messages; plugin items left out in shared channels unless
  *   the `EnableSharedChannelsPlugins` feature flag is on;
@@ -48,6 +49,7 @@ interface HostPost {
     delete_at: number;
     pending_post_id: string;
     username: string;
+    author_is_bot?: boolean;
 }
 interface HostChannel {
     id: string;
@@ -95,6 +97,7 @@ const entities = (state = {
     general: {config: {SiteURL: siteURL, ...featureFlagConfig}},
     channels: {channels: Object.fromEntries(channels.map((c) => [c.id, c]))},
     posts: {posts: Object.fromEntries(posts.map((p) => [p.id, p]))},
+    users: {profiles: Object.fromEntries(posts.map((p) => [p.user_id, {id: p.user_id, username: p.username, is_bot: Boolean(p.author_is_bot)}]))},
 }) => state;
 
 const pluginReducers: Record<string, Reducer> = {};
