@@ -28,6 +28,7 @@ ADDRESSES = [
     ("ssh -p 2222 jane@bastion", "ssh -p 2222 [email]"),
     ("scp dump.sql jane@db01:/tmp/", "scp dump.sql [email]:/tmp/"),
     ("try `ssh root@10.0.0.5`", "try `ssh [email]`"),
+    ("ssh-keygen -t ed25519 -C jane@laptop", "ssh-keygen -t ed25519 -C [email]"),
 ]
 
 NOT_ADDRESSES = [

@@ -9,7 +9,8 @@ An address ``local@label.label`` is an e-mail address under any suffix, listed o
 ``.local``, a private name); what only looks like one stays: a version after a package name
 (``lodash@4.17.21``, ``react@18.x``), a mention or decorator (``**@jane.doe**``), a Kotlin label
 (``this@Main.run``). Spelled-out addresses ("jane at example dot org") need a listed suffix, as
-prose is full of "at" and "dot". ``user@host`` without a dot is a login in an ``ssh``-like command.
+prose is full of "at" and "dot". ``user@host`` without a dot is a login in an ``ssh``-like command
+(``[email]`` too); elsewhere it is kept.
 """
 
 from __future__ import annotations
@@ -47,9 +48,10 @@ _SPOKEN_AT_RE = compile_linear(
     rf"{_LOCAL}\s+(?i:at)\s+{_LABEL}(?:{_ANY_DOT}{_LABEL})*{_SPELLED_DOT}{_LABEL}"
     rf"(?:{_ANY_DOT}{_LABEL})*"
 )
-# A login in a command that opens a session on another host (``ssh jane@db01``).
+# A login in a command that opens a session on another host (``ssh jane@db01``), or the
+# ``user@host`` comment of a key.
 _LOGIN_COMMAND_RE = compile_linear(
-    r"(?:^|[^A-Za-z0-9_.-])(?:ssh|scp|sftp|rsync|mosh|sshfs|ssh-copy-id|autossh)[ \t]"
+    r"(?:^|[^A-Za-z0-9_.-])(?:ssh|scp|sftp|rsync|mosh|sshfs|ssh-copy-id|ssh-keygen|autossh)[ \t]"
 )
 _LOGIN_RE = compile_linear(rf"[{_WORD}._+-]+@[{_WORD}](?:[{_WORD}.-]*[{_WORD}])?")
 _DOT_WORDS_RE = compile_linear(rf"{_SPELLED_DOT}|\s*{_OPEN}\s*(?i:at)\s*{_CLOSE}\s*|\s+(?i:at)\s+")
