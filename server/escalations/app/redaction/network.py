@@ -4,15 +4,23 @@ A domain counts when the Public Suffix List (``publicsuffixlist``, offline) know
 its last label is a usual private one (``.internal``, ``.lan``, ...). Two-label names whose suffix
 is also a common file extension (``main.py``, ``README.md``) are file names. URLs and bare domains
 on the public allow-list are kept, unless they carry a user name or password.
+
+An address ``local@label.label`` is an e-mail address under any suffix, listed or not (``.za``,
+``.local``, a private name); what only looks like one stays: a version after a package name
+(``lodash@4.17.21``, ``react@18.x``), a mention or decorator (``**@jane.doe**``), a Kotlin label
+(``this@Main.run``). Spelled-out addresses ("jane at example dot org") need a listed suffix, as
+prose is full of "at" and "dot". ``user@host`` without a dot is a login in an ``ssh``-like command
+(``[email]`` too); elsewhere it is kept.
 """
 
 from __future__ import annotations
 
+import bisect
 import ipaddress
 from collections.abc import Iterator
 from functools import lru_cache
 
-from publicsuffixlist import PublicSuffixList
+from publicsuffixlist import PSLFILE
 
 from .linear import compile_linear
 from .spans import Label, Span
@@ -40,6 +48,12 @@ _SPOKEN_AT_RE = compile_linear(
     rf"{_LOCAL}\s+(?i:at)\s+{_LABEL}(?:{_ANY_DOT}{_LABEL})*{_SPELLED_DOT}{_LABEL}"
     rf"(?:{_ANY_DOT}{_LABEL})*"
 )
+# A login in a command that opens a session on another host (``ssh jane@db01``), or the
+# ``user@host`` comment of a key.
+_LOGIN_COMMAND_RE = compile_linear(
+    r"(?:^|[^A-Za-z0-9_.-])(?:ssh|scp|sftp|rsync|mosh|sshfs|ssh-copy-id|ssh-keygen|autossh)[ \t]"
+)
+_LOGIN_RE = compile_linear(rf"[{_WORD}._+-]+@[{_WORD}](?:[{_WORD}.-]*[{_WORD}])?")
 _DOT_WORDS_RE = compile_linear(rf"{_SPELLED_DOT}|\s*{_OPEN}\s*(?i:at)\s*{_CLOSE}\s*|\s+(?i:at)\s+")
 _IPV4_DOT = r"(?:\.|\[\.\]|\(\.\))"
 _IPV4_RE = compile_linear(
@@ -66,22 +80,28 @@ _TRAILING = ".,;:!?'\"*_~"
 
 
 @lru_cache(maxsize=1)
-def _psl() -> PublicSuffixList:
-    # Without the punycode copy of every rule: parsed in a tenth of the time; ``_listed_tld``
-    # decodes a punycode label itself.
-    return PublicSuffixList(accept_encoded_idn=False)
+def _top_labels() -> frozenset[str]:
+    """The top-level label of every rule of the Public Suffix List: ``za`` has rules only below
+    it (``co.za``), and is a top-level domain all the same."""
+    labels = set()
+    with open(PSLFILE, encoding="utf-8") as rules:
+        for line in rules:
+            rule = line.strip()
+            if rule and not rule.startswith("//"):
+                labels.add(rule.split()[0].rsplit(".", 1)[-1].lstrip("!*"))
+    return frozenset(labels)
 
 
 @lru_cache(maxsize=2048)
 def _listed_tld(label: str) -> bool:
-    """Whether the Public Suffix List has a rule for top-level ``label`` (every listed suffix
-    sits under a listed top-level label), written in Unicode or punycode (``xn--p1ai``)."""
+    """Whether the Public Suffix List has a rule under top-level ``label``, written in Unicode
+    or punycode (``xn--p1ai``)."""
     if label.startswith("xn--"):
         try:
             label = label.encode("ascii").decode("idna")
         except UnicodeError:
             return False
-    return _psl().publicsuffix("x." + label, accept_unknown=False) is not None
+    return label in _top_labels()
 
 
 def find_links(text: str, public: frozenset[str]) -> tuple[list[Span], list[tuple[int, int]]]:
@@ -103,10 +123,14 @@ def find_links(text: str, public: frozenset[str]) -> tuple[list[Span], list[tupl
             following += 1
         if following < len(links) and links[following][0] <= start:
             continue  # inside a link already handled
-        if start > 1 and text[start - 1] == "@" and not text[start - 2].isspace():
+        if (
+            start > 1
+            and text[start - 1] == "@"
+            and (text[start - 2].isalnum() or text[start - 2] in '_"')
+        ):
             continue  # the domain of an e-mail address: that one is redacted whole
-        if start and text[start - 1] in "_$":
-            continue  # an identifier in code (``user_id.name``)
+        if start and (text[start - 1] == "$" or _in_identifier(text, start)):
+            continue  # an identifier in code (``user_id.name``, ``$scope.name``)
         host, _, rest = _split_host(text[start:end].replace("[.]", "."))
         if not _is_domain(host):
             continue
@@ -116,6 +140,13 @@ def find_links(text: str, public: frozenset[str]) -> tuple[list[Span], list[tupl
             spans.append(Span(start, end, Label.URL if rest else Label.DOMAIN))
     kept.sort()
     return spans, kept
+
+
+def _in_identifier(text: str, start: int) -> bool:
+    """Whether ``text[start]`` continues an identifier after an underscore (``user_id``), which
+    Markdown emphasis (``_chat.example.gg_``) does not."""
+    before = text[max(0, start - 2) : start]
+    return before[-1:] == "_" and len(before) == 2 and (before[0].isalnum() or before[0] == "_")
 
 
 def _links(text: str) -> Iterator[tuple[int, int, str, bool]]:
@@ -183,24 +214,73 @@ def _is_domain(host: str) -> bool:
     return _listed_tld(suffix)
 
 
+# Markdown emphasis and table signs before an ``@`` are no local part (``**@jane.doe**``).
+_MARKUP = frozenset("*_~'`.|")
+# The last part of a version (``5.4.0.Final``, ``2.0.dev1``).
+_QUALIFIER_RE = compile_linear(r"(?:final|release|ga|snapshot|alpha|beta|rc|dev|post|pre|m)[0-9]*")
+# Local parts that are Kotlin keywords before a label (``this@MainActivity.run``,
+# ``return@forEach``), not a mailbox.
+_CODE_LOCALS = frozenset("this super return break continue".split())
+
+
 def find_emails(text: str) -> list[Span]:
     spans: list[Span] = []
     for m in _EMAIL_RE.finditer(text):
         start = m.start()
-        local = text[start : m.end()].rsplit("@", 1)[0]
+        local, _, domain = text[start : m.end()].rpartition("@")
+        at = start + len(local)
         if "?" in local:  # in a query (``?q=jane@example.com``): the address starts after it
             start += max(local.rfind(c) for c in "?=&/") + 1
-        while start < m.end() and text[start] in ".'`":
-            start += 1
-        domain = text[m.start() : m.end()].rsplit("@", 1)[1]
-        if _is_mail_domain(domain):
+        if text[start] != '"':
+            while start < at and text[start] in _MARKUP:
+                start += 1
+            first = start  # and punctuation before a local part is not part of the address
+            while first < at and not text[first].isalnum():
+                first += 1
+            start = first if first < at else start
+        if start < at and text[start:at].lower() not in _CODE_LOCALS and _is_mail_host(domain):
             spans.append(Span(start, m.end(), Label.EMAIL, certain=True))
     for pattern in (_BRACKET_AT_RE, _SPOKEN_AT_RE):
         for m in pattern.finditer(text):
             written = text[m.start() : m.end()]
             domain = _unspell(written).rsplit("@", 1)[-1]
-            if _is_mail_domain(domain):
+            # "jane [at] example [dot] zz" is an address; "look at this dot product" is prose.
+            if _is_mail_domain(domain) or (pattern is _BRACKET_AT_RE and _is_mail_host(domain)):
                 spans.append(Span(m.start(), m.end(), Label.EMAIL, certain=True))
+    return spans + _logins(text)
+
+
+def _is_mail_host(domain: str) -> bool:
+    """Whether ``x@domain`` is an e-mail address (under any suffix) rather than a version after
+    a package name or code."""
+    labels = domain.lower().rstrip(".").split(".")
+    tld = labels[-1]
+    if len(tld) < 2 or not tld[0].isalpha():  # lodash@4.17.21, react@18.x
+        return False
+    if labels[0].isdigit() and labels[1].isdigit() and _QUALIFIER_RE.fullmatch(tld):
+        return False  # hibernate-core@5.4.0.Final, pkg@1.0.rc1
+    return labels[0] not in ("self", "this")  # x@self.weight: a matrix product
+
+
+def _logins(text: str) -> list[Span]:
+    """``user@host`` after an ``ssh``-like command on the same line."""
+    commands = [m.end() for m in _LOGIN_COMMAND_RE.finditer(text)]
+    if not commands:
+        return []
+    line_starts = [0]
+    newline = text.find("\n")
+    while newline != -1:
+        line_starts.append(newline + 1)
+        newline = text.find("\n", newline + 1)
+    spans: list[Span] = []
+    for m in _LOGIN_RE.finditer(text):
+        start, at = m.start(), text.index("@", m.start(), m.end())
+        while start < at and not text[start].isalnum():
+            start += 1
+        command = bisect.bisect_right(commands, start) - 1
+        line = line_starts[bisect.bisect_right(line_starts, start) - 1]
+        if start < at and command >= 0 and commands[command] > line:
+            spans.append(Span(start, m.end(), Label.EMAIL, certain=True))
     return spans
 
 
