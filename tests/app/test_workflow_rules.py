@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from app.test_service import ROOT, World
-from escalations.app import render, service
+from escalations.app import keys, render, service
 from escalations.app.errors import (
     AlreadyResolved,
     Busy,
@@ -267,3 +267,46 @@ def test_other_posts_of_the_bot_or_the_channel_may_be_escalated(w: World) -> Non
     w.workflow.check_escalatable(w.alice.id, human.id)
     record, created = w.workflow.escalate(w.alice.id, human.id, "licensing")
     assert created and record.post_id == human.id
+
+
+def test_a_pending_escalation_is_hidden_even_from_its_creator(w: World) -> None:
+    pending = _reserve(w, w.post())
+    assert pending.created_by_id == w.alice.id
+    with pytest.raises(EscalationNotFound, match="^Unknown escalation.$"):
+        w.workflow.get(w.alice.id, pending.id)
+    with pytest.raises(EscalationNotFound, match="^Unknown escalation.$"):
+        w.workflow.get(w.alice.id, "x" * 26)
+
+
+def test_only_members_of_the_escalations_channel_list() -> None:
+    w = World()
+    message = "^Only members of the escalations channel can list escalations.$"
+    with pytest.raises(NotAResponder, match=message):
+        w.workflow.list_open(w.mallory.id)
+
+
+def test_a_stale_reservation_taken_over_by_another_node_meanwhile_is_busy(w: World) -> None:
+    """Two requests find the same stale reservation; the other one refreshes it first. Ours must
+    not take it over a second time (that would post twice)."""
+    post_id = w.post()
+    stale = _reserve(w, post_id, age_ms=2 * service.PENDING_STALE_MS)
+    key = keys.escalation(stale.id)
+    reads = [0]
+    original_get = w.kv.get
+
+    def get(k: str) -> bytes | None:
+        if k == key:
+            reads[0] += 1
+            if reads[0] == 2:  # after our first look, before our take-over's read
+                other = stale.with_changes(int(time.time() * 1000))
+                assert w.kv.compare_and_set(key, stale.to_json(), other.to_json())
+        return original_get(k)
+
+    w.kv.get = get  # type: ignore[method-assign]
+    roots = len([p for p in w.host.posts.values() if not p.root_id])
+    with pytest.raises(Busy, match="^The escalation is being created; try again.$"):
+        w.workflow.escalate(w.alice.id, post_id, "licensing")
+    assert reads[0] >= 2
+    assert len([p for p in w.host.posts.values() if not p.root_id]) == roots
+    current = KVStore(w.kv).get(stale.id)
+    assert current is not None and current.pending and current.version == stale.version + 1
