@@ -48,7 +48,6 @@ TESTS = [
     "tests/app/test_anonymous_requests.py",
     "tests/app/test_routes.py",
     "tests/app/test_transitions.py",
-    "tests/app/test_shared_constants.py",
     "tests/app/test_redact.py",
     "tests/app/test_redact_boundaries.py",
     "tests/app/test_redact_props.py",
