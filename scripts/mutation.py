@@ -55,6 +55,7 @@ TESTS = [
     "tests/app/test_errors.py",
     "tests/app/test_render_note.py",
     "tests/runtime/test_runtime_http.py",
+    "tests/runtime/test_router_methods.py",
 ]
 DESELECT = "not through_the_emulator"
 COPIED = ["tests", "policy", "plugin.json", "README.md"]
