@@ -310,3 +310,77 @@ def test_a_stale_reservation_taken_over_by_another_node_meanwhile_is_busy(w: Wor
     assert len([p for p in w.host.posts.values() if not p.root_id]) == roots
     current = KVStore(w.kv).get(stale.id)
     assert current is not None and current.pending and current.version == stale.version + 1
+
+
+# --- the words each refusal uses, and who each event names ---------------------------------------
+
+
+@pytest.mark.parametrize("verb", ["claim", "assign", "release", "resolve"])
+def test_a_non_responder_is_told_which_action_was_refused(w: World, verb: str) -> None:
+    record = _escalate(w)
+    acts = {
+        "claim": lambda: w.workflow.claim(w.mallory.id, record.id),
+        "assign": lambda: w.workflow.assign(w.mallory.id, record.id, "jason.blais"),
+        "release": lambda: w.workflow.release(w.mallory.id, record.id),
+        "resolve": lambda: w.workflow.resolve(w.mallory.id, record.id, "responded"),
+    }
+    with pytest.raises(NotAResponder) as caught:
+        acts[verb]()
+    assert caught.value.public == (
+        f"Only the approved responders of Licensing can {verb} this escalation."
+    )
+
+
+def test_an_empty_assignee_is_refused_with_a_request_to_choose(w: World) -> None:
+    record = _escalate(w)
+    with pytest.raises(InvalidAssignee, match="^Choose an owner.$"):
+        w.workflow.assign(w.uid("ian.tien"), record.id, " @ ")
+    assert _stored(w, record.id) == record
+
+
+def test_a_button_of_another_post_is_refused_in_words(w: World) -> None:
+    record = _escalate(w)
+    message = "^This is not an escalation post of Community Escalations.$"
+    with pytest.raises(EscalationNotFound, match=message):
+        w.workflow.get_for_action(record.id, "x" * 26)
+    with pytest.raises(EscalationNotFound, match=message):
+        w.workflow.get_for_action("", record.escalation_post_id)
+
+
+def test_each_event_names_the_responder_who_acted(w: World) -> None:
+    record = _escalate(w)
+    jason, ian = w.uid("jason.blais"), w.uid("ian.tien")
+    w.workflow.claim(jason, record.id)
+    released, _ = w.workflow.release(ian, record.id)
+    event = released.last_event
+    assert event is not None and (event.who, event.detail) == ("ian.tien", "jason.blais")
+    resolved, _ = w.workflow.resolve(jason, record.id, "responded")
+    event = resolved.last_event
+    assert event is not None and (event.who, event.detail) == ("jason.blais", "responded")
+
+
+def test_busy_duplicates_are_told_to_try_again(w: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(service, "PENDING_WAIT_SECONDS", 0.1)
+    post_id = w.post()
+    _reserve(w, post_id)
+    with pytest.raises(Busy, match="^The escalation is being created; try again.$"):
+        w.workflow.escalate(w.alice.id, post_id, "licensing")
+
+
+def test_list_open_stops_at_its_scan_bound(monkeypatch: pytest.MonkeyPatch) -> None:
+    from escalations.app import store as store_module
+    from escalations.app.kv import MemoryKV
+
+    monkeypatch.setattr(store_module, "LIST_PAGE_SIZE", 10)
+    monkeypatch.setattr(store_module, "LIST_MAX_KEYS", 20)
+    kv = MemoryKV()
+    s = KVStore(kv)
+    template = Escalation.from_json(_sample_json())
+    for i in range(35):
+        s.create_if_absent(replace(template, id=f"e{i:03d}", created_at=i))
+    assert [r.id for r in s.list_open()] == [f"e{i:03d}" for i in range(20)]
+
+
+def _sample_json() -> bytes:
+    w = World()
+    return _escalate(w).to_json()
