@@ -54,6 +54,8 @@ TESTS = [
     "tests/app/test_model_keys.py",
     "tests/app/test_errors.py",
     "tests/app/test_render_note.py",
+    "tests/app/test_http_input.py::test_unusable_json_is_a_400",
+    "tests/app/test_http_input.py::test_paired_surrogates_are_fine",
     "tests/runtime/test_runtime_http.py",
     "tests/runtime/test_router_methods.py",
 ]
