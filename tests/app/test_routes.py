@@ -76,7 +76,8 @@ def test_topics(api: Api) -> None:
 def test_topics_without_a_policy_is_409(api: Api) -> None:
     api.w.activated = None
     resp = api.call("GET", "/topics", api.w.alice.id)
-    assert resp.status == 409 and "no active policy" in resp.json()["error"]
+    assert resp.json() == {"error": "Community Escalations has no active policy yet."}
+    assert resp.status == 409
 
 
 # --- create ------------------------------------------------------------------------------------
@@ -130,6 +131,15 @@ def test_create_refusals_store_nothing(api: Api, body: Any, status: int, error: 
     if error is not None:
         assert resp.json() == {"error": error}
     assert api.keys() == before
+
+
+def test_create_without_a_note_stores_an_empty_note(api: Api) -> None:
+    resp = api.call(
+        "POST", "/escalations", api.w.alice.id, {"post_id": api.w.post(), "topic": "licensing"}
+    )
+    assert resp.status == 201, resp.body
+    stored = KVStore(api.w.kv).get(resp.json()["id"])
+    assert stored is not None and stored.note == ""
 
 
 def test_create_needs_a_user_and_json(api: Api) -> None:

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from app.test_service import ROOT, World
-from escalations.app import render, service
+from escalations.app import keys, render, service
 from escalations.app.errors import (
     AlreadyResolved,
     Busy,
@@ -279,3 +279,120 @@ def test_other_posts_of_the_bot_or_the_channel_may_be_escalated(w: World) -> Non
     w.workflow.check_escalatable(w.alice.id, human.id)
     record, created = w.workflow.escalate(w.alice.id, human.id, "licensing")
     assert created and record.post_id == human.id
+
+
+def test_a_pending_escalation_is_hidden_even_from_its_creator(w: World) -> None:
+    pending = _reserve(w, w.post())
+    assert pending.created_by_id == w.alice.id
+    with pytest.raises(EscalationNotFound, match="^Unknown escalation.$"):
+        w.workflow.get(w.alice.id, pending.id)
+    with pytest.raises(EscalationNotFound, match="^Unknown escalation.$"):
+        w.workflow.get(w.alice.id, "x" * 26)
+
+
+def test_only_members_of_the_escalations_channel_list() -> None:
+    w = World()
+    message = "^Only members of the escalations channel can list escalations.$"
+    with pytest.raises(NotAResponder, match=message):
+        w.workflow.list_open(w.mallory.id)
+
+
+def test_a_stale_reservation_taken_over_by_another_node_meanwhile_is_busy(w: World) -> None:
+    """Two requests find the same stale reservation; the other one refreshes it first. Ours must
+    not take it over a second time (that would post twice)."""
+    post_id = w.post()
+    stale = _reserve(w, post_id, age_ms=2 * service.PENDING_STALE_MS)
+    key = keys.escalation(stale.id)
+    reads = [0]
+    original_get = w.kv.get
+
+    def get(k: str) -> bytes | None:
+        if k == key:
+            reads[0] += 1
+            if reads[0] == 2:  # after our first look, before our take-over's read
+                other = stale.with_changes(int(time.time() * 1000))
+                assert w.kv.compare_and_set(key, stale.to_json(), other.to_json())
+        return original_get(k)
+
+    w.kv.get = get  # type: ignore[method-assign]
+    roots = len([p for p in w.host.posts.values() if not p.root_id])
+    with pytest.raises(Busy, match="^The escalation is being created; try again.$"):
+        w.workflow.escalate(w.alice.id, post_id, "licensing")
+    assert reads[0] >= 2
+    assert len([p for p in w.host.posts.values() if not p.root_id]) == roots
+    current = KVStore(w.kv).get(stale.id)
+    assert current is not None and current.pending and current.version == stale.version + 1
+
+
+# --- the words each refusal uses, and who each event names ---------------------------------------
+
+
+@pytest.mark.parametrize("verb", ["claim", "assign", "release", "resolve"])
+def test_a_non_responder_is_told_which_action_was_refused(w: World, verb: str) -> None:
+    record = _escalate(w)
+    acts = {
+        "claim": lambda: w.workflow.claim(w.mallory.id, record.id),
+        "assign": lambda: w.workflow.assign(w.mallory.id, record.id, "jason.blais"),
+        "release": lambda: w.workflow.release(w.mallory.id, record.id),
+        "resolve": lambda: w.workflow.resolve(w.mallory.id, record.id, "responded"),
+    }
+    with pytest.raises(NotAResponder) as caught:
+        acts[verb]()
+    assert caught.value.public == (
+        f"Only the approved responders of Licensing can {verb} this escalation."
+    )
+
+
+def test_an_empty_assignee_is_refused_with_a_request_to_choose(w: World) -> None:
+    record = _escalate(w)
+    with pytest.raises(InvalidAssignee, match="^Choose an owner.$"):
+        w.workflow.assign(w.uid("ian.tien"), record.id, " @ ")
+    assert _stored(w, record.id) == record
+
+
+def test_a_button_of_another_post_is_refused_in_words(w: World) -> None:
+    record = _escalate(w)
+    message = "^This is not an escalation post of Community Escalations.$"
+    with pytest.raises(EscalationNotFound, match=message):
+        w.workflow.get_for_action(record.id, "x" * 26)
+    with pytest.raises(EscalationNotFound, match=message):
+        w.workflow.get_for_action("", record.escalation_post_id)
+
+
+def test_each_event_names_the_responder_who_acted(w: World) -> None:
+    record = _escalate(w)
+    jason, ian = w.uid("jason.blais"), w.uid("ian.tien")
+    w.workflow.claim(jason, record.id)
+    released, _ = w.workflow.release(ian, record.id)
+    event = released.last_event
+    assert event is not None and (event.who, event.detail) == ("ian.tien", "jason.blais")
+    resolved, _ = w.workflow.resolve(jason, record.id, "responded")
+    event = resolved.last_event
+    assert event is not None and (event.who, event.detail) == ("jason.blais", "responded")
+
+
+def test_busy_duplicates_are_told_to_try_again(w: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(service, "PENDING_WAIT_SECONDS", 0.1)
+    post_id = w.post()
+    _reserve(w, post_id)
+    with pytest.raises(Busy, match="^The escalation is being created; try again.$"):
+        w.workflow.escalate(w.alice.id, post_id, "licensing")
+
+
+def test_list_open_stops_at_its_scan_bound(monkeypatch: pytest.MonkeyPatch) -> None:
+    from escalations.app import store as store_module
+    from escalations.app.kv import MemoryKV
+
+    monkeypatch.setattr(store_module, "LIST_PAGE_SIZE", 10)
+    monkeypatch.setattr(store_module, "LIST_MAX_KEYS", 20)
+    kv = MemoryKV()
+    s = KVStore(kv)
+    template = Escalation.from_json(_sample_json())
+    for i in range(35):
+        s.create_if_absent(replace(template, id=f"e{i:03d}", created_at=i))
+    assert [r.id for r in s.list_open()] == [f"e{i:03d}" for i in range(20)]
+
+
+def _sample_json() -> bytes:
+    w = World()
+    return _escalate(w).to_json()
