@@ -27,6 +27,7 @@ from .active_policy import ActivePolicy
 from .kv import KV
 from .lock import KVLock, LockTimeout
 from .ports import Host
+from .reminders import ReminderSettings
 from .service import Environment
 
 log = logging.getLogger(__name__)
@@ -35,8 +36,8 @@ BOT_USERNAME = "community-escalations"
 BOT_DISPLAY_NAME = "Community Escalations"
 BOT_DESCRIPTION = "Routes sensitive community topics to their approved responders."
 COMMAND_TRIGGER = "escalation"
-COMMAND_HINT = "[list | show <id> | policy | new <permalink> | help]"
-COMMAND_DESCRIPTION = "Community escalations: list, show, policy, new, help"
+COMMAND_HINT = "[list | mine | show <id> | policy | new <permalink> | help]"
+COMMAND_DESCRIPTION = "Community escalations: list, mine, show, policy, new, help"
 DEFAULT_CHANNEL = "community-escalations"
 DEFAULT_EXCERPT_CHARS = 500
 OVERRIDE_SOURCE = "PolicyOverride"
@@ -48,6 +49,7 @@ class Settings:
     channel_name: str = DEFAULT_CHANNEL
     policy_override: str = ""
     excerpt_max_chars: int = DEFAULT_EXCERPT_CHARS
+    reminders: ReminderSettings = ReminderSettings()
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Settings:
@@ -64,11 +66,29 @@ class Settings:
             excerpt = int(float(raw_max)) if raw_max not in (None, "") else DEFAULT_EXCERPT_CHARS
         except (TypeError, ValueError):
             excerpt = DEFAULT_EXCERPT_CHARS
+        defaults = ReminderSettings()
+
+        def number(key: str, default: float) -> float:
+            """A non-negative number; anything else (text, negative, NaN) is the default."""
+            raw = lowered.get(key.lower())
+            try:
+                value = (
+                    float(raw) if raw not in (None, "") and not isinstance(raw, bool) else default
+                )
+            except (TypeError, ValueError):
+                return default
+            return value if 0 <= value < 1e9 else default
+
         return cls(
             team_name=text("TeamName").lower(),
             channel_name=text("ChannelName", DEFAULT_CHANNEL).lower(),
             policy_override=text("PolicyOverride"),
             excerpt_max_chars=max(0, excerpt),
+            reminders=ReminderSettings(
+                ack_minutes=number("ReminderMinutes", defaults.ack_minutes),
+                next_minutes=number("NextResponderMinutes", defaults.next_minutes),
+                stale_days=number("StaleDays", defaults.stale_days),
+            ),
         )
 
 
@@ -85,6 +105,7 @@ class Activated:
     environment: Environment | None
     policy: ActivePolicy
     status: PolicyStatus
+    reminders: ReminderSettings = ReminderSettings()
 
 
 class Activator:
@@ -113,7 +134,7 @@ class Activator:
         environment, problems = self._environment(settings, policy, bot_id)
         for problem in problems:
             log.warning("setup: %s", problem)
-        return Activated(environment, policy, PolicyStatus(rejected, problems))
+        return Activated(environment, policy, PolicyStatus(rejected, problems), settings.reminders)
 
     # --- policy ------------------------------------------------------------------------------
 

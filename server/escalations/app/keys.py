@@ -18,6 +18,9 @@ _RESERVED = ("mmi_", "mutex_")
 ESCALATION = "esc"
 LOCK = "lock"
 LAST_GOOD_POLICY = "policy:last-good"
+OPEN_INDEX = "open"
+ESCALATED_BY = "by"
+LEASE = "lease"
 
 
 def escalation(escalation_id: str) -> str:
@@ -33,6 +36,21 @@ def escalation_prefix() -> str:
 def lock(name: str) -> str:
     """A KV lock for a one-off step (value: holder token, with a TTL)."""
     return _key(f"{LOCK}:{_bounded(name)}")
+
+
+def open_index(shard: int) -> str:
+    """One shard of the open-escalations index (value: JSON map id -> summary)."""
+    return _key(f"{OPEN_INDEX}:{int(shard)}")
+
+
+def escalated_by(user_id: str) -> str:
+    """The ids of the escalations one user raised, newest last (value: JSON list)."""
+    return _key(f"{ESCALATED_BY}:{_bounded(user_id)}")
+
+
+def lease(name: str) -> str:
+    """A lease held by one node at a time for a scheduled job (value: holder token, TTL)."""
+    return _key(f"{LEASE}:{_bounded(name)}")
 
 
 def last_good_policy() -> str:

@@ -1,6 +1,11 @@
 """The escalation record: a versioned, frozen value stored as JSON in the KV store.
 
-States: ``open`` (a default owner is suggested) -> ``claimed`` (owner) -> ``resolved`` (outcome).
+Ownership: from the moment it is posted an escalation has an ``owner`` (the topic's default owner,
+the first approved responder), unless the topic has no responder who can be mentioned. ``state``
+says whether that owner has acknowledged it: ``open`` = not yet, ``claimed`` = acknowledged,
+``resolved`` = done (outcome). ``owner_since`` is when the current owner got it: the reminders
+count from there, and ``reminders`` records which reminders were sent (each is written here
+before it is sent, so it is sent once).
 Every change produces a new record with ``version + 1`` and one more entry in the append-only event
 log; the store writes it with compare-and-set against the exact bytes it read, so two changes
 computed from the same version can never both land.
@@ -19,8 +24,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-# Bump when the stored JSON changes shape; ``from_json`` refuses other versions.
-RECORD_SCHEMA = 1
+# Bump when the stored JSON changes shape; ``from_json`` migrates the older schemas it knows
+# (``_migrate``) and refuses the others.
+RECORD_SCHEMA = 2
+# Schema 1: the owner stayed empty until someone claimed; no owner_since, reminders, response.
+_SCHEMA_UNOWNED = 1
 
 
 class State(str, enum.Enum):
@@ -43,6 +51,7 @@ class Action(str, enum.Enum):
 
     ESCALATED = "escalated"
     CLAIMED = "claimed"
+    TOOK_OVER = "took_over"
     ASSIGNED = "assigned"
     RELEASED = "released"
     RESOLVED = "resolved"
@@ -51,7 +60,8 @@ class Action(str, enum.Enum):
 @dataclass(frozen=True)
 class Event:
     """One entry of the event log: what, who (username), when (ms), plus an optional detail
-    (the assignee of ``assigned``, the outcome of ``resolved``)."""
+    (the assignee of ``assigned``, the previous owner of ``took_over`` and ``released``, the
+    outcome of ``resolved``)."""
 
     what: Action
     who: str
@@ -103,6 +113,19 @@ class Escalation:
     loop_in: tuple[str, ...] = ()
     template_response: str | None = None
     events: tuple[Event, ...] = field(default=())
+    owner_since: int = 0
+    reminders: tuple[str, ...] = ()
+    # What "Resolve: responded" recorded: the link to the public response, or its text.
+    response: str = ""
+
+    @property
+    def acknowledged(self) -> bool:
+        """True when the owner has taken it on (Claim, or assigned it to themselves)."""
+        return self.state is State.CLAIMED
+
+    @property
+    def resolved(self) -> bool:
+        return self.state is State.RESOLVED
 
     @property
     def pending(self) -> bool:
@@ -135,8 +158,11 @@ class Escalation:
             "topic_title": self.topic_title,
             "state": self.state.value,
             "owner": self.owner,
+            "acknowledged": self.acknowledged,
+            "owner_since": self.owner_since,
             "default_owner": self.default_owner,
             "outcome": self.outcome.value if self.outcome else None,
+            "response": self.response,
             "post_id": self.post_id,
             "escalation_post_id": self.escalation_post_id,
             "permalink": self.permalink,
@@ -161,15 +187,22 @@ class Escalation:
             loop_in=list(self.loop_in),
             template_response=self.template_response,
             events=[e.to_dict() for e in self.events],
+            reminders=list(self.reminders),
         )
         return json.dumps(data, separators=(",", ":"), sort_keys=True).encode()
 
     @classmethod
     def from_json(cls, raw: bytes) -> Escalation:
-        """Parse a stored record. Raises ``ValueError`` on anything but our own schema."""
+        """Parse a stored record, migrating older schemas. Raises ``ValueError`` on anything but
+        our own schemas."""
         data = json.loads(raw)
-        if not isinstance(data, dict) or data.get("schema") != RECORD_SCHEMA:
+        if not isinstance(data, dict) or data.get("schema") not in (_SCHEMA_UNOWNED, RECORD_SCHEMA):
             raise ValueError(f"not an escalation record of schema {RECORD_SCHEMA}")
+        record = cls._parse(data)
+        return _migrate(record) if data["schema"] == _SCHEMA_UNOWNED else record
+
+    @classmethod
+    def _parse(cls, data: Mapping[str, Any]) -> Escalation:
         outcome = data.get("outcome")
         return cls(
             id=_str(data, "id"),
@@ -197,7 +230,25 @@ class Escalation:
             loop_in=_strs(data, "loop_in"),
             template_response=_opt_str(data, "template_response"),
             events=tuple(Event.from_dict(e) for e in data.get("events") or ()),
+            owner_since=_int(data, "owner_since"),
+            reminders=_strs(data, "reminders"),
+            response=_str(data, "response"),
         )
+
+
+_OWNERSHIP_EVENTS = (Action.CLAIMED, Action.TOOK_OVER, Action.ASSIGNED, Action.RELEASED)
+
+
+def _migrate(old: Escalation) -> Escalation:
+    """A schema-1 record in today's terms (same version: nothing is written until it changes).
+    An open record had no owner: the default owner has it now, unacknowledged, since the last
+    ownership change (a release) or since it was escalated."""
+    changes = [e.when for e in old.events if e.what in _OWNERSHIP_EVENTS]
+    since = changes[-1] if changes else old.created_at
+    owner = old.owner
+    if old.state is State.OPEN and owner is None:
+        owner = old.default_owner
+    return replace(old, owner=owner, owner_since=since)
 
 
 def escalation_id(post_id: str, topic: str) -> str:

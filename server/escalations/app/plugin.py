@@ -22,6 +22,8 @@ from . import commands, routes
 from .activation import Activated, Activator, PolicyStatus, Settings
 from .active_policy import ActivePolicy
 from .host import ClientKV, RuntimeHost
+from .reminders import Reminders, ReminderSettings
+from .scheduler import Scheduler
 from .service import Environment, Workflow
 from .store import KVStore
 
@@ -41,16 +43,23 @@ class EscalationsPlugin(Plugin):
         self._activated: Activated | None = None
         self.host = RuntimeHost(api)
         self.kv = ClientKV(api)
-        self.workflow = Workflow(
-            KVStore(self.kv), self.host, self._environment, self._policy, _now_ms
-        )
+        store = KVStore(self.kv)
+        self.workflow = Workflow(store, self.host, self._environment, self._policy, _now_ms)
         self.router = routes.build_router(self.workflow)
         self.commands = commands.CommandContext(self.workflow, self.host, self._status, _now_ms)
+        reminders = Reminders(store, self.host, self.workflow, _now_ms)
+        self.scheduler = Scheduler(
+            self.kv, store, reminders, self._environment, self._reminder_settings
+        )
 
     # --- hooks -------------------------------------------------------------------------------
 
     def on_activate(self) -> None:
         self._configure()
+        self.scheduler.start()
+
+    def on_deactivate(self) -> None:
+        self.scheduler.stop()
 
     def on_configuration_change(self) -> None:
         self._configure()
@@ -83,6 +92,10 @@ class EscalationsPlugin(Plugin):
     def _policy(self) -> ActivePolicy | None:
         with self._lock:
             return self._activated.policy if self._activated else None
+
+    def _reminder_settings(self) -> ReminderSettings:
+        with self._lock:
+            return self._activated.reminders if self._activated else ReminderSettings()
 
     def _status(self) -> PolicyStatus:
         with self._lock:

@@ -35,6 +35,7 @@ _NO_TIPS = (
     "read the community response principles, tips and sample responses; keep community end "
     "user information secure."
 )
+_DEFAULT_OWNER_WHY = " (the first approved responder, in the policy's order)"
 _NO_TEMPLATE = (
     "none yet: there is no official response for this topic; an approved responder writes one."
 )
@@ -71,8 +72,10 @@ def _message(r: Escalation, tips: Sequence[str]) -> str:
     if r.loop_in:
         lines.append("**cc:** " + _mentions(r.loop_in))
     owner = quiet(r.default_owner) if r.default_owner else "_none_"
-    lines.append(f"**Default owner:** {owner}")
+    lines.append(f"**Default owner:** {owner}" + (_DEFAULT_OWNER_WHY if r.default_owner else ""))
     lines.extend(_template(r.template_response))
+    if r.response:
+        lines += _response(r.response)
     lines.append("**Before you respond:** " + (" · ".join(tips) if tips else _NO_TIPS))
     return "\n".join(lines)
 
@@ -84,6 +87,14 @@ def _note(note: str) -> list[str]:
     if "\n" not in note.strip():
         return ["**Note:** " + note.strip()]
     return ["**Note:**", *("> " + line for line in note.strip().splitlines())]
+
+
+def _response(text: str) -> list[str]:
+    """What "Resolve: responded" recorded, quoted (responder text, so mentions are defused)."""
+    body = defuse_mentions(text.strip())
+    if "\n" not in body:
+        return ["**Response:** " + body]
+    return ["**Response:**", *("> " + line for line in body.splitlines())]
 
 
 def _template(text: str | None) -> list[str]:
@@ -98,8 +109,8 @@ def _template(text: str | None) -> list[str]:
 
 def status_line(r: Escalation) -> str:
     if r.state is State.OPEN:
-        if r.default_owner:
-            return f"Open, default owner {quiet(r.default_owner)} (claim or assign to take it)"
+        if r.owner:
+            return f"Open, owner {quiet(r.owner)}, not acknowledged yet"
         return "Open, no owner yet"
     if r.state is State.CLAIMED:
         return f"Claimed by {quiet(r.owner or '?')}"
@@ -124,7 +135,7 @@ def _actions(r: Escalation, assignable: Sequence[str]) -> list[dict[str, Any]]:
     if r.state is State.OPEN:
         actions.append(_button(r, "claim", "Claim", CLAIM, style="primary"))
     actions.append(_select(r, assignable))
-    if r.state is State.CLAIMED:
+    if r.acknowledged or r.owner != r.default_owner:
         actions.append(_button(r, "release", "Release", RELEASE))
     actions.append(
         _button(r, "resolveresponded", "Resolve: responded", RESOLVE, Outcome.RESPONDED, "good")
@@ -181,10 +192,15 @@ def thread_reply(event: Event) -> str:
     when = format_time(event.when)
     if event.what is Action.CLAIMED:
         text = f"@{event.who} claimed this escalation."
+    elif event.what is Action.TOOK_OVER:
+        text = f"@{event.who} took over this escalation from @{event.detail}."
     elif event.what is Action.ASSIGNED:
         text = f"@{event.who} assigned this escalation to @{event.detail}."
     elif event.what is Action.RELEASED:
-        text = f"@{event.who} released this escalation (owner was @{event.detail}); it is open."
+        text = (
+            f"@{event.who} released this escalation (owner was @{event.detail}); it is back "
+            "with its default owner."
+        )
     elif event.what is Action.RESOLVED:
         text = f"@{event.who} resolved this escalation: {Outcome(event.detail).label}."
     else:
@@ -217,3 +233,35 @@ def quiet(username: str) -> str:
 
 def _mentions(usernames: Sequence[str]) -> str:
     return " ".join(f"@{u}" for u in usernames)
+
+
+# --- direct messages -------------------------------------------------------------------------
+# For people outside the escalations channel: the topic, who acted, the outcome; never the excerpt,
+# the note or a link into the (private) channel.
+
+
+def escalator_confirmation(r: Escalation) -> str:
+    """The ephemeral answer to whoever escalated."""
+    return (
+        f"Escalated to the approved responders of **{r.topic_title}**. You will get a direct "
+        "message when it is acknowledged and when it is resolved; `/escalation mine` shows "
+        "its state."
+    )
+
+
+def escalator_update(r: Escalation, event: Event) -> str:
+    """The direct message to whoever escalated, for an acknowledgement or a resolution."""
+    about = f"Your escalation of [this post]({r.source_link}) ({r.topic_title})"
+    if event.what is Action.RESOLVED:
+        text = f"{about} was resolved by @{event.who}: {Outcome(event.detail).label}."
+        if r.response:
+            text += "\nResponse: " + defuse_mentions(r.response.strip())
+        return text
+    if event.what is Action.TOOK_OVER:
+        return f"{about} was taken over by @{event.who}, who now owns it."
+    return f"{about} was acknowledged by @{event.who}, who owns it."
+
+
+def taken_over_notice(r: Escalation, event: Event) -> str:
+    """The direct message to an owner whose escalation another responder took over."""
+    return f"@{event.who} took over the {r.topic_title} escalation you owned: {r.permalink}"

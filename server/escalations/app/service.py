@@ -1,4 +1,4 @@
-"""Use cases: escalate, claim, assign, release, resolve, list, show.
+"""Use cases: escalate, claim, assign, release, resolve, list, show, mine.
 
 Authorization uses only the server-set acting user id and stored data (the record and the active
 policy): button contexts and request bodies are hints. Every state change is a compare-and-set
@@ -7,6 +7,10 @@ says who did what and when, and a WebSocket event tells clients.
 
 Side effects after a transition (post edit, reply, event) are best effort: the record is the truth,
 and a failed edit is repaired by the next change, which re-renders from the record.
+
+The person who escalated hears back by direct message from the bot when the escalation is
+acknowledged or taken over and when it is resolved; those messages name the topic, who acted and
+the outcome, never what only the escalations channel may see (excerpt, note, the channel's link).
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from .errors import (
     PostNotFound,
     TopicNotFound,
 )
+from .index import Summary
 from .model import Action, Escalation, Event, Outcome, escalation_id
 from .ports import CHANNEL_DIRECT, CHANNEL_GROUP, CHANNEL_OPEN, ChannelRef, Host, PostRef
 from .store import Store
@@ -46,6 +51,11 @@ PENDING_STALE_MS = 30_000
 PENDING_WAIT_SECONDS = 5.0
 # Re-render rounds when a newer version lands while we edit the post.
 RENDER_ROUNDS = 3
+RESPONSE_MAX_CHARS = 4000
+# How many of my escalations ``mine`` shows (the newest).
+MINE_LIMIT = 25
+LIST_MINE = "mine"
+LIST_UNOWNED = "unowned"
 
 
 @dataclass(frozen=True)
@@ -137,6 +147,8 @@ class Workflow:
             created_at=now,
             updated_at=now,
             default_owner=topic.default_owner.username if topic.default_owner else None,
+            owner=topic.default_owner.username if topic.default_owner else None,
+            owner_since=now,
             note=note,
             source_channel=self._describe_channel(channel),
             source_link=self._permalink(env, channel, post.id),
@@ -201,12 +213,15 @@ class Workflow:
             done = self._store.transition(record.id, posted)
             if done.escalation_post_id != post_id:
                 self._best_effort(self._host.delete_post, post_id)
-        self._notify_escalator(env, done)
+        self._best_effort(self._store.note_escalated, done.created_by_id, done.id)
+        self._confirm_to_escalator(env, done)
         self._publish_event(done)
         return done
 
-    def _notify_escalator(self, env: Environment, r: Escalation) -> None:
-        text = f"Escalated to the approved responders of **{r.topic_title}**: {r.permalink}"
+    def _confirm_to_escalator(self, env: Environment, r: Escalation) -> None:
+        # No link to the escalation post: it is in a private channel the escalator is usually
+        # not in. They hear back by direct message, and ``/escalation mine`` shows the state.
+        text = render.escalator_confirmation(r)
         self._best_effort(
             self._host.send_ephemeral, r.created_by_id, r.channel_id, text, env.bot_user_id
         )
@@ -233,13 +248,23 @@ class Workflow:
             actor_id, esc_id, "release", lambda who: transitions.release(who, self._now())
         )
 
-    def resolve(self, actor_id: str, esc_id: str, outcome: str) -> tuple[Escalation, bool]:
+    def resolve(
+        self, actor_id: str, esc_id: str, outcome: str, response: str = ""
+    ) -> tuple[Escalation, bool]:
+        """Resolve with ``outcome``; ``response`` (the link to the public response or its
+        text) is kept for ``responded``."""
         try:
             result = Outcome(outcome)
         except ValueError:
             raise InvalidRequest("Unknown outcome.") from None
+        answer = response.strip() if result is Outcome.RESPONDED else ""
+        if len(answer) > RESPONSE_MAX_CHARS:
+            raise InvalidRequest(f"The response is longer than {RESPONSE_MAX_CHARS} characters.")
         return self._act(
-            actor_id, esc_id, "resolve", lambda who: transitions.resolve(who, result, self._now())
+            actor_id,
+            esc_id,
+            "resolve",
+            lambda who: transitions.resolve(who, result, self._now(), answer),
         )
 
     def _act(
@@ -288,6 +313,7 @@ class Workflow:
 
     def _after_change(self, env: Environment, policy: ActivePolicy, record: Escalation) -> None:
         self._refresh_post(env, policy, record)
+        self._close_the_loop(env, record)
         if record.last_event is not None:
             reply = render.thread_reply(record.last_event)
             self._best_effort(
@@ -320,11 +346,40 @@ class Workflow:
                 return
             record = latest
 
+    def _close_the_loop(self, env: Environment, r: Escalation) -> None:
+        """Direct messages for the change ``r.last_event``: the escalator hears when it is
+        acknowledged, taken over or resolved; an owner whose escalation was taken over hears
+        who has it now."""
+        event = r.last_event
+        if event is None:
+            return
+        if event.what is Action.TOOK_OVER and event.detail and event.detail != event.who:
+            previous = self._host.get_users_by_usernames([event.detail])
+            if previous:
+                self.send_direct(env, previous[0].id, render.taken_over_notice(r, event))
+        acknowledged = event.what in (Action.CLAIMED, Action.TOOK_OVER) or (
+            event.what is Action.ASSIGNED and r.acknowledged
+        )
+        if acknowledged or event.what is Action.RESOLVED:
+            self.send_direct(env, r.created_by_id, render.escalator_update(r, event))
+
+    def send_direct(self, env: Environment, user_id: str, message: str) -> None:
+        """A direct message from the bot (best effort: the record is already stored)."""
+        if user_id == env.bot_user_id:
+            return
+
+        def send() -> None:
+            channel_id = self._host.direct_channel_id(env.bot_user_id, user_id)
+            self._host.create_post(channel_id, env.bot_user_id, message, {}, "")
+
+        self._best_effort(send)
+
     def _publish_event(self, r: Escalation) -> None:
         payload = {
             "escalation_id": r.id,
             "state": r.state.value,
             "owner": r.owner or "",
+            "acknowledged": "true" if r.acknowledged else "false",
             "topic": r.topic,
             "escalation_post_id": r.escalation_post_id,
         }
@@ -345,11 +400,33 @@ class Workflow:
             raise EscalationNotFound("Unknown escalation.")
         return record
 
-    def list_open(self, actor_id: str) -> list[Escalation]:
+    def list_open(self, actor_id: str, view: str = "", topic: str = "") -> list[Summary]:
+        """Open escalations, oldest first, for members of the escalations channel. ``view``:
+        ``""`` all, ``LIST_MINE`` those the actor owns, ``LIST_UNOWNED`` those whose owner has
+        not acknowledged them; ``topic`` keeps one topic's."""
         env, _ = self._require()
         if not self._host.is_channel_member(env.channel.id, actor_id):
             raise NotAResponder("Only members of the escalations channel can list escalations.")
-        return self._store.list_open()
+        found = self._store.list_open()
+        if topic:
+            found = [s for s in found if s.topic == topic]
+        if view == LIST_UNOWNED:
+            return [s for s in found if not s.acknowledged]
+        if view == LIST_MINE:
+            actor = self._host.get_user(actor_id)
+            me = actor.username if actor else None
+            return [s for s in found if me is not None and s.owner == me]
+        return found
+
+    def mine(self, actor_id: str) -> list[Escalation]:
+        """The escalations ``actor_id`` raised, newest first (at most ``MINE_LIMIT``)."""
+        self._require()
+        found: list[Escalation] = []
+        for esc_id in self._store.escalated_by(actor_id)[:MINE_LIMIT]:
+            record = self._store.get(esc_id)
+            if record is not None and not record.pending and record.created_by_id == actor_id:
+                found.append(record)
+        return found
 
     def active_policy(self) -> ActivePolicy:
         """The active policy (it does not need the escalations team/channel)."""
