@@ -45,7 +45,8 @@ def test_escalation_post_routes_newer_policy(world: World, topic, responders, cc
     resp = world.escalate(post.id, topic, note="please look")
     assert resp.status == 201, resp.text
     esc = resp.json()
-    assert esc["state"] == "open" and esc["default_owner"] == owner and esc["owner"] is None
+    assert esc["state"] == "open" and esc["default_owner"] == owner and esc["owner"] == owner
+    assert esc["acknowledged"] is False
     assert esc["created_by"] == "alice" and esc["post_id"] == post.id
     bot_post = world.host.get_post(esc["escalation_post_id"])
     assert bot_post.channel_id == world.channel.id

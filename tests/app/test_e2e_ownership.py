@@ -25,11 +25,13 @@ def test_claim_assign_release_resolve(world: World) -> None:
 
     assigned = world.click(esc, "assign", jason, option="ian.tien")
     assert assigned.ok and world.record(esc["id"])["owner"] == "ian.tien"
+    assert world.record(esc["id"])["acknowledged"] is False  # until ian.tien claims it
 
     released = world.click(esc, "release", ian)
     assert released.ok
     rec = world.record(esc["id"])
-    assert rec["state"] == "open" and rec["owner"] is None
+    # back with the default owner, who has to acknowledge it again
+    assert rec["state"] == "open" and rec["owner"] == "jason.blais" and not rec["acknowledged"]
     assert [a["id"] for a in world.host.get_post(post_id).props["attachments"][0]["actions"]][
         0
     ] == "claim"
@@ -53,7 +55,7 @@ def test_claim_assign_release_resolve(world: World) -> None:
     assert all("UTC" in r for r in replies)
     mine = [e for e in world.host.ws_events(EVENT) if e.payload["escalation_id"] == esc["id"]]
     states = [e.payload["state"] for e in mine if e.broadcast.get("channel_id") == world.channel.id]
-    assert states == ["open", "claimed", "claimed", "open", "resolved"]
+    assert states == ["open", "claimed", "open", "open", "resolved"]
 
     # the event log, through /escalation show
     shown = world.host.command(jason, world.channel.id, f"/escalation show {esc['id']}")

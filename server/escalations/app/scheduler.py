@@ -53,9 +53,12 @@ class Lease:
         self.held = False
 
     def hold(self, ttl_seconds: int) -> bool:
-        """Renew the lease if held, else try to take it; True while this node holds it."""
-        old = self._token if self.held else None
-        self.held = self._kv.compare_and_set(self._key, old, self._token, ttl_seconds)
+        """Renew the lease if held, else (or if it lapsed meanwhile) try to take it; True while
+        this node holds it."""
+        renewed = self.held and self._kv.compare_and_set(
+            self._key, self._token, self._token, ttl_seconds
+        )
+        self.held = renewed or self._kv.compare_and_set(self._key, None, self._token, ttl_seconds)
         return self.held
 
     def give_up(self) -> None:
