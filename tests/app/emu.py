@@ -88,7 +88,8 @@ def policy_with_extra_members(role: str, usernames: list[str]) -> str:
 
 
 def start_world(override: str = "", extra_users: list[str] | None = None,
-                excerpt_max: int = 500) -> World:  # fmt: skip
+                excerpt_max: int = 500,
+                settings: dict[str, Any] | None = None) -> World:  # fmt: skip
     host = Host(ROOT)
     people = {name: host.add_user(name) for name in [*PEOPLE, *(extra_users or [])]}
     alice = host.add_user("alice")
@@ -103,6 +104,7 @@ def start_world(override: str = "", extra_users: list[str] | None = None,
             "ChannelName": CHANNEL,
             "PolicyOverride": override,
             "ExcerptMaxChars": excerpt_max,
+            **(settings or {}),
         }  # fmt: skip
     )
     host.start()

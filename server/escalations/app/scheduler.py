@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import secrets
 import threading
 import time
@@ -124,7 +125,7 @@ class Scheduler:
             return 0
         self._lease_ends = time.monotonic() + ttl - 1
         if not had:
-            log.info("this node now sends the reminders")
+            log.info("this node (pid %d) now sends the reminders", os.getpid())
         now = time.monotonic()
         if self._repaired_at is None or now - self._repaired_at >= REPAIR_EVERY_SECONDS:
             fixed = self._store.repair_index()
