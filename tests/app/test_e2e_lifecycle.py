@@ -116,7 +116,9 @@ def test_restart_midway_keeps_state_without_duplicates() -> None:
         assert again.status == 200 and again.json()["id"] == esc["id"]
         assert len(w.bot_roots()) == 1
         done = w.click(esc, "resolveresponded", w.uid("corey.hulen"))
-        assert done.ok and w.record(esc["id"])["state"] == "resolved"
+        assert done.ok and w.record(esc["id"])["state"] == "claimed"  # the dialog asks first
+        w.host.submit_dialog(w.uid("corey.hulen"), {"response": "https://forum/t/1"})
+        assert w.record(esc["id"])["state"] == "resolved"
         assert len([b for b in w.host.bots() if b.username == "community-escalations"]) == 1
     finally:
         w.host.stop()

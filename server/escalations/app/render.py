@@ -21,6 +21,7 @@ from .model import Action, Escalation, Event, Outcome, State
 PLUGIN_ID = "community-escalations"
 ACTIONS_URL = f"/plugins/{PLUGIN_ID}/api/v1/actions/"
 DIALOG_URL = f"/plugins/{PLUGIN_ID}/api/v1/dialogs/new"
+RESOLVE_DIALOG_URL = f"/plugins/{PLUGIN_ID}/api/v1/dialogs/resolve"
 ESCALATION_PROP = "community_escalation_id"
 
 CLAIM = "claim"

@@ -38,7 +38,16 @@ from .errors import (
 )
 from .index import Summary
 from .model import Action, Escalation, Event, Outcome, escalation_id
-from .ports import CHANNEL_DIRECT, CHANNEL_GROUP, CHANNEL_OPEN, ChannelRef, Host, PostRef
+from .ports import (
+    CHANNEL_DIRECT,
+    CHANNEL_GROUP,
+    CHANNEL_OPEN,
+    ChannelRef,
+    Dialog,
+    DialogElement,
+    Host,
+    PostRef,
+)
 from .store import Store
 
 log = logging.getLogger(__name__)
@@ -51,7 +60,8 @@ PENDING_STALE_MS = 30_000
 PENDING_WAIT_SECONDS = 5.0
 # Re-render rounds when a newer version lands while we edit the post.
 RENDER_ROUNDS = 3
-RESPONSE_MAX_CHARS = 4000
+RESPONSE_MAX_CHARS = 3000
+RESOLVE_DIALOG_CALLBACK = "community-escalations-resolve"
 # How many of my escalations ``mine`` shows (the newest).
 MINE_LIMIT = 25
 LIST_MINE = "mine"
@@ -265,6 +275,40 @@ class Workflow:
             esc_id,
             "resolve",
             lambda who: transitions.resolve(who, result, self._now(), answer),
+        )
+
+    def ask_for_response(self, actor_id: str, esc_id: str, trigger_id: str) -> None:
+        """Open the "Resolve: responded" dialog, which asks for the response (link or text);
+        its submission calls ``resolve``. Refused as ``resolve`` would be."""
+        _, policy = self._require()
+        record = self._store.get(esc_id)
+        if record is None or record.pending:
+            raise EscalationNotFound("Unknown escalation.")
+        actor = self._host.get_user(actor_id)
+        if actor is None or actor.username not in self._responders(policy, record):
+            raise NotAResponder(
+                f"Only the approved responders of {record.topic_title} can resolve this escalation."
+            )
+        transitions.not_resolved(record)
+        response = DialogElement(
+            display_name="Response",
+            name="response",
+            type="textarea",
+            max_length=RESPONSE_MAX_CHARS,
+            help_text="The link to the public response, or its text. It is kept with the "
+            "escalation and sent to whoever escalated it.",
+        )
+        self._host.open_dialog(
+            Dialog(
+                trigger_id=trigger_id,
+                url=render.RESOLVE_DIALOG_URL,
+                callback_id=RESOLVE_DIALOG_CALLBACK,
+                title="Resolve: responded",
+                introduction_text=f"**{record.topic_title}**: how was it answered?",
+                submit_label="Resolve",
+                state=record.id,
+                elements=(response,),
+            )
         )
 
     def _act(
