@@ -63,12 +63,15 @@ def test_escalation_post_routes_newer_policy(world: World, topic, responders, cc
     assert "Keep community end user information secure" in bot_post.message
     assert post.id in bot_post.message  # link to the original
     assert esc["permalink"].endswith(f"/private-core/pl/{bot_post.id}")
-    # confirmation to the escalating user, in the original channel, with the link
-    notes = [e for e in world.host.ephemerals(world.alice.id) if esc["permalink"] in e.message]
+    # confirmation to the escalating user, in the original channel; alice is not in the
+    # (private) escalations channel, so no link into it: it would be dead for her
+    title = bot_post.message.splitlines()[0].removeprefix("#### Escalation: ")
+    notes = [e for e in world.host.ephemerals(world.alice.id) if f"**{title}**" in e.message]
     assert notes and notes[-1].channel_id == world.town.id
+    assert esc["permalink"] not in notes[-1].message and "/escalation mine" in notes[-1].message
     assert world.host.user(notes[-1].user_id).is_bot  # from the bot, shown to alice only
     events = [e for e in world.host.ws_events(EVENT) if e.payload["escalation_id"] == esc["id"]]
-    assert events and events[-1].payload["state"] == "open" and events[-1].payload["owner"] == ""
+    assert events and events[-1].payload["state"] == "open" and events[-1].payload["owner"] == owner
     # to the escalations channel's members, and to alice, who is not one of them
     audiences = {
         (e.broadcast.get("channel_id") or "", e.broadcast.get("user_id") or "") for e in events

@@ -241,12 +241,13 @@ def _mentions(usernames: Sequence[str]) -> str:
 # the note or a link into the (private) channel.
 
 
-def escalator_confirmation(r: Escalation) -> str:
-    """The ephemeral answer to whoever escalated."""
+def escalator_confirmation(r: Escalation, *, with_link: bool) -> str:
+    """The ephemeral answer to whoever escalated; the link only for members of the channel."""
+    where = f": {r.permalink}" if with_link else "."
     return (
-        f"Escalated to the approved responders of **{r.topic_title}**. You will get a direct "
-        "message when it is acknowledged and when it is resolved; `/escalation mine` shows "
-        "its state."
+        f"Escalated to the approved responders of **{r.topic_title}**{where} You will get a "
+        "direct message when it is acknowledged and when it is resolved; `/escalation mine` "
+        "shows its state."
     )
 
 

@@ -97,7 +97,7 @@ class Scheduler:
     def stop(self) -> None:
         self._stop.set()
         if self._thread is not None:
-            self._thread.join(timeout=10)
+            self._thread.join(timeout=3)  # within the server's OnDeactivate deadline
             self._thread = None
         try:
             self._lease.give_up()

@@ -229,9 +229,10 @@ class Workflow:
         return done
 
     def _confirm_to_escalator(self, env: Environment, r: Escalation) -> None:
-        # No link to the escalation post: it is in a private channel the escalator is usually
-        # not in. They hear back by direct message, and ``/escalation mine`` shows the state.
-        text = render.escalator_confirmation(r)
+        # The link to the escalation post only for members of its (private) channel: for anyone
+        # else it is a dead link. They hear back by direct message; ``/escalation mine``.
+        member = self._host.is_channel_member(env.channel.id, r.created_by_id)
+        text = render.escalator_confirmation(r, with_link=member)
         self._best_effort(
             self._host.send_ephemeral, r.created_by_id, r.channel_id, text, env.bot_user_id
         )
