@@ -44,14 +44,15 @@ def test_escalate_and_claim_publish_updates(
     assert opened == {
         "escalation_id": made.id,
         "state": "open",
-        "owner": "",
+        "owner": responders(policy)[0],
+        "acknowledged": "false",
         "topic": TOPIC,
         "escalation_post_id": made.post_id,
     }
     owner = responders(policy)[1]
     assert server.client(owner).press(made.post_id, "claim").status == 200
     claimed = responder_events.wait_for(update("claimed"))["data"]
-    assert claimed["owner"] == owner
+    assert claimed["owner"] == owner and claimed["acknowledged"] == "true"
 
 
 def ephemeral_text(event: dict[str, Any]) -> str:
