@@ -12,8 +12,8 @@ from escalations.app import commands, keys
 from escalations.app.activation import Activated, Activator, Settings
 from escalations.app.errors import AlreadyClaimed, NotClaimed
 from escalations.app.kv import MemoryKV
-from escalations.app.model import Action, Escalation, State
-from escalations.app.reminders import Reminders, ReminderSettings
+from escalations.app.model import Action, Escalation, Outcome, State
+from escalations.app.reminders import Reminders, ScheduleSettings
 from escalations.app.scheduler import Scheduler
 from escalations.app.service import LIST_MINE, LIST_UNOWNED, Workflow
 from escalations.app.store import KVStore
@@ -23,7 +23,7 @@ PEOPLE = "jason.blais ian.tien daniel.schalla nirosha.ruwan chen-i.lim katie.wie
 PEOPLE += "kendra.neidziejko corey.hulen chris.overton aneal.vallurupalli".split()
 MINUTE = 60_000
 DAY = 24 * 60 * MINUTE
-SETTINGS = ReminderSettings(ack_minutes=30, next_minutes=60, stale_days=3)
+SETTINGS = ScheduleSettings(ack_minutes=30, next_minutes=60, stale_days=3)
 
 
 class Clock:
@@ -77,10 +77,15 @@ class World:
     def thread(self, r: Escalation) -> list[str]:
         return [p.message for p in self.host.posts.values() if p.root_id == r.escalation_post_id]
 
-    def scheduler(self, settings: ReminderSettings = SETTINGS) -> Scheduler:
+    def scheduler(self, settings: ScheduleSettings = SETTINGS) -> Scheduler:
         reminders = Reminders(self.store, self.host, self.workflow, self.clock.now_ms)
         return Scheduler(
-            self.kv, self.store, reminders, lambda: self.activated.environment, lambda: settings
+            self.kv,
+            self.store,
+            reminders,
+            lambda: self.activated.environment,
+            lambda: settings,
+            self.clock.now_ms,
         )
 
 
@@ -329,7 +334,7 @@ def test_acknowledging_stops_the_ownership_reminders_and_a_new_owner_restarts_th
     world: World,
 ) -> None:
     r = world.escalate()
-    node = world.scheduler(ReminderSettings(ack_minutes=30, next_minutes=60, stale_days=0))
+    node = world.scheduler(ScheduleSettings(ack_minutes=30, next_minutes=60, stale_days=0))
     world.workflow.claim(world.uid("jason.blais"), r.id)
     world.clock.advance(10 * 60 * MINUTE)
     assert node.tick() == 0
@@ -352,7 +357,7 @@ def test_resolved_escalations_get_no_reminders(world: World) -> None:
 
 def test_zero_turns_a_reminder_off(world: World) -> None:
     world.escalate()
-    node = world.scheduler(ReminderSettings(ack_minutes=0, next_minutes=0, stale_days=0))
+    node = world.scheduler(ScheduleSettings(ack_minutes=0, next_minutes=0, stale_days=0))
     world.clock.advance(100 * DAY)
     assert node.tick() == 0
 
@@ -390,3 +395,28 @@ def test_reminder_settings_parse_and_fall_back() -> None:
     s = Settings.from_config({"remindernminutes": 5, "ReminderMinutes": "0.05", "StaleDays": -1})
     assert s.reminders.ack_minutes == 0.05 and s.reminders.stale_days == 3
     assert Settings.from_config({"NextResponderMinutes": "soon"}).reminders.next_minutes == 120
+
+
+def test_resolved_escalations_past_retention_are_compacted_not_lost(world: World) -> None:
+    old = world.escalate()
+    world.workflow.claim(world.uid("jason.blais"), old.id)
+    world.workflow.resolve(world.uid("jason.blais"), old.id, "responded", "http://forum/t/1")
+    world.clock.advance(9 * DAY)
+    recent = world.escalate()
+    world.workflow.resolve(world.uid("jason.blais"), recent.id, "no_response_needed")
+    still_open = world.escalate("product-gdpr")
+    world.clock.advance(2 * DAY)
+    node = world.scheduler(ScheduleSettings(stale_days=0, retention_days=10))
+    node.tick()  # takes the lease: housekeeping runs
+    kept = world.store.get(old.id)
+    assert kept is not None and kept.compacted and kept.excerpt == "" and kept.note == ""
+    assert [e.what for e in kept.events] == [Action.ESCALATED, Action.RESOLVED]
+    assert (kept.response, kept.outcome, kept.owner) == (
+        "http://forum/t/1",
+        Outcome.RESPONDED,
+        "jason.blais",
+    )
+    assert not world.store.get(recent.id).compacted  # type: ignore[union-attr]
+    assert not world.store.get(still_open.id).compacted  # type: ignore[union-attr]
+    shown = commands._show(ctx(world), world.uid("jason.blais"), old.id)
+    assert "Past the retention period" in shown

@@ -27,7 +27,7 @@ from .active_policy import ActivePolicy
 from .kv import KV
 from .lock import KVLock, LockTimeout
 from .ports import Host
-from .reminders import ReminderSettings
+from .reminders import ScheduleSettings
 from .service import Environment
 
 log = logging.getLogger(__name__)
@@ -49,7 +49,7 @@ class Settings:
     channel_name: str = DEFAULT_CHANNEL
     policy_override: str = ""
     excerpt_max_chars: int = DEFAULT_EXCERPT_CHARS
-    reminders: ReminderSettings = ReminderSettings()
+    reminders: ScheduleSettings = ScheduleSettings()
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Settings:
@@ -66,7 +66,7 @@ class Settings:
             excerpt = int(float(raw_max)) if raw_max not in (None, "") else DEFAULT_EXCERPT_CHARS
         except (TypeError, ValueError):
             excerpt = DEFAULT_EXCERPT_CHARS
-        defaults = ReminderSettings()
+        defaults = ScheduleSettings()
 
         def number(key: str, default: float) -> float:
             """A non-negative number; anything else (text, negative, NaN) is the default."""
@@ -84,10 +84,11 @@ class Settings:
             channel_name=text("ChannelName", DEFAULT_CHANNEL).lower(),
             policy_override=text("PolicyOverride"),
             excerpt_max_chars=max(0, excerpt),
-            reminders=ReminderSettings(
+            reminders=ScheduleSettings(
                 ack_minutes=number("ReminderMinutes", defaults.ack_minutes),
                 next_minutes=number("NextResponderMinutes", defaults.next_minutes),
                 stale_days=number("StaleDays", defaults.stale_days),
+                retention_days=number("RetentionDays", defaults.retention_days),
             ),
         )
 
@@ -105,7 +106,7 @@ class Activated:
     environment: Environment | None
     policy: ActivePolicy
     status: PolicyStatus
-    reminders: ReminderSettings = ReminderSettings()
+    reminders: ScheduleSettings = ScheduleSettings()
 
 
 class Activator:

@@ -187,6 +187,8 @@ def _show(ctx: CommandContext, user_id: str, esc_id: str) -> str:
     ]
     if r.response:
         lines.append("Response: " + render.defuse_mentions(r.response))
+    if r.compacted:
+        lines.append("_Past the retention period: only the first and the last event are kept._")
     lines.append("**Event log**")
     lines += [render.event_line(e) for e in r.events]
     return "\n".join(lines)

@@ -117,6 +117,8 @@ class Escalation:
     reminders: tuple[str, ...] = ()
     # What "Resolve: responded" recorded: the link to the public response, or its text.
     response: str = ""
+    # True once retention removed the details (excerpt, note, the log between first and last).
+    compacted: bool = False
 
     @property
     def acknowledged(self) -> bool:
@@ -145,6 +147,15 @@ class Escalation:
     def with_changes(self, now: int, **changes: Any) -> Escalation:
         """The next version without a log entry (bookkeeping such as the bot post's id)."""
         return replace(self, version=self.version + 1, updated_at=now, **changes)
+
+    def compact(self, now: int) -> Escalation:
+        """The next version without the details kept only while it matters (the quoted
+        excerpt, the note, the template, the log's middle): what stays is what statistics need
+        (topic, who and when, owner, outcome, response, first and last event)."""
+        kept = (self.events[0], self.events[-1]) if len(self.events) > 1 else self.events
+        return self.with_changes(
+            now, excerpt="", note="", template_response=None, events=kept, compacted=True
+        )
 
     @property
     def last_event(self) -> Event | None:
@@ -188,6 +199,7 @@ class Escalation:
             template_response=self.template_response,
             events=[e.to_dict() for e in self.events],
             reminders=list(self.reminders),
+            compacted=self.compacted,
         )
         return json.dumps(data, separators=(",", ":"), sort_keys=True).encode()
 
@@ -233,6 +245,7 @@ class Escalation:
             owner_since=_int(data, "owner_since"),
             reminders=_strs(data, "reminders"),
             response=_str(data, "response"),
+            compacted=data.get("compacted") is True,
         )
 
 

@@ -22,7 +22,7 @@ from . import commands, routes
 from .activation import Activated, Activator, PolicyStatus, Settings
 from .active_policy import ActivePolicy
 from .host import ClientKV, RuntimeHost
-from .reminders import Reminders, ReminderSettings
+from .reminders import Reminders, ScheduleSettings
 from .scheduler import Scheduler
 from .service import Environment, Workflow
 from .store import KVStore
@@ -49,7 +49,7 @@ class EscalationsPlugin(Plugin):
         self.commands = commands.CommandContext(self.workflow, self.host, self._status, _now_ms)
         reminders = Reminders(store, self.host, self.workflow, _now_ms)
         self.scheduler = Scheduler(
-            self.kv, store, reminders, self._environment, self._reminder_settings
+            self.kv, store, reminders, self._environment, self._reminder_settings, _now_ms
         )
 
     # --- hooks -------------------------------------------------------------------------------
@@ -93,9 +93,9 @@ class EscalationsPlugin(Plugin):
         with self._lock:
             return self._activated.policy if self._activated else None
 
-    def _reminder_settings(self) -> ReminderSettings:
+    def _reminder_settings(self) -> ScheduleSettings:
         with self._lock:
-            return self._activated.reminders if self._activated else ReminderSettings()
+            return self._activated.reminders if self._activated else ScheduleSettings()
 
     def _status(self) -> PolicyStatus:
         with self._lock:

@@ -40,12 +40,14 @@ DAY_MS = 24 * 60 * MINUTE_MS
 
 
 @dataclass(frozen=True)
-class ReminderSettings:
-    """Intervals; 0 turns that reminder off."""
+class ScheduleSettings:
+    """The scheduled jobs' intervals (reminders, retention); 0 turns that job off."""
 
     ack_minutes: float = 60.0
     next_minutes: float = 120.0
     stale_days: float = 3.0
+    # Resolved escalations older than this are compacted (``Escalation.compact``).
+    retention_days: float = 365.0
 
     def shortest_seconds(self) -> float:
         """The shortest interval switched on (the scheduler checks several times within it)."""
@@ -67,7 +69,7 @@ class Reminder:
     marker: str  # what the record keeps; includes owner_since for per-owner reminders
 
 
-def due(s: Summary, settings: ReminderSettings, now: int) -> list[Reminder]:
+def due(s: Summary, settings: ScheduleSettings, now: int) -> list[Reminder]:
     """The reminders ``s`` should have had by ``now`` and has not (pure)."""
     found: list[Reminder] = []
     ack_at = s.owner_since + int(settings.ack_minutes * MINUTE_MS)
@@ -109,7 +111,7 @@ class Reminders:
         self._now = clock_ms
 
     def send_due(
-        self, env: Environment, settings: ReminderSettings, keep_going: Callable[[], bool]
+        self, env: Environment, settings: ScheduleSettings, keep_going: Callable[[], bool]
     ) -> int:
         """Send every due reminder; returns how many this call sent. ``keep_going`` is asked
         before each one (the scheduler stops when it has lost its lease)."""
@@ -123,7 +125,7 @@ class Reminders:
         return sent
 
     def _send_one(
-        self, env: Environment, settings: ReminderSettings, esc_id: str, reminder: Reminder
+        self, env: Environment, settings: ScheduleSettings, esc_id: str, reminder: Reminder
     ) -> int:
         record = self._record(esc_id, settings, reminder)
         if record is None:
@@ -135,7 +137,7 @@ class Reminders:
         return 1
 
     def _record(
-        self, esc_id: str, settings: ReminderSettings, reminder: Reminder
+        self, esc_id: str, settings: ScheduleSettings, reminder: Reminder
     ) -> Escalation | None:
         """Write the marker if the reminder is still due on the stored record; the record if
         this call wrote it, else ``None``."""
@@ -156,7 +158,7 @@ class Reminders:
         return updated if wrote == [True] else None
 
     def _deliver(
-        self, env: Environment, settings: ReminderSettings, r: Escalation, reminder: Reminder
+        self, env: Environment, settings: ScheduleSettings, r: Escalation, reminder: Reminder
     ) -> None:
         if reminder.kind in (Kind.ACK, Kind.STALE_OWNER):
             owner = self._host.get_users_by_usernames([r.owner or ""])
@@ -183,7 +185,7 @@ class Reminders:
         )
 
 
-def _owner_text(r: Escalation, kind: Kind, settings: ReminderSettings) -> str:
+def _owner_text(r: Escalation, kind: Kind, settings: ScheduleSettings) -> str:
     if kind is Kind.ACK:
         return (
             f"Reminder: the **{r.topic_title}** escalation is yours and waits for you to "

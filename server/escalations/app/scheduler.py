@@ -1,8 +1,9 @@
 """The reminder scheduler: a background thread on every node, of which one works at a time.
 
 Every node runs ``Scheduler``; each tick it tries to hold the KV lease ``reminders`` (a token with a
-TTL of a few ticks, renewed every tick by its holder). Only the holder sweeps: it repairs the open
-index when it takes the lease and then every ``REPAIR_EVERY_SECONDS``, and sends the due reminders.
+TTL of a few ticks, renewed every tick by its holder). Only the holder works: when it takes the
+lease and then every ``REPAIR_EVERY_SECONDS`` it repairs the open index and compacts resolved
+escalations past retention; every tick it sends the due reminders.
 A holder that dies stops renewing; its lease lapses and another node's next tick takes it over.
 Exactly-once does not rest on the lease alone: each reminder is recorded in its escalation with
 compare-and-set before it is sent (``reminders.Reminders``), so even two sweeps at once cannot send
@@ -21,7 +22,7 @@ from collections.abc import Callable
 
 from . import keys
 from .kv import KV
-from .reminders import Reminders, ReminderSettings
+from .reminders import DAY_MS, Reminders, ScheduleSettings
 from .service import Environment
 from .store import Store
 
@@ -36,7 +37,7 @@ LEASE_TICKS = 3
 REPAIR_EVERY_SECONDS = 3600.0
 
 
-def tick_seconds(settings: ReminderSettings) -> float:
+def tick_seconds(settings: ScheduleSettings) -> float:
     """Four checks within the shortest reminder interval, within the bounds."""
     shortest = settings.shortest_seconds()
     if shortest <= 0:
@@ -75,8 +76,10 @@ class Scheduler:
         store: Store,
         reminders: Reminders,
         environment: Callable[[], Environment | None],
-        settings: Callable[[], ReminderSettings],
+        settings: Callable[[], ScheduleSettings],
+        clock_ms: Callable[[], int],
     ) -> None:
+        self._clock_ms = clock_ms
         self._store = store
         self._reminders = reminders
         self._environment = environment
@@ -128,11 +131,21 @@ class Scheduler:
             log.info("this node (pid %d) now sends the reminders", os.getpid())
         now = time.monotonic()
         if self._repaired_at is None or now - self._repaired_at >= REPAIR_EVERY_SECONDS:
-            fixed = self._store.repair_index()
+            self._housekeeping(settings)
             self._repaired_at = now
-            if fixed:
-                log.warning("open index: %d entries repaired from the records", fixed)
         return self._reminders.send_due(env, settings, self._still_holding)
+
+    def _housekeeping(self, settings: ScheduleSettings) -> None:
+        """Repair the open index from the records; compact resolved records past retention."""
+        fixed = self._store.repair_index()
+        if fixed:
+            log.warning("open index: %d entries repaired from the records", fixed)
+        if settings.retention_days > 0:
+            now = self._clock_ms()
+            before = now - int(settings.retention_days * DAY_MS)
+            compacted = self._store.compact_resolved(before, now)
+            if compacted:
+                log.info("compacted %d resolved escalations past retention", compacted)
 
     def _still_holding(self) -> bool:
         """Stop mid-sweep once the lease may have lapsed (another node may have it now)."""

@@ -86,6 +86,11 @@ class Store(Protocol):
         """Merge a full scan into the open-escalations index; the number of entries fixed."""
         ...
 
+    def compact_resolved(self, resolved_before: int, now: int) -> int:
+        """Compact (``Escalation.compact``) every record resolved before ``resolved_before``
+        (ms) and not compacted yet; the number compacted. A scan: for the scheduler."""
+        ...
+
     def note_escalated(self, user_id: str, escalation_id: str) -> None:
         """Remember that ``user_id`` raised ``escalation_id`` (for ``escalated_by``)."""
         ...
@@ -193,6 +198,21 @@ class KVStore:
     def repair_index(self) -> int:
         return self._index.repair(self.scan())
 
+    def compact_resolved(self, resolved_before: int, now: int) -> int:
+        def compact(current: Escalation) -> Escalation:
+            if not _compactable(current, resolved_before):
+                return current
+            return current.compact(now)
+
+        done = 0
+        for r in list(self.scan()):
+            if _compactable(r, resolved_before):
+                try:
+                    done += self.transition(r.id, compact, known=r).compacted
+                except WorkflowError:  # changed or removed meanwhile: the next round decides
+                    continue
+        return done
+
     def note_escalated(self, user_id: str, escalation_id: str) -> None:
         key = keys.escalated_by(user_id)
         for _ in range(self._retries):
@@ -221,6 +241,10 @@ class KVStore:
         except (ValueError, KeyError, TypeError):
             log.warning("ignoring an unreadable escalation record")
             return None
+
+
+def _compactable(r: Escalation, resolved_before: int) -> bool:
+    return r.resolved and not r.compacted and r.updated_at < resolved_before
 
 
 def _id_list(raw: bytes | None) -> list[str]:
