@@ -78,7 +78,7 @@ class World:
         return [p.message for p in self.host.posts.values() if p.root_id == r.escalation_post_id]
 
     def scheduler(self, settings: ScheduleSettings = SETTINGS) -> Scheduler:
-        reminders = Reminders(self.store, self.host, self.workflow, self.clock.now_ms)
+        reminders = Reminders(self.store, self.host, self.clock.now_ms)
         return Scheduler(
             self.kv,
             self.store,
@@ -382,9 +382,7 @@ def test_two_sweeps_at_once_send_each_reminder_once(world: World) -> None:
     for _ in range(3):
         world.escalate()
     world.clock.advance(30 * MINUTE)
-    reminders = [
-        Reminders(world.store, world.host, world.workflow, world.clock.now_ms) for _ in range(2)
-    ]
+    reminders = [Reminders(world.store, world.host, world.clock.now_ms) for _ in range(2)]
     env = world.activated.environment
     assert env is not None
     sent = [rm.send_due(env, SETTINGS, lambda: True) for rm in reminders]

@@ -47,7 +47,7 @@ class EscalationsPlugin(Plugin):
         self.workflow = Workflow(store, self.host, self._environment, self._policy, _now_ms)
         self.router = routes.build_router(self.workflow)
         self.commands = commands.CommandContext(self.workflow, self.host, self._status, _now_ms)
-        reminders = Reminders(store, self.host, self.workflow, _now_ms)
+        reminders = Reminders(store, self.host, _now_ms)
         self.scheduler = Scheduler(
             self.kv, store, reminders, self._environment, self._reminder_settings, _now_ms
         )

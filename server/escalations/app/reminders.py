@@ -25,12 +25,12 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from . import transitions
+from . import outreach, transitions
 from .errors import WorkflowError
 from .index import Summary
 from .model import Escalation
 from .ports import Host
-from .service import Environment, Workflow
+from .service import Environment
 from .store import Store
 
 log = logging.getLogger(__name__)
@@ -102,12 +102,10 @@ class Reminders:
         self,
         store: Store,
         host: Host,
-        workflow: Workflow,
         clock_ms: Callable[[], int],
     ) -> None:
         self._store = store
         self._host = host
-        self._workflow = workflow
         self._now = clock_ms
 
     def send_due(
@@ -164,7 +162,7 @@ class Reminders:
             owner = self._host.get_users_by_usernames([r.owner or ""])
             if owner:
                 text = _owner_text(r, reminder.kind, settings)
-                self._workflow.send_direct(env, owner[0].id, text)
+                outreach.direct_message(self._host, env.bot_user_id, owner[0].id, text)
             return
         if reminder.kind is Kind.NEXT:
             target = _next_responder(Summary.of(r))

@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from . import redact, render, transitions
+from . import outreach, redact, render, transitions
 from .active_policy import ActivePolicy, TopicRoute
 from .errors import (
     AlreadyEscalated,
@@ -38,16 +38,7 @@ from .errors import (
 )
 from .index import Summary
 from .model import Action, Escalation, Event, Outcome, escalation_id
-from .ports import (
-    CHANNEL_DIRECT,
-    CHANNEL_GROUP,
-    CHANNEL_OPEN,
-    ChannelRef,
-    Dialog,
-    DialogElement,
-    Host,
-    PostRef,
-)
+from .ports import CHANNEL_DIRECT, CHANNEL_GROUP, CHANNEL_OPEN, ChannelRef, Host, PostRef
 from .store import Store
 
 log = logging.getLogger(__name__)
@@ -61,7 +52,6 @@ PENDING_WAIT_SECONDS = 5.0
 # Re-render rounds when a newer version lands while we edit the post.
 RENDER_ROUNDS = 3
 RESPONSE_MAX_CHARS = 3000
-RESOLVE_DIALOG_CALLBACK = "community-escalations-resolve"
 # How many of my escalations ``mine`` shows (the newest).
 MINE_LIMIT = 25
 LIST_MINE = "mine"
@@ -291,26 +281,7 @@ class Workflow:
                 f"Only the approved responders of {record.topic_title} can resolve this escalation."
             )
         transitions.not_resolved(record)
-        response = DialogElement(
-            display_name="Response",
-            name="response",
-            type="textarea",
-            max_length=RESPONSE_MAX_CHARS,
-            help_text="The link to the public response, or its text. It is kept with the "
-            "escalation and sent to whoever escalated it.",
-        )
-        self._host.open_dialog(
-            Dialog(
-                trigger_id=trigger_id,
-                url=render.RESOLVE_DIALOG_URL,
-                callback_id=RESOLVE_DIALOG_CALLBACK,
-                title="Resolve: responded",
-                introduction_text=f"**{record.topic_title}**: how was it answered?",
-                submit_label="Resolve",
-                state=record.id,
-                elements=(response,),
-            )
-        )
+        self._host.open_dialog(outreach.response_dialog(record, trigger_id, RESPONSE_MAX_CHARS))
 
     def _act(
         self,
@@ -358,7 +329,7 @@ class Workflow:
 
     def _after_change(self, env: Environment, policy: ActivePolicy, record: Escalation) -> None:
         self._refresh_post(env, policy, record)
-        self._close_the_loop(env, record)
+        self._best_effort(outreach.close_the_loop, self._host, env.bot_user_id, record)
         if record.last_event is not None:
             reply = render.thread_reply(record.last_event)
             self._best_effort(
@@ -390,34 +361,6 @@ class Workflow:
             if latest is None or latest.version <= record.version:
                 return
             record = latest
-
-    def _close_the_loop(self, env: Environment, r: Escalation) -> None:
-        """Direct messages for the change ``r.last_event``: the escalator hears when it is
-        acknowledged, taken over or resolved; an owner whose escalation was taken over hears
-        who has it now."""
-        event = r.last_event
-        if event is None:
-            return
-        if event.what is Action.TOOK_OVER and event.detail and event.detail != event.who:
-            previous = self._host.get_users_by_usernames([event.detail])
-            if previous:
-                self.send_direct(env, previous[0].id, render.taken_over_notice(r, event))
-        acknowledged = event.what in (Action.CLAIMED, Action.TOOK_OVER) or (
-            event.what is Action.ASSIGNED and r.acknowledged
-        )
-        if acknowledged or event.what is Action.RESOLVED:
-            self.send_direct(env, r.created_by_id, render.escalator_update(r, event))
-
-    def send_direct(self, env: Environment, user_id: str, message: str) -> None:
-        """A direct message from the bot (best effort: the record is already stored)."""
-        if user_id == env.bot_user_id:
-            return
-
-        def send() -> None:
-            channel_id = self._host.direct_channel_id(env.bot_user_id, user_id)
-            self._host.create_post(channel_id, env.bot_user_id, message, {}, "")
-
-        self._best_effort(send)
 
     def _publish_event(self, r: Escalation) -> None:
         payload = {
