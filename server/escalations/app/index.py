@@ -19,9 +19,8 @@ import json
 import logging
 import random
 import time
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, NamedTuple
 
 from . import keys
 from .errors import Busy
@@ -39,9 +38,12 @@ _RETRY_PAUSE_SECONDS = 0.003
 Entries = dict[str, "Summary"]
 
 
-@dataclass(frozen=True)
-class Summary:
-    """What the list and the reminders need of one open escalation."""
+class Summary(NamedTuple):
+    """What the list and the reminders need of one open escalation.
+
+    A named tuple rather than a frozen dataclass, and stored as a JSON array rather than an
+    object: ``/escalation list`` reads every entry of the index, and both choices make reading
+    10,000 entries several times faster (``make bench``)."""
 
     id: str
     version: int
@@ -59,51 +61,31 @@ class Summary:
     @classmethod
     def of(cls, r: Escalation) -> Summary:
         return cls(
-            id=r.id,
-            version=r.version,
-            topic=r.topic,
-            topic_title=r.topic_title,
-            permalink=r.permalink,
-            owner=r.owner,
-            acknowledged=r.acknowledged,
-            owner_since=r.owner_since or r.created_at,
-            created_at=r.created_at,
-            created_by_id=r.created_by_id,
-            responders=r.responders,
-            reminders=r.reminders,
+            r.id,
+            r.version,
+            r.topic,
+            r.topic_title,
+            r.permalink,
+            r.owner,
+            r.acknowledged,
+            r.owner_since or r.created_at,
+            r.created_at,
+            r.created_by_id,
+            r.responders,
+            r.reminders,
         )
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "v": self.version,
-            "t": self.topic,
-            "tt": self.topic_title,
-            "l": self.permalink,
-            "o": self.owner or "",
-            "a": self.acknowledged,
-            "os": self.owner_since,
-            "c": self.created_at,
-            "by": self.created_by_id,
-            "rs": list(self.responders),
-            "rm": list(self.reminders),
-        }
+    def to_entry(self) -> list[Any]:
+        """The stored form: every field but the id (the map's key), in order."""
+        return [*self[1:10], list(self.responders), list(self.reminders)]
 
     @classmethod
-    def from_dict(cls, esc_id: str, d: Mapping[str, Any]) -> Summary:
-        return cls(
-            id=esc_id,
-            version=int(d["v"]),
-            topic=str(d["t"]),
-            topic_title=str(d["tt"]),
-            permalink=str(d["l"]),
-            owner=str(d["o"]) or None,
-            acknowledged=bool(d["a"]),
-            owner_since=int(d["os"]),
-            created_at=int(d["c"]),
-            created_by_id=str(d["by"]),
-            responders=tuple(str(x) for x in d["rs"]),
-            reminders=tuple(str(x) for x in d["rm"]),
-        )
+    def from_entry(cls, esc_id: str, e: list[Any]) -> Summary:
+        """Parse a stored entry; ``ValueError`` if it has the wrong shape."""
+        if not isinstance(e, list) or len(e) != 11:
+            raise ValueError("not an index entry")
+        v, t, tt, link, owner, ack, since, created, by, rs, rm = e
+        return cls(esc_id, v, t, tt, link, owner, ack, since, created, by, tuple(rs), tuple(rm))
 
 
 def shard_of(escalation_id: str) -> int:
@@ -113,6 +95,9 @@ def shard_of(escalation_id: str) -> int:
 class OpenIndex:
     def __init__(self, kv: KV) -> None:
         self._kv = kv
+        # The last parse of each shard, by its exact bytes: a shard that did not change since is
+        # not parsed again (parsing is most of a list's cost). Never mutated once stored.
+        self._parsed: dict[int, tuple[bytes, Entries]] = {}
 
     def record(self, r: Escalation) -> None:
         """Bring the index up to date with ``r`` (a pending record is not listed yet)."""
@@ -125,7 +110,8 @@ class OpenIndex:
         found: list[Summary] = []
         for shard in range(SHARDS):
             found.extend(self._read(shard)[1].values())
-        return sorted(found, key=lambda s: (s.created_at, s.id))
+        found.sort(key=_age_order)
+        return found
 
     def repair(self, records: Iterable[Escalation]) -> int:
         """Merge ``records`` (a scan of the store) into the index; returns the entries changed."""
@@ -142,9 +128,14 @@ class OpenIndex:
         raw = self._kv.get(keys.open_index(shard))
         if not raw:
             return None, {}
+        cached = self._parsed.get(shard)
+        if cached is not None and cached[0] == raw:
+            return raw, cached[1]
         try:
             data = json.loads(raw)
-            return raw, {k: Summary.from_dict(k, v) for k, v in data.items()}
+            entries = {k: Summary.from_entry(k, v) for k, v in data.items()}
+            self._parsed[shard] = (raw, entries)
+            return raw, entries
         except (ValueError, KeyError, TypeError, AttributeError):
             log.warning("open index shard %d unreadable; it is rebuilt from the records", shard)
             return raw, {}
@@ -156,7 +147,7 @@ class OpenIndex:
             updated = change(entries)
             if updated is None:
                 return
-            body = {k: v.to_dict() for k, v in sorted(updated.items())}
+            body = {k: v.to_entry() for k, v in sorted(updated.items())}
             new = json.dumps(body, separators=(",", ":")).encode() if body else None
             if raw is None and new is None:
                 return
@@ -164,6 +155,10 @@ class OpenIndex:
                 return
             time.sleep(_RETRY_PAUSE_SECONDS * (1 + attempt) * random.random())
         raise Busy("The list of open escalations is busy; try again.")
+
+
+def _age_order(s: Summary) -> tuple[int, str]:
+    return s.created_at, s.id
 
 
 def _merge(entries: Entries, records: Iterable[Escalation]) -> Entries | None:
