@@ -189,7 +189,8 @@ def test_each_button_changes_the_record(api: Api) -> None:
         "ephemeral_text": "@ian.tien already owns this escalation."
     }
     assert _press(api, render.RELEASE, ian, record) == {}
-    assert store.get(record.id).owner is None  # type: ignore[union-attr]
+    released = store.get(record.id)  # back with the default owner, not acknowledged
+    assert released is not None and released.owner == "jason.blais" and not released.acknowledged
     assert _press(api, render.RESOLVE, jason, record, outcome="no_response_needed") == {}
     final = store.get(record.id)
     assert final is not None and final.outcome is not None

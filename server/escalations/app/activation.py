@@ -29,6 +29,7 @@ from .kv import KV
 from .lock import KVLock, LockTimeout
 from .ports import Host
 from .redact import DEFAULT_PUBLIC_DOMAINS, parse_public_domains
+from .reminders import ScheduleSettings
 from .service import Environment
 
 log = logging.getLogger(__name__)
@@ -37,8 +38,8 @@ BOT_USERNAME = "community-escalations"
 BOT_DISPLAY_NAME = "Community Escalations"
 BOT_DESCRIPTION = "Routes sensitive community topics to their approved responders."
 COMMAND_TRIGGER = "escalation"
-COMMAND_HINT = "[list | show <id> | policy | new <permalink> | help]"
-COMMAND_DESCRIPTION = "Community escalations: list, show, policy, new, help"
+COMMAND_HINT = "[list | mine | show <id> | policy | new <permalink> | help]"
+COMMAND_DESCRIPTION = "Community escalations: list, mine, show, policy, new, help"
 DEFAULT_CHANNEL = "community-escalations"
 DEFAULT_EXCERPT_CHARS = 500
 OVERRIDE_SOURCE = "PolicyOverride"
@@ -53,6 +54,7 @@ class Settings:
     public_domains: frozenset[str] = DEFAULT_PUBLIC_DOMAINS
     who_may_escalate: str = gate.WHO_TEAM
     escalations_per_hour: int = gate.DEFAULT_PER_HOUR
+    reminders: ScheduleSettings = ScheduleSettings()
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Settings:
@@ -72,7 +74,19 @@ class Settings:
                 value = default
             return min(max(0, value), highest)
 
+        def amount(key: str, default: float) -> float:
+            """A non-negative number; anything else (text, negative, NaN) is the default."""
+            raw = lowered.get(key.lower())
+            try:
+                value = (
+                    float(raw) if raw not in (None, "") and not isinstance(raw, bool) else default
+                )
+            except (TypeError, ValueError):
+                return default
+            return value if 0 <= value < 1e9 else default
+
         who = text("WhoMayEscalate", gate.WHO_TEAM).lower()
+        defaults = ScheduleSettings()
         return cls(
             team_name=text("TeamName").lower(),
             channel_name=text("ChannelName", DEFAULT_CHANNEL).lower(),
@@ -83,6 +97,12 @@ class Settings:
             who_may_escalate=who if who in gate.WHO_CHOICES else gate.WHO_TEAM,
             escalations_per_hour=number(
                 "EscalationsPerHour", gate.DEFAULT_PER_HOUR, gate.MAX_PER_HOUR
+            ),
+            reminders=ScheduleSettings(
+                ack_minutes=amount("ReminderMinutes", defaults.ack_minutes),
+                next_minutes=amount("NextResponderMinutes", defaults.next_minutes),
+                stale_days=amount("StaleDays", defaults.stale_days),
+                retention_days=amount("RetentionDays", defaults.retention_days),
             ),
         )
 
@@ -107,6 +127,7 @@ class Activated:
     environment: Environment | None
     policy: ActivePolicy
     status: PolicyStatus
+    reminders: ScheduleSettings = ScheduleSettings()
 
 
 class Activator:
@@ -135,7 +156,7 @@ class Activator:
         environment, problems = self._environment(settings, policy, bot_id)
         for problem in problems:
             log.warning("setup: %s", problem)
-        return Activated(environment, policy, PolicyStatus(rejected, problems))
+        return Activated(environment, policy, PolicyStatus(rejected, problems), settings.reminders)
 
     # --- policy ------------------------------------------------------------------------------
 
