@@ -105,6 +105,20 @@ class FakeHost:
         self.calls += 1
         return channel.type == "O" or (channel.id, user_id) in self.members
 
+    def direct_channel_id(self, user_id: str, other_id: str) -> str:
+        name = "__".join(sorted((user_id, other_id)))
+        with self.lock:
+            found = next((c for c in self.channels.values() if c.name == name), None)
+            if found is None:
+                found = ChannelRef(new_id(), "", name, "", "D")
+                self.channels[found.id] = found
+        return found.id
+
+    def direct_posts(self, user_id: str) -> list[PostRef]:
+        """Posts in direct message channels whose name includes ``user_id``, oldest first."""
+        ids = {c.id for c in self.channels.values() if c.type == "D" and user_id in c.name}
+        return [p for p in self.posts.values() if p.channel_id in ids]
+
     def site_url(self) -> str:
         return "http://mm.example.com"
 

@@ -39,7 +39,7 @@ def test_older_policy_routes(older_world: World, topic, responders, cc, owner) -
     message = older_world.host.get_post(esc["escalation_post_id"]).message
     assert mentioned(labelled(message, "Responders")) == responders
     assert mentioned(labelled(message, "cc")) == cc
-    assert headline(message).endswith(f"Owner: `@{owner}` (default)")
+    assert headline(message).endswith(f"Owner: `@{owner}` (default, not acknowledged yet)")
     assert esc["default_owner"] == owner
 
 
@@ -100,7 +100,10 @@ def test_twenty_responders_claim_at_once() -> None:
         assert len(told) + list(results.values()).count(GONE) == 19
         assert all(f"already claimed by @{owner}" in t for t in told)
         replies = w.host.thread(esc["escalation_post_id"])[1:]
-        assert len(replies) == 1 and replies[0].message.startswith(f"`@{owner}` claimed")
+        # the default owner's claim acknowledges; anyone else's takes it over from them
+        first = replies[0].message if replies else ""
+        assert len(replies) == 1
+        assert first.startswith((f"`@{owner}` claimed", f"`@{owner}` took over"))
     finally:
         w.host.stop()
 
@@ -120,7 +123,9 @@ def test_restart_midway_keeps_state_without_duplicates() -> None:
         assert again.status == 200 and again.json()["id"] == esc["id"]
         assert len(w.bot_roots()) == 1
         done = w.click(esc, "resolveresponded", w.uid("corey.hulen"))
-        assert done.ok and w.record(esc["id"])["state"] == "resolved"
+        assert done.ok and w.record(esc["id"])["state"] == "claimed"  # the dialog asks first
+        w.host.submit_dialog(w.uid("corey.hulen"), {"response": "https://forum/t/1"})
+        assert w.record(esc["id"])["state"] == "resolved"
         assert len([b for b in w.host.bots() if b.username == "community-escalations"]) == 1
     finally:
         w.host.stop()
@@ -236,8 +241,8 @@ def test_command_help_list_and_registration(world: World) -> None:
     assert esc["id"] not in listing  # short references, not 26-character ids
     assert line.startswith(f"- `{esc['id'][:7]}` [Workplace policies](")
     assert line.endswith(
-        ", owner `@natalie.jew` (default), 0m old: “where do you hire?” from ~town-square, "
-        "escalated by `@alice`"
+        ", owner `@natalie.jew` (default, not acknowledged yet), 0m old: “where do you hire?” "
+        "from ~town-square, escalated by `@alice`"
     ), line
     outsider = world.host.add_user("outsider-list")
     refused = world.host.command(outsider.id, world.town.id, "/escalation list").text
@@ -273,7 +278,8 @@ def test_show_is_private_to_creator_and_channel(world: World) -> None:
     assert text == f"No escalation `{ref}`."
     mine = world.host.command(world.alice.id, world.town.id, f"/escalation show {ref}").text
     assert mine.startswith(
-        f"**Licensing** escalation `{ref}` is open, waiting for an owner (default `@jason.blais`)"
+        f"**Licensing** escalation `{ref}` is open, "
+        "owner `@jason.blais` (default, not acknowledged yet)"
     ), mine
     assert "**History:**" in mine and ": `@alice` escalated it." in mine
     # the whole id works too, a too-short reference is refused

@@ -28,11 +28,13 @@ def test_claim_assign_release_resolve(world: World) -> None:
 
     assigned = world.click(esc, "assign", jason, option="ian.tien")
     assert assigned.ok and world.record(esc["id"])["owner"] == "ian.tien"
+    assert world.record(esc["id"])["acknowledged"] is False  # until ian.tien claims it
 
     released = world.click(esc, "release", ian)
     assert released.ok
     rec = world.record(esc["id"])
-    assert rec["state"] == "open" and rec["owner"] is None
+    # back with the default owner, who has to acknowledge it again
+    assert rec["state"] == "open" and rec["owner"] == "jason.blais" and not rec["acknowledged"]
     assert [a["id"] for a in world.host.get_post(post_id).props["attachments"][0]["actions"]][
         0
     ] == "claim"
@@ -57,14 +59,18 @@ def test_claim_assign_release_resolve(world: World) -> None:
     assert len(replies) == 4
     assert replies[0].startswith("`@jason.blais` claimed this escalation. (")
     assert replies[1].startswith("`@jason.blais` assigned this escalation to @ian.tien. (")
-    assert replies[2].startswith("`@ian.tien` released this escalation; it is open again. (")
+    assert replies[2].startswith(
+        "`@ian.tien` released this escalation; it is back with its default owner @jason.blais, "
+        "not acknowledged yet. ("
+    )
     assert replies[3].startswith("`@jason.blais` resolved this escalation: no response needed. (")
     assert all("UTC" in r for r in replies)
-    # only the new owner was notified, and nobody of their own click
-    assert [mentioned(r) for r in replies] == [[], ["ian.tien"], [], []]
+    # only the new owner was notified (the default owner it went back to, too), and nobody of
+    # their own click
+    assert [mentioned(r) for r in replies] == [[], ["ian.tien"], ["jason.blais"], []]
     mine = [e for e in world.host.ws_events(EVENT) if e.payload["escalation_id"] == esc["id"]]
     states = [e.payload["state"] for e in mine if e.broadcast.get("channel_id") == world.channel.id]
-    assert states == ["open", "claimed", "claimed", "open", "resolved"]
+    assert states == ["open", "claimed", "open", "open", "resolved"]
 
     # the history, through /escalation show, in sentences
     shown = world.host.command(jason, world.channel.id, f"/escalation show {esc['id'][:7]}")
@@ -87,21 +93,29 @@ def test_replies_tell_the_owner_who_loses_it_and_never_the_actor(world: World) -
     jason, ian = world.uid("jason.blais"), world.uid("ian.tien")
     world.click(esc, "claim", jason)
     world.click(esc, "assign", ian, option="ian.tien")  # ian takes it from jason
-    world.click(esc, "assign", ian, option="jason.blais")  # and gives it back
-    world.click(esc, "release", ian)  # ian releases jason's claim
-    world.click(esc, "claim", ian)
-    world.click(esc, "resolveresponded", jason)  # jason resolves ian's escalation
+    world.click(esc, "release", jason)  # jason, the default owner, releases ian's
+    world.click(esc, "assign", jason, option="ian.tien")  # jason hands it to ian again
+    world.click(esc, "release", ian)  # ian releases jason's assignment to him
+    world.click(esc, "claim", ian)  # jason has it back, not acknowledged: ian takes it over
+    world.click(esc, "resolveresponded", jason)  # jason resolves ian's escalation: the dialog
+    world.host.submit_dialog(jason, {"response": "https://forum.example.com/t/7"})
     replies = [p.message for p in world.host.thread(esc["escalation_post_id"])[1:]]
     assert [r.split(" (")[0] for r in replies] == [
         "`@jason.blais` claimed this escalation.",
         "`@ian.tien` took this escalation. @jason.blais, it is no longer yours.",
-        "`@ian.tien` assigned this escalation to @jason.blais.",
-        "`@ian.tien` released this escalation from @jason.blais; it is open again.",
-        "`@ian.tien` claimed this escalation.",
+        "`@jason.blais` released this escalation from @ian.tien; it is back with its default "
+        "owner `@jason.blais`, not acknowledged yet.",
+        "`@jason.blais` assigned this escalation to @ian.tien.",
+        "`@ian.tien` released this escalation; it is back with its default owner @jason.blais, "
+        "not acknowledged yet.",
+        "`@ian.tien` took over this escalation from @jason.blais.",
         "`@jason.blais` resolved this escalation: responded. @ian.tien, you owned it.",
     ]
     final = world.host.get_post(esc["escalation_post_id"]).props
-    assert attachment_text(final) == "**Outcome:** responded, by `@jason.blais` (owner `@ian.tien`)"
+    assert attachment_text(final) == (
+        "**Outcome:** responded, by `@jason.blais` (owner `@ian.tien`)\n"
+        "**Response:** https://forum.example.com/t/7"
+    )
 
 
 def test_claim_by_other_responder_is_told_owner(world: World) -> None:

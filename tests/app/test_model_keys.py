@@ -57,6 +57,9 @@ def test_api_shape() -> None:
         "created_by",
         "created_at",
         "updated_at",
+        "acknowledged",
+        "owner_since",
+        "response",
     }
     assert api["state"] == "open" and api["owner"] is None and api["outcome"] is None
 

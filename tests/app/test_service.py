@@ -197,7 +197,9 @@ def test_claim_assign_release_resolve(world: World) -> None:
     with pytest.raises(InvalidAssignee):
         wf.assign(ian, record.id, "alice")
     released, _ = wf.release(ian, record.id)
-    assert released.state is State.OPEN and released.owner is None
+    # Back with the default owner (the first approved responder), not acknowledged.
+    assert released.state is State.OPEN and released.owner == "jason.blais"
+    assert not released.acknowledged
     with pytest.raises(NotClaimed):
         wf.release(ian, record.id)
     resolved, _ = wf.resolve(jason, record.id, "no_response_needed")

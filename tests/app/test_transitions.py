@@ -53,17 +53,22 @@ def test_claim_of_ones_own_is_a_noop_and_of_anothers_is_refused() -> None:
     assert "@bob" in caught.value.public
 
 
-def test_assign_from_open_claims_for_the_target() -> None:
+def test_assign_from_open_hands_it_to_the_target_who_has_to_acknowledge() -> None:
     r = transitions.assign("carol", "dave", 4)(open_record())
-    assert (r.state, r.owner, r.version) == (State.CLAIMED, "dave", 2)
+    assert (r.state, r.owner, r.version) == (State.OPEN, "dave", 2)
     assert r.last_event == Event(Action.ASSIGNED, "carol", 4, "dave")
+
+
+def test_assign_to_oneself_acknowledges() -> None:
+    r = transitions.assign("dave", "dave", 4)(open_record())
+    assert (r.state, r.owner) == (State.CLAIMED, "dave")
 
 
 def test_assign_to_the_owner_is_a_noop_and_to_another_moves_it() -> None:
     mine = claimed_by("bob")
     assert transitions.assign("carol", "bob", 4)(mine) is mine
     moved = transitions.assign("carol", "dave", 4)(mine)
-    assert (moved.state, moved.owner) == (State.CLAIMED, "dave")
+    assert (moved.state, moved.owner) == (State.OPEN, "dave")  # dave has to acknowledge
     assert moved.last_event == Event(Action.ASSIGNED, "carol", 4, "dave")
 
 
@@ -73,8 +78,8 @@ def test_release_logs_who_released_whom() -> None:
     assert r.last_event == Event(Action.RELEASED, "carol", 6, "bob")
 
 
-def test_release_of_an_open_escalation_is_refused() -> None:
-    with pytest.raises(NotClaimed, match="^This escalation has no owner to release.$"):
+def test_release_of_an_escalation_with_its_default_owner_is_refused() -> None:
+    with pytest.raises(NotClaimed, match="^This escalation is already with its default owner.$"):
         transitions.release("carol", 6)(open_record())
 
 

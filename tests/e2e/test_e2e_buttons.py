@@ -28,13 +28,14 @@ def test_claim_release_assign_resolve(server: Server, plugin: Any, policy: Any) 
     first, second = responders(policy)[:2]
     c1, c2 = server.client(first), server.client(second)
 
+    # the second responder's Claim takes it over from the default owner (the first)
     assert c2.press(made.post_id, "claim").status == 200
     esc = state(c1, made.id)
-    assert (esc["state"], esc["owner"]) == ("claimed", second)
+    assert (esc["state"], esc["owner"], esc["acknowledged"]) == ("claimed", second, True)
     post = server.admin.get_post(made.post_id).ok(200)
     title = made.escalation["topic_title"]
     assert headline(post["message"]) == f"**{title}** · Claimed · Owner: `@{second}`"
-    assert "(default)" not in post["message"]  # claimed: one owner, never contradicted
+    assert "(default" not in post["message"]  # claimed: one owner, never contradicted
     assert len(lines(post["message"])) <= OPEN_POST_MAX_LINES
     assert action_ids(post) == [
         "assign",
@@ -46,34 +47,35 @@ def test_claim_release_assign_resolve(server: Server, plugin: Any, policy: Any) 
 
     assert c2.press(made.post_id, "release").status == 200
     esc = state(c1, made.id)
-    assert (esc["state"], esc["owner"]) == ("open", None)
+    assert (esc["state"], esc["owner"], esc["acknowledged"]) == ("open", first, False)
 
     assert c1.press(made.post_id, "assign", selected_option=second).status == 200
     esc = state(c1, made.id)
-    assert (esc["state"], esc["owner"]) == ("claimed", second)
+    assert (esc["state"], esc["owner"], esc["acknowledged"]) == ("open", second, False)
 
-    assert c1.press(made.post_id, "resolveresponded").status == 200
+    assert c1.press(made.post_id, "resolvenoresponse").status == 200
     esc = state(c1, made.id)
-    assert (esc["state"], esc["outcome"]) == ("resolved", "responded")
+    assert (esc["state"], esc["outcome"]) == ("resolved", "no_response_needed")
     post = server.admin.get_post(made.post_id).ok(200)
     assert action_ids(post) == [], "a resolved escalation offers no buttons"
     # collapsed to one summary line, and the outcome beside the state's colour
     assert len(lines(post["message"])) == 1, post["message"]
     assert headline(post["message"]).startswith(f"**{title}** · Resolved · Escalated by ")
     outcome = attachment_text(post["props"])
-    assert outcome == f"**Outcome:** responded, by `@{first}` (owner `@{second}`)"
+    assert outcome == f"**Outcome:** no response needed, by `@{first}` (owner `@{second}`)"
 
     thread = replies(server, made)
     assert len(thread) == 4, thread
     for reply, who, word in zip(
         thread,
         (second, second, first, first),
-        ("claimed", "released", "assigned", "resolved"),
+        ("took over", "released", "assigned", "resolved"),
         strict=True,
     ):
         assert reply.startswith(f"`@{who}` {word} this escalation"), reply
-    # the people concerned are mentioned, never the one who clicked
-    assert [mentioned(r) for r in thread] == [[], [], [second], [second]], thread
+    # the people concerned are mentioned (the owner who lost it, the default owner it went back
+    # to, the new owner), never the one who clicked
+    assert [mentioned(r) for r in thread] == [[first], [first], [second], [second]], thread
 
 
 def test_resolve_without_response(server: Server, plugin: Any, policy: Any) -> None:
@@ -90,7 +92,7 @@ def test_a_non_responder_cannot_claim(server: Server, plugin: Any, policy: Any) 
     reply = server.client(outsider).press(made.post_id, "claim")
     assert reply.status == 200, reply  # refused with an ephemeral message, not an error
     esc = state(server.client(responders(policy)[0]), made.id)
-    assert (esc["state"], esc["owner"]) == ("open", None)
+    assert (esc["state"], esc["owner"]) == ("open", responders(policy)[0])
     assert replies(server, made) == []
 
 
@@ -108,7 +110,7 @@ def test_assigning_a_non_responder_is_refused(server: Server, plugin: Any, polic
     reply = server.client(who).press(made.post_id, "assign", server.env["community"][0])
     assert reply.status == 200, reply
     esc = state(server.client(who), made.id)
-    assert (esc["state"], esc["owner"]) == ("open", None)
+    assert (esc["state"], esc["owner"]) == ("open", responders(policy)[0])
 
 
 def test_concurrent_claims_leave_exactly_one_owner(
@@ -142,9 +144,10 @@ def test_concurrent_claims_leave_exactly_one_owner(
     assert all(r.status < 500 for r in results), results
     esc = state(server.client(names[0]), made.id)
     assert esc["state"] == "claimed" and esc["owner"] in names
-    claims = [r for r in replies(server, made) if "claimed" in r]
+    # the default owner's claim acknowledges, anyone else's takes it over: one of them, once
+    claims = [r for r in replies(server, made) if "claimed" in r or "took over" in r]
     assert len(claims) == 1, claims
-    assert claims[0].startswith(f"`@{esc['owner']}` claimed")
+    assert claims[0].startswith((f"`@{esc['owner']}` claimed", f"`@{esc['owner']}` took over"))
 
 
 def test_reassigning_away_from_an_owner_tells_them(

@@ -60,7 +60,10 @@ def test_list_and_show_for_a_responder(
         assert "owner `@" in line and " old: “Community question " in line, line
         assert line.endswith(f"from {source}, escalated by `@{escalator(server, policy)}`"), line
     shown = text_of(run(server, who, escalations_channel["id"], f"/escalation show {ref}"))
-    assert shown.startswith(f"**{title}** escalation `{ref}` is open, waiting for an owner"), shown
+    owner = made.escalation["owner"]
+    assert shown.startswith(
+        f"**{title}** escalation `{ref}` is open, owner `@{owner}` (default, not acknowledged yet)"
+    ), shown
     assert f"`@{made.escalation['created_by']}` escalated it from {source}" in shown, shown
     assert "**History:**" in shown and ": `@" in shown.splitlines()[-1]
 

@@ -66,8 +66,8 @@ def test_escalation_post_names_responders_cc_owner_and_offers_buttons(
     made = make(server, policy, text=SENSITIVE, note="Asked twice on the forum")
     esc = made.escalation
     routing = route(policy, TOPIC)
-    assert esc["topic"] == TOPIC and esc["state"] == "open" and esc["owner"] is None
-    assert esc["default_owner"] == routing.default_owner.username
+    assert esc["topic"] == TOPIC and esc["state"] == "open" and esc["acknowledged"] is False
+    assert esc["default_owner"] == esc["owner"] == routing.default_owner.username
     assert esc["post_id"] == made.source_post["id"]
     assert esc["created_by"] == escalator(server, policy)
     assert esc["permalink"].endswith(f"/private-core/pl/{made.post_id}")
@@ -77,7 +77,10 @@ def test_escalation_post_names_responders_cc_owner_and_offers_buttons(
     message = post["message"]
     assert len(lines(message)) <= OPEN_POST_MAX_LINES, message
     owner = routing.default_owner.username
-    assert headline(message) == f"**{esc['topic_title']}** · Open · Owner: `@{owner}` (default)"
+    assert (
+        headline(message)
+        == f"**{esc['topic_title']}** · Open · Owner: `@{owner}` (default, not acknowledged yet)"
+    )
     assert escalator(server, policy) in lines(message)[1] and made.id[:7] in lines(message)[1]
     assert mentioned(labelled(message, "Responders")) == responders(policy)
     assert mentioned(labelled(message, "cc")) == loop_in(policy)

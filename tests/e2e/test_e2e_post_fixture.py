@@ -16,7 +16,7 @@ import os
 from typing import Any
 
 from e2e.flows import Made, make, responders
-from e2e.mmapi import REPO, Server
+from e2e.mmapi import PLUGIN_ROUTE, REPO, Server
 
 FIXTURE = REPO / "webapp" / "test" / "fixtures" / "escalation_posts.json"
 SITE = "https://community.example.com"
@@ -31,6 +31,7 @@ TEXT = (
     "203.0.113.7 sends something to https://telemetry.example.net/collect every hour. "
     "What is in it, and can we turn it off?"
 )
+RESPONSE = "https://forum.mattermost.com/t/telemetry-question/12345"
 NOTE = "Asked twice on the forum without an answer; the poster's company is evaluating Enterprise."
 
 
@@ -60,7 +61,22 @@ def test_the_post_fixture_is_what_the_server_answers(
     posts = {"open": _post(server, made, stand_ins)}
     assert server.client(second).press(made.post_id, "claim").status == 200
     posts["claimed"] = _post(server, made, stand_ins)
+    # "Resolve: responded" opens a dialog asking for the response; its submission resolves
     assert server.client(first).press(made.post_id, "resolveresponded").status == 200
+    reply = server.client(first).post(
+        "/api/v4/actions/dialogs/submit",
+        {
+            "url": f"{PLUGIN_ROUTE}/dialogs/resolve",
+            "callback_id": "community-escalations-resolve",
+            "state": made.id,
+            "user_id": server.user_id(first),
+            "channel_id": server.channel_id("public"),
+            "team_id": server.team_id,
+            "submission": {"response": RESPONSE},
+            "cancelled": False,
+        },
+    )
+    assert reply.status == 200 and not (reply.body or {}).get("errors"), reply
     posts["resolved"] = _post(server, made, stand_ins)
     assert f"> {EXCERPT}" in posts["open"]["message"], posts["open"]["message"]
 

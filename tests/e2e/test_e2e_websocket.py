@@ -1,7 +1,8 @@
 """The plugin's WebSocket event reaches a responder's real Mattermost WebSocket.
 
 docs/http-api.md: every change publishes ``custom_community-escalations_escalation_updated`` with
-``{escalation_id, state, owner, topic, escalation_post_id}`` (all strings, ``owner`` "" when open).
+``{escalation_id, state, owner, acknowledged, topic, escalation_post_id}`` (all strings; ``owner``
+is the default owner from the start, ``""`` only when the topic has nobody who can be mentioned).
 """
 
 from __future__ import annotations
@@ -44,14 +45,15 @@ def test_escalate_and_claim_publish_updates(
     assert opened == {
         "escalation_id": made.id,
         "state": "open",
-        "owner": "",
+        "owner": responders(policy)[0],
+        "acknowledged": "false",
         "topic": TOPIC,
         "escalation_post_id": made.post_id,
     }
     owner = responders(policy)[1]
     assert server.client(owner).press(made.post_id, "claim").status == 200
     claimed = responder_events.wait_for(update("claimed"))["data"]
-    assert claimed["owner"] == owner
+    assert claimed["owner"] == owner and claimed["acknowledged"] == "true"
 
 
 def ephemeral_text(event: dict[str, Any]) -> str:

@@ -91,5 +91,5 @@ def test_server_restart_keeps_state(server: Server, plugin: Any, policy: Any) ->
     wait_running(server, timeout=180)
 
     assert_survived(server, policy, made, before)
-    assert server.client(owner).press(made.post_id, "resolveresponded").status == 200
+    assert server.client(owner).press(made.post_id, "resolvenoresponse").status == 200
     assert state(server.client(owner), made.id)["state"] == "resolved"

@@ -35,6 +35,7 @@ from .kv import KV
 from .lock import KVLock, LockTimeout
 from .ports import Host
 from .redact import DEFAULT_PUBLIC_DOMAINS, parse_public_domains
+from .reminders import ScheduleSettings
 from .service import NOT_CONFIGURED_TEXT as NOT_CONFIGURED
 from .service import Environment
 
@@ -44,8 +45,8 @@ BOT_USERNAME = "community-escalations"
 BOT_DISPLAY_NAME = "Community Escalations"
 BOT_DESCRIPTION = "Routes sensitive community topics to their approved responders."
 COMMAND_TRIGGER = "escalation"
-COMMAND_HINT = "[list | show <id> | policy | new <permalink> | channel | help]"
-COMMAND_DESCRIPTION = "Community escalations: list, show, policy, new, help"
+COMMAND_HINT = "[list | mine | show <id> | policy | new <permalink> | channel | help]"
+COMMAND_DESCRIPTION = "Community escalations: list, mine, show, policy, new, help"
 DEFAULT_CHANNEL = "community-escalations"
 DEFAULT_EXCERPT_CHARS = 500
 OVERRIDE_SOURCE = "PolicyOverride"
@@ -66,6 +67,7 @@ class Settings:
     escalations_per_hour: int = gate.DEFAULT_PER_HOUR
     allow_list: tuple[str, ...] = ()  # usernames allowed in the channel besides the policy's
     keep_unlisted: bool = False  # keep members the policy no longer names
+    reminders: ScheduleSettings = ScheduleSettings()
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Settings:
@@ -85,9 +87,21 @@ class Settings:
                 value = default
             return min(max(0, value), highest)
 
+        def amount(key: str, default: float) -> float:
+            """A non-negative number; anything else (text, negative, NaN) is the default."""
+            raw = lowered.get(key.lower())
+            try:
+                value = (
+                    float(raw) if raw not in (None, "") and not isinstance(raw, bool) else default
+                )
+            except (TypeError, ValueError):
+                return default
+            return value if 0 <= value < 1e9 else default
+
         who = text("WhoMayEscalate", gate.WHO_TEAM).lower()
         names = re.split(r"[\s,;]+", text("ChannelAllowList"))
         keep = lowered.get("keepunlistedmembers")
+        defaults = ScheduleSettings()
         return cls(
             team_name=text("TeamName").lower(),
             channel_name=text("ChannelName", DEFAULT_CHANNEL).lower(),
@@ -101,6 +115,12 @@ class Settings:
             ),
             allow_list=tuple(dict.fromkeys(n.removeprefix("@").lower() for n in names if n)),
             keep_unlisted=keep is True or str(keep).lower() == "true",
+            reminders=ScheduleSettings(
+                ack_minutes=amount("ReminderMinutes", defaults.ack_minutes),
+                next_minutes=amount("NextResponderMinutes", defaults.next_minutes),
+                stale_days=amount("StaleDays", defaults.stale_days),
+                retention_days=amount("RetentionDays", defaults.retention_days),
+            ),
         )
 
 
@@ -126,6 +146,7 @@ class Activated:
     environment: Environment | None
     policy: ActivePolicy
     status: PolicyStatus
+    reminders: ScheduleSettings = ScheduleSettings()
 
 
 class Activator:
@@ -170,12 +191,12 @@ class Activator:
         unavailable = PAUSED if settings.team_name and problems else NOT_CONFIGURED
         status = PolicyStatus(rejected, problems, allowed.problems, unavailable)
         if environment is not None:
-            publish(Activated(environment, policy, status))
+            publish(Activated(environment, policy, status, settings.reminders))
             problems += self._settle_members(settings, policy, environment)
             status = PolicyStatus(rejected, problems, allowed.problems, unavailable)
         for problem in problems:
             log.warning("setup: %s", problem)
-        return Activated(environment, policy, status)
+        return Activated(environment, policy, status, settings.reminders)
 
     # --- policy ------------------------------------------------------------------------------
 

@@ -1,7 +1,8 @@
-"""The ``/escalation`` slash command: ``list``, ``show <ref>``, ``policy``, ``new <permalink>``,
-``help`` and ``help tips``, and for system admins ``policy repin <username>``, ``channel adopt``
-and ``channel forget``. Every answer is ephemeral. ``new`` opens an interactive dialog (topic +
-note, with who each topic pages): the path for mobile clients, where post menu actions do not show.
+"""The ``/escalation`` slash command: ``list [mine|unowned] [topic <key>] [page <n>]``, ``mine``,
+``show <ref>``, ``policy``, ``new <permalink>``, ``help`` and ``help tips``, and for system admins
+``policy repin <username>``, ``channel adopt`` and ``channel forget``. Every answer is ephemeral.
+``new`` opens an interactive dialog (topic + note, with who each topic pages): the path for mobile
+clients, where post menu actions do not show.
 
 The gRPC ``Command`` message has no autocomplete tree (docs/protocol.md §4.3), so autocomplete is
 the trigger with a hint listing the sub-commands.
@@ -12,7 +13,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from escalations.runtime.errors import PluginAPIError
@@ -23,19 +24,24 @@ from .activation import COMMAND_TRIGGER, PolicyStatus
 from .active_policy import ActivePolicy
 from .errors import WorkflowError
 from .kv import KV
+from .model import Escalation, State
 from .ports import Dialog, DialogElement, Host, TeamRef
-from .service import NOTE_MAX_CHARS, Workflow
+from .service import LIST_MINE, LIST_UNOWNED, NOTE_MAX_CHARS, Workflow
 
 log = logging.getLogger(__name__)
 
 LIST_LIMIT = 25
+LIST_MAX_PAGE = 10_000
 DIALOG_CALLBACK = "community-escalations-new"
 _POST_ID_RE = re.compile(r"(?:^|/pl/)([a-z0-9]{26})(?:[/?#].*)?$")
 
 HELP = f"""\
 **/{COMMAND_TRIGGER}**: escalate sensitive community topics to their approved responders.
 - `/{COMMAND_TRIGGER} new <permalink>`: escalate a post (opens a form with topic and note)
-- `/{COMMAND_TRIGGER} list`: open escalations, with owner, age, excerpt and reference
+- `/{COMMAND_TRIGGER} list [mine | unowned] [topic <key>] [page <n>]`: open escalations, with \
+owner, age, excerpt and reference (`mine`: those you own; `unowned`: those whose owner has not \
+acknowledged them)
+- `/{COMMAND_TRIGGER} mine`: the escalations you raised and their state
 - `/{COMMAND_TRIGGER} show <ref>`: one escalation by its reference, its state and history
 - `/{COMMAND_TRIGGER} policy`: the active policy and any problems with it
 - `/{COMMAND_TRIGGER} help tips`: the response-writing tips (also the **Response tips** button)
@@ -74,7 +80,9 @@ def execute(ctx: CommandContext, args: CommandArgs) -> CommandResponse:
     rest = words[2:]
     try:
         if sub == "list":
-            return _reply(_list(ctx, args.user_id))
+            return _reply(_list(ctx, args.user_id, rest))
+        if sub == "mine" and not rest:
+            return _reply(_mine(ctx, args.user_id))
         if sub == "show" and len(rest) == 1:
             return _reply(_show(ctx, args.user_id, rest[0]))
         if sub == "policy" and not rest:
@@ -102,17 +110,96 @@ def _reply(text: str) -> CommandResponse:
     return CommandResponse.ephemeral(text)
 
 
-def _list(ctx: CommandContext, user_id: str) -> str:
-    records = ctx.workflow.list_open(user_id)
+@dataclass(frozen=True)
+class ListQuery:
+    view: str = ""
+    topic: str = ""
+    page: int = 1
+
+
+def parse_list(words: list[str]) -> ListQuery | str:
+    """``[mine|unowned] [topic <key>] [page <n>]`` in any order; a usage text when malformed."""
+    usage = f"Usage: `/{COMMAND_TRIGGER} list [mine | unowned] [topic <key>] [page <n>]`"
+    query = ListQuery()
+    it = iter(w.lower() for w in words)
+    for word in it:
+        if word in (LIST_MINE, LIST_UNOWNED) and not query.view:
+            query = replace(query, view=word)
+        elif word == "topic" and not query.topic:
+            query = replace(query, topic=next(it, ""))
+            if not query.topic:
+                return usage
+        elif word == "page":
+            number = next(it, "")
+            if not number.isdigit() or not 0 < int(number) <= LIST_MAX_PAGE:
+                return usage
+            query = replace(query, page=int(number))
+        else:
+            return usage
+    return query
+
+
+def _list(ctx: CommandContext, user_id: str, words: list[str]) -> str:
+    query = parse_list(words)
+    if isinstance(query, str):
+        return query
+    if query.topic and ctx.workflow.active_policy().topic(query.topic) is None:
+        return f"Unknown topic `{query.topic}`; `/{COMMAND_TRIGGER} policy` lists the topics."
+    records = ctx.workflow.list_open(user_id, query.view, query.topic)
     if not records:
-        return "No open escalations."
+        return "No open escalations" + (" match." if query.view or query.topic else ".")
+    pages = (len(records) + LIST_LIMIT - 1) // LIST_LIMIT
+    page = min(query.page, pages)
     now = ctx.now_ms()
-    lines = [f"**Open escalations ({len(records)})**, oldest first:"]
-    lines += [sentences.list_line(r, now) for r in records[:LIST_LIMIT]]
-    if len(records) > LIST_LIMIT:
-        lines.append(f"... and {len(records) - LIST_LIMIT} more.")
+    shown = ctx.workflow.open_records(records[(page - 1) * LIST_LIMIT : page * LIST_LIMIT])
+    lines = [
+        f"**Open escalations ({len(records)})**"
+        + (f", page {page} of {pages}" if pages > 1 else "")
+        + ", oldest first:"
+    ]
+    lines += [sentences.list_line(r, now) for r in shown]
+    if page < pages:
+        more = " ".join(["list", *words_without_page(words), "page", str(page + 1)])
+        lines.append(f"Next page: `/{COMMAND_TRIGGER} {more}`")
     lines.append(f"`/{COMMAND_TRIGGER} show <ref>` shows one with its history.")
     return "\n".join(lines)
+
+
+def words_without_page(words: list[str]) -> list[str]:
+    out: list[str] = []
+    skip = False
+    for w in words:
+        if skip:
+            skip = False
+        elif w.lower() == "page":
+            skip = True
+        else:
+            out.append(w)
+    return out
+
+
+def _mine(ctx: CommandContext, user_id: str) -> str:
+    records = ctx.workflow.mine(user_id)
+    if not records:
+        return "You have not escalated anything yet."
+    now = ctx.now_ms()
+    lines = [f"**Your escalations ({len(records)})**, newest first:"]
+    for r in records:
+        lines.append(
+            f"- `{r.ref}` {r.topic_title}, [your post]({r.source_link}), "
+            f"{sentences.age(now - r.created_at)} ago: {_escalator_state(r)}"
+        )
+    lines.append(f"`/{COMMAND_TRIGGER} show <ref>` shows one with its history.")
+    return "\n".join(lines)
+
+
+def _escalator_state(r: Escalation) -> str:
+    """The state as the person who escalated may see it: who owns it, the outcome."""
+    if r.state is State.RESOLVED:
+        who = r.last_event.who if r.last_event else "?"
+        text = f"resolved by @{who} ({r.outcome.label if r.outcome else ''})"
+        return text + (f"; response: {render.response_text(r.response)}" if r.response else "")
+    return "open, owner " + render.owner_text(r)
 
 
 def _show(ctx: CommandContext, user_id: str, ref: str) -> str:

@@ -76,6 +76,9 @@ class RuntimeHost:
         except NotFoundError:
             return None
 
+    def direct_channel_id(self, user_id: str, other_id: str) -> str:
+        return self._api.get_direct_channel(user_id, other_id).id
+
     def get_team(self, team_id: str) -> TeamRef | None:
         try:
             t = self._api.get_team(team_id)

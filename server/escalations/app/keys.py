@@ -21,6 +21,9 @@ LAST_GOOD_POLICY = "policy:last-good"
 RATE = "rate"
 PIN = "pin"
 CHANNEL = "channel"
+OPEN_INDEX = "open"
+ESCALATED_BY = "by"
+LEASE = "lease"
 
 
 def escalation(escalation_id: str) -> str:
@@ -41,6 +44,21 @@ def lock(name: str) -> str:
 def rate(user_id: str) -> str:
     """One user's recent escalation times (value: JSON list of ms timestamps, with a TTL)."""
     return _key(f"{RATE}:{_bounded(user_id)}")
+
+
+def open_index(shard: int) -> str:
+    """One shard of the open-escalations index (value: JSON map id -> summary)."""
+    return _key(f"{OPEN_INDEX}:{int(shard)}")
+
+
+def escalated_by(user_id: str) -> str:
+    """The ids of the escalations one user raised, newest last (value: JSON list)."""
+    return _key(f"{ESCALATED_BY}:{_bounded(user_id)}")
+
+
+def lease(name: str) -> str:
+    """A lease held by one node at a time for a scheduled job (value: holder token, TTL)."""
+    return _key(f"{LEASE}:{_bounded(name)}")
 
 
 def last_good_policy() -> str:

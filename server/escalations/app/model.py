@@ -1,6 +1,11 @@
 """The escalation record: a versioned, frozen value stored as JSON in the KV store.
 
-States: ``open`` (a default owner is suggested) -> ``claimed`` (owner) -> ``resolved`` (outcome).
+Ownership: from the moment it is posted an escalation has an ``owner`` (the topic's default owner,
+the first approved responder), unless the topic has no responder who can be mentioned. ``state``
+says whether that owner has acknowledged it: ``open`` = not yet, ``claimed`` = acknowledged,
+``resolved`` = done (outcome). ``owner_since`` is when the current owner got it: the reminders
+count from there, and ``reminders`` records which reminders were sent (each is written here
+before it is sent, so it is sent once).
 Every change produces a new record with ``version + 1`` and one more entry in the append-only event
 log; the store writes it with compare-and-set against the exact bytes it read, so two changes
 computed from the same version can never both land.
@@ -19,8 +24,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-# Bump when the stored JSON changes shape; ``from_json`` refuses other versions.
-RECORD_SCHEMA = 1
+# Bump when the stored JSON changes shape; ``from_json`` migrates the older schemas it knows
+# (``_migrate``) and refuses the others.
+RECORD_SCHEMA = 2
+# Schema 1: the owner stayed empty until someone claimed; no owner_since, reminders, response.
+_SCHEMA_UNOWNED = 1
 # Characters of the id shown to people as the escalation's reference (``/escalation show abc2def``).
 REF_CHARS = 7
 
@@ -45,6 +53,7 @@ class Action(str, enum.Enum):
 
     ESCALATED = "escalated"
     CLAIMED = "claimed"
+    TOOK_OVER = "took_over"
     ASSIGNED = "assigned"
     RELEASED = "released"
     RESOLVED = "resolved"
@@ -53,7 +62,8 @@ class Action(str, enum.Enum):
 @dataclass(frozen=True)
 class Event:
     """One entry of the event log: what, who (username), when (ms), plus an optional detail
-    (the assignee of ``assigned``, the outcome of ``resolved``)."""
+    (the assignee of ``assigned``, the previous owner of ``took_over`` and ``released``, the
+    outcome of ``resolved``)."""
 
     what: Action
     who: str
@@ -127,6 +137,21 @@ class Escalation:
     events: tuple[Event, ...] = field(default=())
     # User ids of ``responders`` (records written before ids were kept have none).
     responder_ids: tuple[str, ...] = ()
+    owner_since: int = 0
+    reminders: tuple[str, ...] = ()
+    # What "Resolve: responded" recorded: the link to the public response, or its text.
+    response: str = ""
+    # True once retention removed the details (excerpt, note, the log between first and last).
+    compacted: bool = False
+
+    @property
+    def acknowledged(self) -> bool:
+        """True when the owner has taken it on (Claim, or assigned it to themselves)."""
+        return self.state is State.CLAIMED
+
+    @property
+    def resolved(self) -> bool:
+        return self.state is State.RESOLVED
 
     @property
     def ref(self) -> str:
@@ -153,6 +178,15 @@ class Escalation:
         """The next version without a log entry (bookkeeping such as the bot post's id)."""
         return replace(self, version=self.version + 1, updated_at=now, **changes)
 
+    def compact(self, now: int) -> Escalation:
+        """The next version without the details kept only while it matters (the quoted
+        excerpt, the note, the template, the log's middle): what stays is what statistics need
+        (topic, who and when, owner, outcome, response, first and last event)."""
+        kept = (self.events[0], self.events[-1]) if len(self.events) > 1 else self.events
+        return self.with_changes(
+            now, excerpt="", note="", template_response=None, events=kept, compacted=True
+        )
+
     @property
     def last_event(self) -> Event | None:
         return self.events[-1] if self.events else None
@@ -165,8 +199,11 @@ class Escalation:
             "topic_title": self.topic_title,
             "state": self.state.value,
             "owner": self.owner,
+            "acknowledged": self.acknowledged,
+            "owner_since": self.owner_since,
             "default_owner": self.default_owner,
             "outcome": self.outcome.value if self.outcome else None,
+            "response": self.response,
             "post_id": self.post_id,
             "escalation_post_id": self.escalation_post_id,
             "permalink": self.permalink,
@@ -194,15 +231,23 @@ class Escalation:
             responder_seats=[s.to_dict() for s in self.responder_seats],
             loop_in_seats=[s.to_dict() for s in self.loop_in_seats],
             events=[e.to_dict() for e in self.events],
+            reminders=list(self.reminders),
+            compacted=self.compacted,
         )
         return json.dumps(data, separators=(",", ":"), sort_keys=True).encode()
 
     @classmethod
     def from_json(cls, raw: bytes) -> Escalation:
-        """Parse a stored record. Raises ``ValueError`` on anything but our own schema."""
+        """Parse a stored record, migrating older schemas. Raises ``ValueError`` on anything but
+        our own schemas."""
         data = json.loads(raw)
-        if not isinstance(data, dict) or data.get("schema") != RECORD_SCHEMA:
+        if not isinstance(data, dict) or data.get("schema") not in (_SCHEMA_UNOWNED, RECORD_SCHEMA):
             raise ValueError(f"not an escalation record of schema {RECORD_SCHEMA}")
+        record = cls._parse(data)
+        return _migrate(record) if data["schema"] == _SCHEMA_UNOWNED else record
+
+    @classmethod
+    def _parse(cls, data: Mapping[str, Any]) -> Escalation:
         outcome = data.get("outcome")
         return cls(
             id=_str(data, "id"),
@@ -233,7 +278,26 @@ class Escalation:
             responder_seats=_seats(data, "responder_seats"),
             loop_in_seats=_seats(data, "loop_in_seats"),
             events=tuple(Event.from_dict(e) for e in data.get("events") or ()),
+            owner_since=_int(data, "owner_since"),
+            reminders=_strs(data, "reminders"),
+            response=_str(data, "response"),
+            compacted=data.get("compacted") is True,
         )
+
+
+_OWNERSHIP_EVENTS = (Action.CLAIMED, Action.TOOK_OVER, Action.ASSIGNED, Action.RELEASED)
+
+
+def _migrate(old: Escalation) -> Escalation:
+    """A schema-1 record in today's terms (same version: nothing is written until it changes).
+    An open record had no owner: the default owner has it now, unacknowledged, since the last
+    ownership change (a release) or since it was escalated."""
+    changes = [e.when for e in old.events if e.what in _OWNERSHIP_EVENTS]
+    since = changes[-1] if changes else old.created_at
+    owner = old.owner
+    if old.state is State.OPEN and owner is None:
+        owner = old.default_owner
+    return replace(old, owner=owner, owner_since=since)
 
 
 def escalation_id(post_id: str, topic: str) -> str:

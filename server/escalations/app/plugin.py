@@ -24,6 +24,8 @@ from .active_policy import ActivePolicy
 from .excerpt import IsolatedRedactor
 from .gate import Gate
 from .host import ClientKV, RuntimeHost
+from .reminders import Reminders, ScheduleSettings
+from .scheduler import Scheduler
 from .service import Environment, Workflow
 from .store import KVStore
 
@@ -43,9 +45,10 @@ class EscalationsPlugin(Plugin):
         self._activated: Activated | None = None
         self.host = RuntimeHost(api)
         self.kv = ClientKV(api)
+        store = KVStore(self.kv)
         self.redactor = IsolatedRedactor()
         self.workflow = Workflow(
-            KVStore(self.kv),
+            store,
             self.host,
             self._environment,
             self._policy,
@@ -58,11 +61,19 @@ class EscalationsPlugin(Plugin):
         self.commands = commands.CommandContext(
             self.workflow, self.host, self._status, _now_ms, self
         )
+        reminders = Reminders(store, self.host, _now_ms)
+        self.scheduler = Scheduler(
+            self.kv, store, reminders, self._environment, self._reminder_settings, _now_ms
+        )
 
     # --- hooks -------------------------------------------------------------------------------
 
     def on_activate(self) -> None:
         self._configure()
+        self.scheduler.start()
+
+    def on_deactivate(self) -> None:
+        self.scheduler.stop()
 
     def on_configuration_change(self) -> None:
         self._configure()
@@ -123,6 +134,10 @@ class EscalationsPlugin(Plugin):
     def _policy(self) -> ActivePolicy | None:
         with self._lock:
             return self._activated.policy if self._activated else None
+
+    def _reminder_settings(self) -> ScheduleSettings:
+        with self._lock:
+            return self._activated.reminders if self._activated else ScheduleSettings()
 
     def _status(self) -> PolicyStatus:
         with self._lock:

@@ -8,7 +8,7 @@ server refuses to escalate them).
 
 Layout, for a busy channel (at most 8 message lines above the buttons while open)::
 
-    **Privacy/Telemetry** · Open · Owner: `@jason.blais` (default)
+    **Privacy/Telemetry** · Open · Owner: `@jason.blais` (default, not acknowledged yet)
     Escalated by `@alice` from ~town-square · [original post](…) · ref `abc2def`
     > the redacted excerpt, on one line
 
@@ -17,8 +17,10 @@ Layout, for a busy channel (at most 8 message lines above the buttons while open
     **cc:** @kendra.neidziejko (CFO) · CRO: nobody in this role
     **Template:** none yet
 
-The owner is named once, in the first line. A resolved post collapses to one summary line, with
-the outcome in its attachment (``**Outcome:** responded, by `@x```) and no buttons. The
+The owner is named once, in the first line, with whether they have acknowledged it (``Open``: not
+yet; ``Claimed``: they have). A resolved post collapses to one summary line, with the outcome (and
+the response "Resolve: responded" kept) in its attachment (``**Outcome:** responded, by `@x```)
+and no buttons. The
 response-writing tips are one click away (the **Response tips** button) instead of repeated in
 every post.
 
@@ -29,15 +31,17 @@ one line, so it cannot add lines that look like the bot's own.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from . import manifest, sanitize
-from .model import Escalation, Outcome, Seat, State
+from .model import Action, Escalation, Event, Outcome, Seat, State
 
 PLUGIN_ID = manifest.plugin_id()
 ACTIONS_URL = f"/plugins/{PLUGIN_ID}/api/v1/actions/"
 DIALOG_URL = f"/plugins/{PLUGIN_ID}/api/v1/dialogs/new"
+RESOLVE_DIALOG_URL = f"/plugins/{PLUGIN_ID}/api/v1/dialogs/resolve"
 ESCALATION_PROP = "community_escalation_id"
 
 CLAIM = "claim"
@@ -50,6 +54,8 @@ ACTIONS = (CLAIM, ASSIGN, RELEASE, RESOLVE, TIPS)
 SEPARATOR = " · "
 NOBODY_IN_ROLE = "nobody in this role"
 NO_TEMPLATE = "none yet"
+# A response that is only a web link stays a link (no mention, Markdown or second link in it).
+_BARE_LINK = re.compile(r"^https?://[^\s@<>()\[\]`*]+$")
 
 _COLOURS = {State.OPEN: "#d24b4e", State.CLAIMED: "#ffbc1f", State.RESOLVED: "#3db887"}
 
@@ -99,11 +105,18 @@ def headline(r: Escalation) -> str:
 
 
 def owner_text(r: Escalation) -> str:
-    """Who owns it: the owner, else the default owner marked as such, else nobody yet."""
+    """Who owns it, and whether they have acknowledged it (Claim): ``@x`` once they have,
+    ``@x (default, not acknowledged yet)`` for the default owner (the first approved responder,
+    in the policy's order) who has not, ``@x (not acknowledged yet)`` for an assignee who has
+    not; nobody when the topic has no responder who can be mentioned."""
     if r.owner:
-        return quiet(r.owner)
+        if r.acknowledged or r.state is State.RESOLVED:
+            return quiet(r.owner)
+        if r.owner == r.default_owner:
+            return f"{quiet(r.owner)} (default, not acknowledged yet)"
+        return f"{quiet(r.owner)} (not acknowledged yet)"
     if r.default_owner:
-        return f"{quiet(r.default_owner)} (default)"
+        return f"{quiet(r.default_owner)} (default, not acknowledged yet)"
     return "nobody yet"
 
 
@@ -206,9 +219,15 @@ def _attachment(r: Escalation, assignable: Sequence[str]) -> dict[str, Any]:
     return {
         "fallback": f"Escalation: {r.topic_title} ({r.state.value})",
         "color": _COLOURS[r.state],
-        "text": "**Outcome:** " + outcome_text(r) if r.state is State.RESOLVED else "",
+        "text": _resolution(r) if r.state is State.RESOLVED else "",
         "actions": _actions(r, assignable),
     }
+
+
+def _resolution(r: Escalation) -> str:
+    """The attachment text of a resolved post: the outcome, and the response if one was kept."""
+    text = "**Outcome:** " + outcome_text(r)
+    return text + ("\n**Response:** " + response_text(r.response) if r.response else "")
 
 
 def _actions(r: Escalation, assignable: Sequence[str]) -> list[dict[str, Any]]:
@@ -218,7 +237,7 @@ def _actions(r: Escalation, assignable: Sequence[str]) -> list[dict[str, Any]]:
     if r.state is State.OPEN:
         actions.append(_button(r, "claim", "Claim", CLAIM, style="primary"))
     actions.append(_select(r, assignable))
-    if r.state is State.CLAIMED:
+    if r.acknowledged or r.owner != r.default_owner:
         actions.append(_button(r, "release", "Release", RELEASE))
     actions.append(
         _button(r, "resolveresponded", "Resolve: responded", RESOLVE, Outcome.RESPONDED, "good")
@@ -269,3 +288,58 @@ def _select(r: Escalation, assignable: Sequence[str]) -> dict[str, Any]:
         "options": [{"text": f"@{u}", "value": u} for u in assignable],
         "integration": {"url": ACTIONS_URL + ASSIGN, "context": _context(r, ASSIGN)},
     }
+
+
+# --- direct messages and the escalator's confirmation ---------------------------------------
+# For people outside the escalations channel: the topic, who acted, the outcome; never the excerpt,
+# the note or a link into the (private) channel.
+
+
+def escalator_confirmation(r: Escalation, *, with_link: bool) -> str:
+    """The ephemeral answer to whoever escalated; the link only for members of the channel (for
+    anyone else it would be a dead link into a private channel)."""
+    where = f": {r.permalink}" if with_link else ""
+    return (
+        f"Escalated to the approved responders of **{r.topic_title}**{where} "
+        f"(`/escalation show {r.ref}` follows it). You will get a direct message when it is "
+        "acknowledged and when it is resolved; `/escalation mine` lists yours."
+    )
+
+
+def escalator_update(r: Escalation, event: Event) -> str:
+    """The direct message to whoever escalated, for an acknowledgement or a resolution."""
+    about = f"Your escalation of [this post]({r.source_link}) ({r.topic_title})"
+    if event.what is Action.RESOLVED:
+        text = f"{about} was resolved by @{event.who}: {_outcome_label(event.detail)}."
+        if r.response:
+            text += "\nResponse: " + response_text(r.response)
+        return text
+    if event.what is Action.TOOK_OVER:
+        return f"{about} was taken over by @{event.who}, who now owns it."
+    return f"{about} was acknowledged by @{event.who}, who owns it."
+
+
+def taken_over_notice(r: Escalation, event: Event) -> str:
+    """The direct message to an owner whose escalation another responder took over."""
+    return f"@{event.who} took over the {r.topic_title} escalation you owned: {r.permalink}"
+
+
+def response_text(text: str) -> str:
+    """What "Resolve: responded" recorded, on one line: a web link it starts with stays a link
+    (the public response); everything else is made safe like every other text people wrote."""
+    link, _, rest = text.strip().partition(" ")
+    if not _BARE_LINK.match(link):
+        return _unlinked_text(text)
+    return f"{link} {_unlinked_text(rest)}".strip()
+
+
+def _unlinked_text(text: str) -> str:
+    """``user_text`` for text that was not redacted: no address in it stays a link."""
+    return " ".join(sanitize.user_text(text).split())
+
+
+def _outcome_label(value: str) -> str:
+    try:
+        return Outcome(value).label
+    except ValueError:
+        return value

@@ -35,7 +35,7 @@ from .errors import (
     WorkflowError,
     http_status,
 )
-from .model import Escalation
+from .model import Escalation, Outcome
 from .service import Workflow
 
 log = logging.getLogger(__name__)
@@ -54,6 +54,7 @@ def build_router(workflow: Workflow) -> Router:
     for action in render.ACTIONS:
         router.add("POST", f"/api/v1/actions/{action}", api.action_handler(action))
     router.add("POST", "/api/v1/dialogs/new", api.dialog_new)
+    router.add("POST", "/api/v1/dialogs/resolve", api.dialog_resolve)
     return router
 
 
@@ -125,10 +126,41 @@ class _Api:
         if action == render.RELEASE:
             self._workflow.release(actor, record.id)
             return ""
-        self._workflow.resolve(actor, record.id, str(context.get("outcome") or ""))
+        outcome = str(context.get("outcome") or "")
+        trigger_id = body.get("trigger_id")
+        if outcome == Outcome.RESPONDED.value and isinstance(trigger_id, str) and trigger_id:
+            # Ask for the response first; the dialog's submission resolves.
+            self._workflow.ask_for_response(actor, record.id, trigger_id)
+            return ""
+        self._workflow.resolve(actor, record.id, outcome)
         return ""
 
-    # --- dialog ------------------------------------------------------------------------------
+    # --- dialogs -----------------------------------------------------------------------------
+
+    def dialog_resolve(self, request: Request) -> Response:
+        """Submission of the "Resolve: responded" dialog; ``state`` carries the escalation id."""
+        try:
+            if request.user_id is None:
+                return json_response({"error": "You are not logged in."})
+            body = request.json_object(require_content_type=False)
+            if body.get("cancelled"):
+                return json_response({})
+            actor = _actor(request, body)
+            submission = body.get("submission")
+            answer = submission.get("response") if isinstance(submission, dict) else None
+            if not isinstance(answer, str) or not answer.strip():
+                return json_response({"errors": {"response": "Give the link or the text."}})
+            self._workflow.resolve(actor, str(body.get("state") or ""), "responded", answer)
+        except InvalidRequest as exc:
+            return json_response({"errors": {"response": exc.public}})
+        except WorkflowError as exc:
+            return json_response({"error": exc.public})
+        except HTTPError as exc:
+            return json_response({"error": exc.message})
+        except PluginAPIError:
+            log.exception("resolve dialog submission failed")
+            return json_response({"error": _SOMETHING_WRONG})
+        return json_response({})
 
     def dialog_new(self, request: Request) -> Response:
         """Submission of the ``/escalation new`` dialog; ``state`` carries the post id."""

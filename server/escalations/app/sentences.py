@@ -25,6 +25,7 @@ from .render import (
     people_with_roles,
     quiet,
     responders_text,
+    response_text,
     user_text,
 )
 
@@ -47,10 +48,13 @@ def thread_reply(record: Escalation) -> str:
     event = record.last_event
     if event is None:
         return ""
-    before = owner_before(record.events[:-1])
+    before = owner_before(record.events[:-1], record.default_owner)
     actor = quiet(event.who)
     if event.what is Action.CLAIMED:
         text = f"{actor} claimed this escalation." + _lost(before, event.who)
+    elif event.what is Action.TOOK_OVER:
+        previous = event.detail or before
+        text = f"{actor} took over this escalation" + (f" from @{previous}." if previous else ".")
     elif event.what is Action.ASSIGNED:
         target = event.detail
         if target == event.who:
@@ -60,10 +64,11 @@ def thread_reply(record: Escalation) -> str:
         text += _lost(before, event.who, target)
     elif event.what is Action.RELEASED:
         owner = event.detail or before or ""
+        back = _back_with(record.default_owner, event.who)
         if owner and owner != event.who:
-            text = f"{actor} released this escalation from @{owner}; it is open again."
+            text = f"{actor} released this escalation from @{owner}; {back}"
         else:
-            text = f"{actor} released this escalation; it is open again."
+            text = f"{actor} released this escalation; {back}"
     elif event.what is Action.RESOLVED:
         text = f"{actor} resolved this escalation: {_outcome_label(event.detail)}."
         if before and before != event.who:
@@ -73,6 +78,15 @@ def thread_reply(record: Escalation) -> str:
     return f"{text} ({format_time(event.when)})"
 
 
+def _back_with(default_owner: str | None, actor: str) -> str:
+    """Where a released escalation goes: back to its default owner (mentioned, unless they are
+    the one who released it), who has not acknowledged it."""
+    if not default_owner:
+        return "it is open again."
+    name = quiet(default_owner) if default_owner == actor else f"@{default_owner}"
+    return f"it is back with its default owner {name}, not acknowledged yet."
+
+
 def _lost(previous: str | None, *others: str) -> str:
     """The sentence telling a previous owner the escalation is no longer theirs."""
     if previous and previous not in others:
@@ -80,22 +94,25 @@ def _lost(previous: str | None, *others: str) -> str:
     return ""
 
 
-def owner_before(events: Iterable[Event]) -> str | None:
+def owner_before(events: Iterable[Event], default_owner: str | None = None) -> str | None:
     """The owner after replaying ``events`` from the start (the record keeps only the latest)."""
     owner: str | None = None
     for event in events:
-        owner = owner_after(event, owner)
+        owner = owner_after(event, owner, default_owner)
     return owner
 
 
-def owner_after(event: Event, owner: str | None) -> str | None:
-    """The owner once ``event`` happened, ``owner`` being the one before it."""
-    if event.what is Action.CLAIMED:
+def owner_after(event: Event, owner: str | None, default_owner: str | None = None) -> str | None:
+    """The owner once ``event`` happened, ``owner`` being the one before it: an escalation is
+    with its default owner from the start and again once released."""
+    if event.what in (Action.CLAIMED, Action.TOOK_OVER):
         return event.who
     if event.what is Action.ASSIGNED:
         return event.detail
     if event.what is Action.RELEASED:
-        return None
+        return default_owner
+    if event.what is Action.ESCALATED:
+        return default_owner
     return owner
 
 
@@ -105,11 +122,11 @@ def owner_after(event: Event, owner: str | None) -> str | None:
 def state_sentence(r: Escalation) -> str:
     """``claimed by `@x``` and the like: the state as words."""
     if r.state is State.OPEN:
-        if r.default_owner:
-            return f"open, waiting for an owner (default {quiet(r.default_owner)})"
+        if r.owner or r.default_owner:
+            return f"open, owner {owner_text(r)}"
         return "open, waiting for an owner"
     if r.state is State.CLAIMED:
-        return f"claimed by {quiet(r.owner or '?')}"
+        return f"claimed by {quiet(r.owner or '?')}, who acknowledged it"
     return "resolved: " + outcome_text(r)
 
 
@@ -127,15 +144,24 @@ def show_text(r: Escalation) -> str:
     if r.note:
         lines.append("**Note:** " + user_text(r.note))
     lines.append("**Responders:** " + responders_text(r, mention=False))
+    if r.default_owner:
+        lines.append(
+            f"**Default owner:** {quiet(r.default_owner)} (the first approved responder, in the "
+            "policy's order)"
+        )
     cc = cc_text(r, mention=False)
     if cc:
         lines.append("**cc:** " + cc)
     lines += _template_lines(r.template_response)
+    if r.response:
+        lines.append("**Response:** " + response_text(r.response))
+    if r.compacted:
+        lines.append("_Past the retention period: only the first and the last event are kept._")
     lines.append("**History:**")
     owner: str | None = None
     for event in r.events:
         lines.append(f"- {format_time(event.when)}: {history_line(event, owner)}")
-        owner = owner_after(event, owner)
+        owner = owner_after(event, owner, r.default_owner)
     return "\n".join(lines)
 
 
@@ -155,6 +181,9 @@ def history_line(event: Event, owner: str | None) -> str:
         return f"{who} escalated it."
     if event.what is Action.CLAIMED:
         return f"{who} claimed it."
+    if event.what is Action.TOOK_OVER:
+        previous = event.detail or owner
+        return f"{who} took it over from {quiet(previous)}." if previous else f"{who} took it over."
     if event.what is Action.ASSIGNED:
         if event.detail == event.who:
             return f"{who} took it."
@@ -169,7 +198,7 @@ def history_line(event: Event, owner: str | None) -> str:
 
 def list_line(r: Escalation, now_ms: int) -> str:
     """One line of ``/escalation list``: what, whose, how old, what it says, where from, who."""
-    owner = f"owned by {quiet(r.owner)}" if r.owner else f"owner {owner_text(r)}"
+    owner = f"owner {owner_text(r)}"
     excerpt = user_text(r.excerpt)
     if len(excerpt) > LIST_EXCERPT_CHARS:
         excerpt = excerpt[: LIST_EXCERPT_CHARS - 1].rstrip() + "…"

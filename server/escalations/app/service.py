@@ -1,4 +1,4 @@
-"""Use cases: escalate, claim, assign, release, resolve, list, show.
+"""Use cases: escalate, claim, assign, release, resolve, list, show, mine.
 
 Authorization uses only the server-set acting user id and stored data (the record and the active
 policy): button contexts and request bodies are hints. Every state change is a compare-and-set
@@ -7,6 +7,10 @@ says who did what and when, and a WebSocket event tells clients.
 
 Side effects after a transition (post edit, reply, event) are best effort: the record is the truth,
 and a failed edit is repaired by the next change, which re-renders from the record.
+
+The person who escalated hears back by direct message from the bot when the escalation is
+acknowledged or taken over and when it is resolved; those messages name the topic, who acted and
+the outcome, never what only the escalations channel may see (excerpt, note, the channel's link).
 """
 
 from __future__ import annotations
@@ -14,10 +18,10 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
-from . import excerpt, guard, redact, render, sanitize, sentences, transitions
+from . import excerpt, guard, outreach, redact, render, sanitize, sentences, transitions
 from .active_policy import ActivePolicy, TopicRoute
 from .errors import (
     AlreadyEscalated,
@@ -34,6 +38,7 @@ from .errors import (
     TopicNotFound,
 )
 from .gate import DEFAULT_PER_HOUR, WHO_TEAM, Gate, Rules
+from .index import Summary
 from .model import REF_CHARS, Action, Escalation, Event, Outcome, escalation_id
 from .ports import CHANNEL_DIRECT, CHANNEL_GROUP, CHANNEL_OPEN, ChannelRef, Host, PostRef
 from .store import Store
@@ -54,6 +59,11 @@ NOT_CONFIGURED_TEXT = (
     "Community Escalations is not configured yet: a system admin must set the escalations team "
     "in the plugin settings."
 )
+RESPONSE_MAX_CHARS = 3000
+# How many of my escalations ``mine`` shows (the newest).
+MINE_LIMIT = 25
+LIST_MINE = "mine"
+LIST_UNOWNED = "unowned"
 
 
 @dataclass(frozen=True)
@@ -185,6 +195,8 @@ class Workflow:
             created_at=now,
             updated_at=now,
             default_owner=topic.default_owner.username if topic.default_owner else None,
+            owner=topic.default_owner.username if topic.default_owner else None,
+            owner_since=now,
             note=note,
             source_channel=self._describe_channel(channel),
             source_link=self._permalink(env, channel, post.id),
@@ -265,7 +277,8 @@ class Workflow:
         except Exception:
             self._abandon_post(record, post_id)
             raise
-        self._notify_escalator(env, done, removed)
+        self._best_effort(self._store.note_escalated, done.created_by_id, done.id)
+        self._confirm_to_escalator(env, done, removed)
         self._publish_event(done)
         return done
 
@@ -285,13 +298,17 @@ class Workflow:
         if current is not None and current.pending:
             self._best_effort(self._store.discard, current)
 
-    def _notify_escalator(
+    def _confirm_to_escalator(
         self, env: Environment, r: Escalation, removed: tuple[int, int] = (0, 0)
     ) -> None:
-        text = (
-            f"Escalated to the approved responders of **{r.topic_title}**: {r.permalink} "
-            f"(`/escalation show {r.ref}` follows it)"
-        )
+        # The link to the escalation post only for members of its (private) channel: for anyone
+        # else it is a dead link. They hear back by direct message; ``/escalation mine``.
+        try:
+            member = self._host.is_channel_member(env.channel.id, r.created_by_id)
+        except Exception:  # the escalation is posted already: answer without the link
+            log.exception("cannot tell whether %s is in the escalations channel", r.created_by_id)
+            member = False
+        text = render.escalator_confirmation(r, with_link=member)
         text += "\n" + redact.removal_summary(*removed)
         self._best_effort(
             self._host.send_ephemeral, r.created_by_id, r.channel_id, text, env.bot_user_id
@@ -319,14 +336,39 @@ class Workflow:
             actor_id, esc_id, "release", lambda who: transitions.release(who, self._now())
         )
 
-    def resolve(self, actor_id: str, esc_id: str, outcome: str) -> tuple[Escalation, bool]:
+    def resolve(
+        self, actor_id: str, esc_id: str, outcome: str, response: str = ""
+    ) -> tuple[Escalation, bool]:
+        """Resolve with ``outcome``; ``response`` (the link to the public response or its
+        text) is kept for ``responded``."""
         try:
             result = Outcome(outcome)
         except ValueError:
             raise InvalidRequest("Unknown outcome.") from None
+        answer = response.strip() if result is Outcome.RESPONDED else ""
+        if len(answer) > RESPONSE_MAX_CHARS:
+            raise InvalidRequest(f"The response is longer than {RESPONSE_MAX_CHARS} characters.")
         return self._act(
-            actor_id, esc_id, "resolve", lambda who: transitions.resolve(who, result, self._now())
+            actor_id,
+            esc_id,
+            "resolve",
+            lambda who: transitions.resolve(who, result, self._now(), answer),
         )
+
+    def ask_for_response(self, actor_id: str, esc_id: str, trigger_id: str) -> None:
+        """Open the "Resolve: responded" dialog, which asks for the response (link or text);
+        its submission calls ``resolve``. Refused as ``resolve`` would be."""
+        _, policy = self._require()
+        record = self._store.get(esc_id)
+        if record is None or record.pending:
+            raise EscalationNotFound("Unknown escalation.")
+        actor = self._host.get_user(actor_id)
+        if actor is None or actor.username not in self._responders(policy, record):
+            raise NotAResponder(
+                f"Only the approved responders of {record.topic_title} can resolve this escalation."
+            )
+        transitions.not_resolved(record)
+        self._host.open_dialog(outreach.response_dialog(record, trigger_id, RESPONSE_MAX_CHARS))
 
     def _act(
         self,
@@ -387,6 +429,7 @@ class Workflow:
 
     def _after_change(self, env: Environment, policy: ActivePolicy, record: Escalation) -> None:
         self._refresh_post(env, policy, record)
+        self._best_effort(outreach.close_the_loop, self._host, env.bot_user_id, record)
         if record.last_event is not None:
             reply = sentences.thread_reply(record)
             self._best_effort(
@@ -422,6 +465,7 @@ class Workflow:
             "escalation_id": r.id,
             "state": r.state.value,
             "owner": r.owner or "",
+            "acknowledged": "true" if r.acknowledged else "false",
             "topic": r.topic,
             "escalation_post_id": r.escalation_post_id,
         }
@@ -464,11 +508,44 @@ class Workflow:
             raise InvalidRequest(f"Several escalations start with `{ref}`: {longer}.")
         return found[0]
 
-    def list_open(self, actor_id: str) -> list[Escalation]:
+    def list_open(self, actor_id: str, view: str = "", topic: str = "") -> list[Summary]:
+        """Open escalations, oldest first, for the policy's people (``is_trusted``). ``view``:
+        ``""`` all, ``LIST_MINE`` those the actor owns, ``LIST_UNOWNED`` those whose owner has
+        not acknowledged them; ``topic`` keeps one topic's."""
         env, _ = self._require()
         if not self.is_trusted(env, actor_id):
             raise NotAResponder("Only the people of the escalation policy can list escalations.")
-        return self._store.list_open()
+        found = self._store.list_open()
+        if topic:
+            found = [s for s in found if s.topic == topic]
+        if view == LIST_UNOWNED:
+            return [s for s in found if not s.acknowledged]
+        if view == LIST_MINE:
+            actor = self._host.get_user(actor_id)
+            me = actor.username if actor else None
+            return [s for s in found if me is not None and s.owner == me]
+        return found
+
+    def open_records(self, page: Sequence[Summary]) -> list[Escalation]:
+        """The records behind one page of ``list_open`` (which authorised the reader), in its
+        order: what the list shows besides the index's summary (reference, excerpt, source).
+        One read per entry, so only for a page; an escalation resolved meanwhile is left out."""
+        found: list[Escalation] = []
+        for summary in page:
+            record = self._store.get(summary.id)
+            if record is not None and not record.pending and not record.resolved:
+                found.append(record)
+        return found
+
+    def mine(self, actor_id: str) -> list[Escalation]:
+        """The escalations ``actor_id`` raised, newest first (at most ``MINE_LIMIT``)."""
+        self._require()
+        found: list[Escalation] = []
+        for esc_id in self._store.escalated_by(actor_id)[:MINE_LIMIT]:
+            record = self._store.get(esc_id)
+            if record is not None and not record.pending and record.created_by_id == actor_id:
+                found.append(record)
+        return found
 
     def is_trusted(self, env: Environment, actor_id: str) -> bool:
         """The policy's people, the allow-list and system admins: who reads escalations. Channel

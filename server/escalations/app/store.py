@@ -9,10 +9,14 @@ Concurrency contract (several plugin nodes, many threads each):
   fresh record on every attempt, so a rule like "only an open escalation can be claimed" is checked
   against what is really stored; it raises a ``WorkflowError`` to refuse. A claim can never be won
   twice: the second claimer's compare-and-set fails, it re-reads, and its ``change`` sees the owner.
+* Every record write that lands is followed by an update of the open-escalations index
+  (``index.OpenIndex``); ``list_open`` reads only the index. Index updates are best effort: the
+  record is the truth and ``repair_index`` rebuilds the index from a scan.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import random
 import time
@@ -21,8 +25,9 @@ from typing import TYPE_CHECKING, Protocol
 
 from . import keys
 from .errors import Busy, EscalationNotFound, WorkflowError
+from .index import OpenIndex, Summary
 from .kv import KV
-from .model import Escalation, State
+from .model import Escalation
 
 log = logging.getLogger(__name__)
 
@@ -33,8 +38,10 @@ TRANSITION_RETRIES = 8
 # Pause between attempts: a few ms with jitter so retries of simultaneous writers spread out.
 RETRY_PAUSE_SECONDS = 0.005
 LIST_PAGE_SIZE = 200
-# Upper bound on keys scanned by ``list_open`` (a full scan; escalations are few).
+# Upper bound on keys scanned by ``find_ids`` (``/escalation show <ref>``, a request path).
 LIST_MAX_KEYS = 20_000
+# How many escalation ids per person ``escalated_by`` keeps (the newest).
+ESCALATED_BY_KEPT = 100
 
 Change = Callable[[Escalation], Escalation]
 
@@ -69,8 +76,29 @@ class Store(Protocol):
         anyone changed it meanwhile."""
         ...
 
-    def list_open(self) -> list[Escalation]:
-        """Escalations not yet resolved (pending ones excluded), oldest first."""
+    def list_open(self) -> list[Summary]:
+        """Escalations not yet resolved (pending ones excluded), oldest first, from the index."""
+        ...
+
+    def scan(self) -> Iterator[Escalation]:
+        """Every stored record, resolved and pending ones included (slow: for repairs)."""
+        ...
+
+    def repair_index(self) -> int:
+        """Merge a full scan into the open-escalations index; the number of entries fixed."""
+        ...
+
+    def compact_resolved(self, resolved_before: int, now: int) -> int:
+        """Compact (``Escalation.compact``) every record resolved before ``resolved_before``
+        (ms) and not compacted yet; the number compacted. A scan: for the scheduler."""
+        ...
+
+    def note_escalated(self, user_id: str, escalation_id: str) -> None:
+        """Remember that ``user_id`` raised ``escalation_id`` (for ``escalated_by``)."""
+        ...
+
+    def escalated_by(self, user_id: str) -> list[str]:
+        """Ids of the escalations ``user_id`` raised, newest first."""
         ...
 
     def find_ids(self, prefix: str) -> list[str]:
@@ -84,14 +112,17 @@ class KVStore:
     def __init__(self, kv: KV, *, retries: int = TRANSITION_RETRIES) -> None:
         self._kv = kv
         self._retries = retries
+        self._index = OpenIndex(kv)
 
     def create_if_absent(self, record: Escalation) -> tuple[Escalation, bool]:
         key = keys.escalation(record.id)
         if self._kv.compare_and_set(key, None, record.to_json()):
+            self._reindex(record)
             return record, True
         existing = self.get(record.id)
         if existing is None:  # deleted between our attempt and the read: try once more
             if self._kv.compare_and_set(key, None, record.to_json()):
+                self._reindex(record)
                 return record, True
             existing = self.get(record.id)
             if existing is None:
@@ -121,6 +152,7 @@ class KVStore:
             if updated is current:
                 return current
             if self._kv.compare_and_set(key, raw, updated.to_json()):
+                self._reindex(updated)
                 return updated
             # Someone else wrote between our read and our write: re-read and re-decide.
             time.sleep(RETRY_PAUSE_SECONDS * (1 + attempt) * random.random())
@@ -136,40 +168,86 @@ class KVStore:
         if updated is known:
             return None
         if self._kv.compare_and_set(key, known.to_json(), updated.to_json()):
+            self._reindex(updated)
             return updated
         return None
 
     def replace(self, expected: Escalation, new: Escalation) -> bool:
         key = keys.escalation(expected.id)
-        return self._kv.compare_and_set(key, expected.to_json(), new.to_json())
+        if not self._kv.compare_and_set(key, expected.to_json(), new.to_json()):
+            return False
+        self._reindex(new)
+        return True
 
     def discard(self, expected: Escalation) -> bool:
         key = keys.escalation(expected.id)
         return self._kv.compare_and_set(key, expected.to_json(), None)
 
-    def list_open(self) -> list[Escalation]:
-        found: list[Escalation] = []
+    def list_open(self) -> list[Summary]:
+        return self._index.entries()
+
+    def find_ids(self, prefix: str) -> list[str]:
+        # Matched on the key names alone: no record is read; a request path, so the scan is
+        # bounded (``LIST_MAX_KEYS``).
+        start = keys.escalation_prefix()
+        return [k[len(start) :] for k in self._escalation_keys(start + prefix, LIST_MAX_KEYS)]
+
+    def scan(self) -> Iterator[Escalation]:
         for key in self._escalation_keys(keys.escalation_prefix()):
             raw = self._kv.get(key)
             record = self._parse(raw) if raw else None
-            if record and not record.pending and record.state is not State.RESOLVED:
-                found.append(record)
-        return sorted(found, key=lambda r: r.created_at)
+            if record is not None:
+                yield record
 
-    def find_ids(self, prefix: str) -> list[str]:
-        # Matched on the key names alone: no record is read.
-        start = keys.escalation_prefix()
-        return [k[len(start) :] for k in self._escalation_keys(start + prefix)]
-
-    def _escalation_keys(self, prefix: str) -> Iterator[str]:
-        """The keys starting with ``prefix``, scanning at most ``LIST_MAX_KEYS`` keys."""
+    def _escalation_keys(self, prefix: str, max_keys: int | None = None) -> Iterator[str]:
+        """The keys starting with ``prefix``, scanning at most ``max_keys`` keys (all if
+        ``None``)."""
         page = 0
-        while page * LIST_PAGE_SIZE < LIST_MAX_KEYS:
+        while max_keys is None or page * LIST_PAGE_SIZE < max_keys:
             batch = self._kv.list_keys(page, LIST_PAGE_SIZE)
             yield from (key for key in batch if key.startswith(prefix))
             if len(batch) < LIST_PAGE_SIZE:
-                break
+                return
             page += 1
+
+    def repair_index(self) -> int:
+        return self._index.repair(self.scan())
+
+    def compact_resolved(self, resolved_before: int, now: int) -> int:
+        def compact(current: Escalation) -> Escalation:
+            if not _compactable(current, resolved_before):
+                return current
+            return current.compact(now)
+
+        done = 0
+        for r in list(self.scan()):
+            if _compactable(r, resolved_before):
+                try:
+                    done += self.transition(r.id, compact, known=r).compacted
+                except WorkflowError:  # changed or removed meanwhile: the next round decides
+                    continue
+        return done
+
+    def note_escalated(self, user_id: str, escalation_id: str) -> None:
+        key = keys.escalated_by(user_id)
+        for _ in range(self._retries):
+            raw = self._kv.get(key)
+            ids = _id_list(raw)
+            if escalation_id in ids:
+                return
+            kept = [*ids, escalation_id][-ESCALATED_BY_KEPT:]
+            if self._kv.compare_and_set(key, raw, json.dumps(kept).encode()):
+                return
+        raise Busy("Too many escalations at once; try again.")
+
+    def escalated_by(self, user_id: str) -> list[str]:
+        return list(reversed(_id_list(self._kv.get(keys.escalated_by(user_id)))))
+
+    def _reindex(self, record: Escalation) -> None:
+        try:
+            self._index.record(record)
+        except Exception:  # the record landed; the next repair puts the index right
+            log.exception("open index update failed for %s", record.id)
 
     @staticmethod
     def _parse(raw: bytes) -> Escalation | None:
@@ -178,6 +256,18 @@ class KVStore:
         except (ValueError, KeyError, TypeError):
             log.warning("ignoring an unreadable escalation record")
             return None
+
+
+def _compactable(r: Escalation, resolved_before: int) -> bool:
+    return r.resolved and not r.compacted and r.updated_at < resolved_before
+
+
+def _id_list(raw: bytes | None) -> list[str]:
+    try:
+        data = json.loads(raw) if raw else []
+    except ValueError:
+        return []
+    return [str(x) for x in data] if isinstance(data, list) else []
 
 
 if TYPE_CHECKING:  # static conformance

@@ -5,9 +5,18 @@ returns the next version (one event appended), returns the record itself when th
 do (claiming what you already own), or raises the ``Conflict`` that explains the refusal. The store
 calls it again on every compare-and-set retry, so the rule is always checked against fresh data.
 
-    open --claim/assign--> claimed(owner) --release--> open
-    open | claimed --resolve--> resolved(outcome)          (terminal)
-    claimed --assign--> claimed(new owner)
+``open`` means the owner has not acknowledged yet, ``claimed`` that they have::
+
+    (escalated) --> open(default owner)
+    open(owner) --claim by the owner--> claimed(owner)                  acknowledges
+    open(owner) --claim by another--> claimed(claimer)                  takes it over
+    open | claimed --assign to oneself--> claimed(oneself)
+    open | claimed --assign to another--> open(assignee)                until they acknowledge
+    open | claimed --release--> open(default owner)
+    open | claimed --resolve--> resolved(outcome)                       (terminal)
+
+Claiming what someone else has already acknowledged is refused (a claim is never won twice);
+handing over an acknowledged escalation is what Assign is for.
 """
 
 from __future__ import annotations
@@ -23,11 +32,17 @@ Change = Callable[[Escalation], Escalation]
 def claim(who: str, now: int) -> Change:
     def change(r: Escalation) -> Escalation:
         not_resolved(r)
-        if r.state is State.CLAIMED:
+        if r.acknowledged:
             if r.owner == who:
                 return r
             raise AlreadyClaimed(r.owner or "?")
-        return r.with_event(Event(Action.CLAIMED, who, now), state=State.CLAIMED, owner=who)
+        if r.owner == who:
+            return r.with_event(Event(Action.CLAIMED, who, now), state=State.CLAIMED)
+        if r.owner is None:
+            event = Event(Action.CLAIMED, who, now)
+            return r.with_event(event, state=State.CLAIMED, owner=who, owner_since=now)
+        event = Event(Action.TOOK_OVER, who, now, r.owner or "")
+        return r.with_event(event, state=State.CLAIMED, owner=who, owner_since=now)
 
     return change
 
@@ -35,10 +50,11 @@ def claim(who: str, now: int) -> Change:
 def assign(who: str, target: str, now: int) -> Change:
     def change(r: Escalation) -> Escalation:
         not_resolved(r)
-        if r.state is State.CLAIMED and r.owner == target:
+        state = State.CLAIMED if target == who else State.OPEN
+        if r.owner == target and (r.acknowledged or state is State.OPEN):
             return r
         event = Event(Action.ASSIGNED, who, now, target)
-        return r.with_event(event, state=State.CLAIMED, owner=target)
+        return r.with_event(event, state=state, owner=target, owner_since=now)
 
     return change
 
@@ -46,19 +62,33 @@ def assign(who: str, target: str, now: int) -> Change:
 def release(who: str, now: int) -> Change:
     def change(r: Escalation) -> Escalation:
         not_resolved(r)
-        if r.state is not State.CLAIMED:
-            raise NotClaimed("This escalation has no owner to release.")
+        if not r.acknowledged and r.owner == r.default_owner:
+            raise NotClaimed("This escalation is already with its default owner.")
         event = Event(Action.RELEASED, who, now, r.owner or "")
-        return r.with_event(event, state=State.OPEN, owner=None)
+        return r.with_event(event, state=State.OPEN, owner=r.default_owner, owner_since=now)
 
     return change
 
 
-def resolve(who: str, outcome: Outcome, now: int) -> Change:
+def resolve(who: str, outcome: Outcome, now: int, response: str = "") -> Change:
     def change(r: Escalation) -> Escalation:
         not_resolved(r)
         event = Event(Action.RESOLVED, who, now, outcome.value)
-        return r.with_event(event, state=State.RESOLVED, outcome=outcome)
+        return r.with_event(event, state=State.RESOLVED, outcome=outcome, response=response)
+
+    return change
+
+
+def remind(marker: str, now: int) -> Change:
+    """Record that the reminder ``marker`` is being sent (no event: reminders are not changes of
+    ownership). Raises ``AlreadyResolved`` on a resolved record; a marker already recorded
+    returns the record unchanged, which tells the caller someone else sent it."""
+
+    def change(r: Escalation) -> Escalation:
+        not_resolved(r)
+        if marker in r.reminders:
+            return r
+        return r.with_changes(now, reminders=(*r.reminders, marker))
 
     return change
 

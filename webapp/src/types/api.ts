@@ -58,6 +58,9 @@ export interface EscalationUpdatedPayload {
     escalation_id: string;
     state: string;
     owner: string;
+    /** `"true"` once the owner has acknowledged it (Claim), else `"false"` (the notice does not
+     * show it; optional, so a payload without it is still one). */
+    acknowledged?: string;
     topic: string;
     escalation_post_id: string;
 }

@@ -74,7 +74,8 @@ describe('The escalation post, drawn from the real server JSON', () => {
     for (const theme of THEMES) {
         it(`open, ${theme}: topic, state and owner first; at most 8 lines; the buttons`, async () => {
             const {lines, buttons} = await show('open', theme);
-            expect(lines[0]).toMatch(/^Privacy\/Telemetry · Open · Owner: @jason\.blais \(default\)$/);
+            expect(lines[0]).toMatch(
+                /^Privacy\/Telemetry · Open · Owner: @jason\.blais \(default, not acknowledged yet\)$/);
             expect(lines.length).toBeLessThanOrEqual(8);
             expect(lines.filter((line) => line.includes('Owner:'))).toHaveLength(1);
             expect(lines).toContain('cc: CRO: nobody in this role');
@@ -90,11 +91,12 @@ describe('The escalation post, drawn from the real server JSON', () => {
                 'Resolve: no response needed', 'Response tips']);
         });
 
-        it(`resolved, ${theme}: one summary line and the outcome, no buttons`, async () => {
+        it(`resolved, ${theme}: one summary line, the outcome and the response, no buttons`, async () => {
             const {lines, attachment, buttons} = await show('resolved', theme);
             expect(lines).toHaveLength(1);
             expect(lines[0]).toMatch(/^Privacy\/Telemetry · Resolved · Escalated by /);
-            expect(attachment).toBe('Outcome: responded, by @jason.blais (owner @katie.wiersgalla)');
+            expect(attachment).toContain('Outcome: responded, by @jason.blais (owner @katie.wiersgalla)');
+            expect(attachment).toContain('Response: https://forum.mattermost.com/t/telemetry-question/12345');
             expect(buttons).toEqual([]);
         });
     }
