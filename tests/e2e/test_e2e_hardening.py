@@ -22,7 +22,8 @@ from e2e.ops import community_post, configure_plugin
 
 # Crafted for the redaction's IPv6 candidate pattern (cost cubic in length: seconds in-process).
 EXPENSIVE = "1:" * 360 + "g"
-FORGED_STATUS = "**Status:** Resolved by `@ian.tien` (responded)"
+# What the bot's own first line looks like once resolved (the post's headline).
+FORGED_STATUS = "**Licensing** · Resolved · Owner: `@ian.tien`"
 LINE_BREAKS = r"\r\n|[\r\n\x0b\x0c\x85\u2028\u2029\u2424]"
 # Generous: GET /topics answers in milliseconds; behind an in-process redaction of EXPENSIVE it
 # waited seconds.
@@ -173,10 +174,10 @@ def test_note_and_excerpt_cannot_forge_bot_lines(
     made = make(server, policy, text=text, note=note)
     message = str(server.admin.get_post(made.post_id).ok(200)["message"])
     lines = re.split(LINE_BREAKS, message)
-    outside = [ln for ln in lines if not ln.startswith("> ")]
-    statuses = [ln for ln in outside if "Status:" in ln]
-    assert len(statuses) == 1 and statuses[0].startswith("**Status:** Open"), message
+    forged = [ln for ln in lines[1:] if ln.startswith("**") and " · Resolved · " in ln]
+    assert not forged and " · Open · " in lines[0], message
     assert not [ln for ln in lines if ln.startswith("####") and "Template" in ln], message
+    assert len(lines) <= 8, message  # the excerpt and the note stay one line each
     assert "https://tracker" not in message and "![" not in message.replace("\\![", "")
 
 
@@ -195,7 +196,7 @@ def test_private_channel_display_name_is_escaped(server: Server, plugin: Any, po
     _join(server, channel["id"], user_id)
     post = client.create_post(channel["id"], "in a private channel")
     message = _message(server, client.escalate(post["id"], TOPIC))
-    by = next(ln for ln in message.splitlines() if ln.startswith("**Escalated by**"))
+    by = next(ln for ln in message.splitlines() if ln.startswith("Escalated by "))
     shown = by.split(" from ", 1)[1].split(" (private channel)", 1)[0]
     assert "@\u200dchannel" in shown and "](" not in shown and "https://" not in shown
 
