@@ -17,6 +17,7 @@ from typing import Any
 
 from e2e.flows import Made, make, responders
 from e2e.mmapi import PLUGIN_ROUTE, REPO, Server
+from escalations.app.render import user_text
 
 FIXTURE = REPO / "webapp" / "test" / "fixtures" / "escalation_posts.json"
 SITE = "https://community.example.com"
@@ -78,7 +79,8 @@ def test_the_post_fixture_is_what_the_server_answers(
     )
     assert reply.status == 200 and not (reply.body or {}).get("errors"), reply
     posts["resolved"] = _post(server, made, stand_ins)
-    assert f"> {EXCERPT}" in posts["open"]["message"], posts["open"]["message"]
+    # quoted as the bot quotes user text (Markdown escaped, one line)
+    assert f"> {user_text(EXCERPT)}" in posts["open"]["message"], posts["open"]["message"]
 
     served = json.dumps(posts, indent=2, ensure_ascii=False) + "\n"
     if os.environ.get("MM_E2E_UPDATE_FIXTURES") == "1":

@@ -66,7 +66,8 @@ def ephemeral_text(event: dict[str, Any]) -> str:
 def test_refusals_and_confirmations_arrive_as_ephemeral_posts(
     server: Server, plugin: Any, policy: Any
 ) -> None:
-    """What the REST replies cannot show: the escalator's confirmation with the permalink, and a
+    """What the REST replies cannot show: the escalator's confirmation (with the short reference
+    to follow it; the permalink only for members of the escalations channel), and a
     non-responder's refusal, both as ephemeral posts on the user's own socket."""
     who = escalator(server, policy)
     outsider = outsider_in_channel(policy)
@@ -76,7 +77,8 @@ def test_refusals_and_confirmations_arrive_as_ephemeral_posts(
         for stream in (mine, theirs):
             stream.wait_for(lambda e: e.get("event") == "hello")
         made = make(server, policy, by=who)
-        confirmation = mine.wait_for(lambda e: made.escalation["permalink"] in ephemeral_text(e))
+        follow = f"/escalation show {made.escalation['id'][:7]}"
+        confirmation = mine.wait_for(lambda e: follow in ephemeral_text(e))
         assert "Privacy/Telemetry" in ephemeral_text(confirmation)
 
         assert server.client(outsider).press(made.post_id, "claim").status == 200

@@ -37,9 +37,16 @@ function escapeHtml(text: string): string {
     return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
-/** One line of inline Markdown: code spans first (nothing inside them is Markdown), then the rest. */
+// Backslash escapes of Markdown punctuation: the character itself, never Markdown.
+const ESCAPED = /\\([\\`*_{}[\]()#+\-.!|~>])/g;
+const HELD = /\uE000(\d+)\uE000/g;
+
+/** One line of inline Markdown: backslash escapes first (held aside as plain characters), code
+ * spans next (nothing inside them is Markdown), then the rest. */
 export function inline(text: string): string {
-    return text.split(/(`[^`]*`)/).map((part) => {
+    const held: string[] = [];
+    const unescaped = text.replace(ESCAPED, (_match, c: string) => `\uE000${held.push(c) - 1}\uE000`);
+    return unescaped.split(/(`[^`]*`)/).map((part) => {
         if (part.startsWith('`') && part.endsWith('`') && part.length > 1) {
             return `<code>${escapeHtml(part.slice(1, -1))}</code>`;
         }
@@ -48,7 +55,7 @@ export function inline(text: string): string {
             replace(/\*\*([^*]+)\*\*/g, '<strong>$1</strong>').
             replace(/(^|[\s(])@([a-z0-9._-]*[a-z0-9])/g, '$1<a class="mention">@$2</a>').
             replace(/(^|\s)~([a-z0-9-]+)/g, '$1<a class="channel">~$2</a>');
-    }).join('');
+    }).join('').replace(HELD, (_match, i: string) => escapeHtml(held[Number(i)]));
 }
 
 /** The message's blocks: block quotes and paragraphs, separated by blank lines. */
