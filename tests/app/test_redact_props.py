@@ -14,7 +14,9 @@ from escalations.app.redact import redact
 # guard keeps dotted version numbers such as 1.10.0.0.1 intact) and, for IPv6, not ":" (":::1").
 BEFORE = ["", " ", ",", "(", "<", "\n", "=", "'", '"', "ip ", "mail ", "[", "/"]
 AFTER = st.sampled_from(["", " ", ".", ",", ":", ")", ">", "\n", "'", '"', "!", "?", ";", "]"])
-EXAMPLES = settings(max_examples=300, deadline=None)
+# Derandomised: every run (CI included) tries the same examples, so a run is reproducible; widen the
+# search locally (``derandomize=False``, more ``max_examples``) when changing a detector.
+EXAMPLES = settings(max_examples=300, deadline=None, derandomize=True)
 
 
 def _excerpt(before: str, text: str, after: str) -> str:
@@ -55,7 +57,8 @@ def test_no_email_survives(address: str, before: str, after: str) -> None:
 
 LABEL = st.from_regex(r"[a-z0-9](?:[a-z0-9-]{0,8}[a-z0-9])?", fullmatch=True)
 # Any top-level name, listed or not (``.za`` has rules only below it; ``.local``, ``.zz``).
-TLD = st.from_regex(r"[a-zA-Z][a-zA-Z0-9]{1,11}", fullmatch=True)
+# They are letters (digits appear only in punycode ``xn--`` names, which the corpus covers).
+TLD = st.from_regex(r"[a-zA-Z]{2,12}", fullmatch=True)
 DOMAINS = st.builds(
     lambda labels, tld: ".".join([*labels, tld]), st.lists(LABEL, min_size=1, max_size=3), TLD
 )
