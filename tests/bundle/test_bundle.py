@@ -29,8 +29,9 @@ from hostemu import PluginActivationError
 from hostemu.host import Host
 from hostemu.model import Channel, User
 
-# Building the bundle (the first test's setup) packs about 50 MB: under a minute on idle cores,
-# several minutes on a loaded machine.
+# The bundle is built by make before pytest; each test here extracts it and starts it with a bare
+# interpreter, whose first start unpacks grpcio's module: seconds on idle cores, up to a minute on
+# a loaded machine (see FIRST_START_TIMEOUT), so each test gets more than pytest's default.
 pytestmark = pytest.mark.timeout(600)
 
 ROOT = Path(__file__).resolve().parents[2]
