@@ -15,6 +15,7 @@ import pytest
 from app import emu
 from app.test_service import World
 from escalations.app import render
+from escalations.app.buttons import BUTTONS
 from escalations.app.routes import build_router
 from escalations.app.store import KVStore
 from escalations.runtime.http import Request
@@ -49,7 +50,7 @@ CONTEXTS = {
 
 
 def test_every_button_but_the_tips_changes_the_escalation() -> None:
-    assert set(render.ACTIONS) == {*CONTEXTS, render.TIPS}
+    assert set(BUTTONS) == {*CONTEXTS, render.TIPS}
 
 
 def test_an_anonymous_tips_press_is_not_answered() -> None:

@@ -16,7 +16,7 @@ def all_errors() -> list[type[errors.WorkflowError]]:
 
 
 def test_every_error_maps_to_a_documented_status() -> None:
-    documented = {400, 403, 404, 409, 429}
+    documented = {400, 401, 403, 404, 409, 429}
     found = all_errors()
     assert len(found) >= 17
     for cls in found:

@@ -97,13 +97,20 @@ def world() -> World:
 # --- ownership ------------------------------------------------------------------------------
 
 
+def show_as(world: World, username: str, ref: str) -> str:
+    """``/escalation show <ref>`` as ``username`` sees it."""
+    return commands._show(ctx(world), CommandArgs(command="", user_id=world.uid(username)), [ref])
+
+
 def test_an_escalation_has_its_default_owner_from_the_start(world: World) -> None:
     r = world.escalate()
     assert r.owner == r.default_owner == "jason.blais"
     assert not r.acknowledged and r.state is State.OPEN and r.owner_since == r.created_at
     post = world.host.posts[r.escalation_post_id].message
     assert "Owner: `@jason.blais` (default, not acknowledged yet)" in post.splitlines()[0]
-    shown = commands._show(ctx(world), world.uid("jason.blais"), r.id)
+    shown = commands._show(
+        ctx(world), CommandArgs(command="", user_id=world.uid("jason.blais")), [r.id]
+    )
     assert "`@jason.blais` (the first approved responder, in the policy's order)" in shown
     assert [s.owner for s in world.store.list_open()] == ["jason.blais"]
     confirmation = world.host.ephemerals[-1][2]
@@ -167,7 +174,9 @@ def test_resolve_responded_keeps_the_answer(world: World) -> None:
     assert "resolved by @ian.tien: responded" in world.dms("alice")[-1]
     assert "https://forum.example.com/t/123" in world.dms("alice")[-1]
     assert world.store.list_open() == []
-    shown = commands._show(ctx(world), world.uid("ian.tien"), r.id)
+    shown = commands._show(
+        ctx(world), CommandArgs(command="", user_id=world.uid("ian.tien")), [r.id]
+    )
     assert f"**Response:** {safe}" in shown
     other = world.escalate("product-gdpr")
     quiet, _ = world.workflow.resolve(
@@ -453,5 +462,7 @@ def test_resolved_escalations_past_retention_are_compacted_not_lost(world: World
     )
     assert not world.store.get(recent.id).compacted  # type: ignore[union-attr]
     assert not world.store.get(still_open.id).compacted  # type: ignore[union-attr]
-    shown = commands._show(ctx(world), world.uid("jason.blais"), old.id)
+    shown = commands._show(
+        ctx(world), CommandArgs(command="", user_id=world.uid("jason.blais")), [old.id]
+    )
     assert "Past the retention period" in shown

@@ -13,9 +13,9 @@ import pytest
 
 from app.test_service import World
 from escalations.app import render
+from escalations.app.errors import HostError
 from escalations.app.routes import build_router
 from escalations.app.store import KVStore
-from escalations.runtime.errors import PluginAPIError
 from escalations.runtime.http import Request, Response
 
 JSON = {"Content-Type": "application/json"}
@@ -56,7 +56,7 @@ def api() -> Api:
 
 
 def _broken(*args: object, **kwargs: object) -> None:
-    raise PluginAPIError("GetPost", "database down", status_code=500)
+    raise HostError("GetPost: database down")
 
 
 # --- topics ------------------------------------------------------------------------------------

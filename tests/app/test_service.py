@@ -296,9 +296,9 @@ def test_archived_channel_name_is_a_setup_problem() -> None:
 
 
 def _raise_exists(team_id: str, name: str, display_name: str, creator_id: str):
-    from escalations.runtime.errors import AlreadyExistsError
+    from escalations.app.errors import HostError
 
-    raise AlreadyExistsError("CreateChannel", "a channel with that name exists")
+    raise HostError("CreateChannel: a channel with that name exists")
 
 
 def test_excerpt_respects_the_setting() -> None:

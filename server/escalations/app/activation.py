@@ -26,10 +26,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from escalations.policy import Policy, bundled_policy_path, load_policy_file, load_policy_text
-from escalations.runtime.errors import PluginAPIError
 
 from . import active_policy, channel, gate, guard, identity, keys
 from .active_policy import ActivePolicy
+from .errors import HostError
 from .excerpt import MAX_EXCERPT_CHARS
 from .kv import KV
 from .lock import KVLock, LockTimeout
@@ -299,6 +299,6 @@ class Activator:
                 continue
             try:
                 self._host.add_channel_member(channel_id, user_id)
-            except PluginAPIError as exc:
+            except HostError as exc:
                 problems.append(f"@{username} could not be added to the channel ({exc})")
         return tuple(problems)

@@ -13,9 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from escalations.runtime.errors import PluginAPIError
-
 from . import keys
+from .errors import HostError
 from .kv import KV
 from .ports import CHANNEL_PRIVATE, ChannelRef, Host, TeamRef
 
@@ -113,7 +112,7 @@ def forget(kv: KV, team: TeamRef, name: str) -> str:
 def _create(host: Host, kv: KV, team: TeamRef, name: str, bot_id: str) -> ChannelCheck:
     try:
         channel = host.create_private_channel(team.id, name, _display_name(name), bot_id)
-    except PluginAPIError as exc:  # e.g. an archived channel holds the name
+    except HostError as exc:  # e.g. an archived channel holds the name
         return ChannelCheck(
             None,
             (f"cannot create the channel {name!r} ({exc}): choose another channel name",),

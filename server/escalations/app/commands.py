@@ -16,13 +16,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Protocol
 
-from escalations.runtime.errors import PluginAPIError
 from escalations.runtime.models import CommandArgs, CommandResponse
 
-from . import render, sentences
+from . import edge, render, sentences
 from .activation import COMMAND_TRIGGER, PolicyStatus
 from .active_policy import ActivePolicy
-from .errors import WorkflowError
 from .kv import KV
 from .model import Escalation, State
 from .ports import Dialog, DialogElement, Host, TeamRef
@@ -34,24 +32,6 @@ LIST_LIMIT = 25
 LIST_MAX_PAGE = 10_000
 DIALOG_CALLBACK = "community-escalations-new"
 _POST_ID_RE = re.compile(r"(?:^|/pl/)([a-z0-9]{26})(?:[/?#].*)?$")
-
-HELP = f"""\
-**/{COMMAND_TRIGGER}**: escalate sensitive community topics to their approved responders.
-- `/{COMMAND_TRIGGER} new <permalink>`: escalate a post (opens a form with topic and note)
-- `/{COMMAND_TRIGGER} list [mine | unowned] [topic <key>] [page <n>]`: open escalations, with \
-owner, age, excerpt and reference (`mine`: those you own; `unowned`: those whose owner has not \
-acknowledged them)
-- `/{COMMAND_TRIGGER} mine`: the escalations you raised and their state
-- `/{COMMAND_TRIGGER} show <ref>`: one escalation by its reference, its state and history
-- `/{COMMAND_TRIGGER} policy`: the active policy and any problems with it
-- `/{COMMAND_TRIGGER} help tips`: the response-writing tips (also the **Response tips** button)
-- `/{COMMAND_TRIGGER} help`: this text
-System admins only:
-- `/{COMMAND_TRIGGER} policy repin <username>`: give a policy name to the account that holds it now
-- `/{COMMAND_TRIGGER} channel adopt`: use the existing private channel of the channel setting
-- `/{COMMAND_TRIGGER} channel forget`: stop using the stored channel (a new one is created)
-On desktop and web you can also use **Escalate** in a post's "..." menu."""
-
 
 ChannelDecision = Callable[[Host, KV, TeamRef, str], str]
 ADMINS_ONLY = "Only system admins can do that."
@@ -74,40 +54,50 @@ class CommandContext:
     admin: AdminOps
 
 
+Run = Callable[[CommandContext, CommandArgs, list[str]], str]
+
+
+@dataclass(frozen=True)
+class Subcommand:
+    """One entry of ``SUBCOMMANDS``: the words that select it, what it takes after them (for the
+    help and for the check ``arity``), what it does, and whether only system admins may run it."""
+
+    words: str
+    usage: str
+    help: str
+    run: Run
+    arity: Callable[[int], bool] = lambda n: n == 0
+    admin: bool = False
+
+
+def _help(ctx: CommandContext, args: CommandArgs, rest: list[str]) -> str:
+    return HELP
+
+
+def _tips(ctx: CommandContext, args: CommandArgs, rest: list[str]) -> str:
+    return sentences.tips_text(ctx.workflow.active_policy().policy)
+
+
+def _admin_op(op: Callable[[AdminOps, list[str]], str]) -> Run:
+    return lambda ctx, args, rest: op(ctx.admin, rest)
+
+
 def execute(ctx: CommandContext, args: CommandArgs) -> CommandResponse:
-    words = args.command.strip().split()
-    sub = words[1].lower() if len(words) > 1 else "help"
-    rest = words[2:]
-    try:
-        if sub == "list":
-            return _reply(_list(ctx, args.user_id, rest))
-        if sub == "mine" and not rest:
-            return _reply(_mine(ctx, args.user_id))
-        if sub == "show" and len(rest) == 1:
-            return _reply(_show(ctx, args.user_id, rest[0]))
-        if sub == "policy" and not rest:
-            return _reply(_policy(ctx, args.user_id))
-        if sub == "policy" and len(rest) == 2 and rest[0].lower() == "repin":
-            return _reply(_as_admin(ctx, args.user_id, lambda: ctx.admin.repin(rest[1])))
-        if sub == "channel" and rest in (["adopt"], ["forget"]):
-            act = ctx.admin.adopt_channel if rest[0] == "adopt" else ctx.admin.forget_channel
-            return _reply(_as_admin(ctx, args.user_id, act))
-        if sub == "new" and len(rest) == 1:
-            return _reply(_new(ctx, args, rest[0]))
-        if sub == "help" and [w.lower() for w in rest] == ["tips"]:
-            return _reply(sentences.tips_text(ctx.workflow.active_policy().policy))
-        if sub == "help" and not rest:
-            return _reply(HELP)
-        return _reply(f"Unknown or incomplete command.\n\n{HELP}")
-    except WorkflowError as exc:
-        return _reply(exc.public)
-    except PluginAPIError:
-        log.exception("/%s %s failed", COMMAND_TRIGGER, sub)
-        return _reply("Something went wrong; please try again.")
+    """Run the sub-command of ``SUBCOMMANDS`` whose words the command starts with (the longest
+    match); errors are answered by ``edge``."""
+    words = args.command.strip().split()[1:] or ["help"]
+    return edge.run_slash(lambda: _dispatch(ctx, args, words))
 
 
-def _reply(text: str) -> CommandResponse:
-    return CommandResponse.ephemeral(text)
+def _dispatch(ctx: CommandContext, args: CommandArgs, words: list[str]) -> str:
+    lowered = [w.lower() for w in words]
+    for sub in sorted(SUBCOMMANDS, key=lambda s: -len(s.words.split())):
+        head = sub.words.split()
+        if lowered[: len(head)] == head and sub.arity(len(words) - len(head)):
+            if sub.admin and not ctx.host.is_system_admin(args.user_id):
+                return ADMINS_ONLY
+            return sub.run(ctx, args, words[len(head) :])
+    return f"Unknown or incomplete command.\n\n{HELP}"
 
 
 @dataclass(frozen=True)
@@ -139,7 +129,8 @@ def parse_list(words: list[str]) -> ListQuery | str:
     return query
 
 
-def _list(ctx: CommandContext, user_id: str, words: list[str]) -> str:
+def _list(ctx: CommandContext, args: CommandArgs, words: list[str]) -> str:
+    user_id = args.user_id
     query = parse_list(words)
     if isinstance(query, str):
         return query
@@ -178,8 +169,8 @@ def words_without_page(words: list[str]) -> list[str]:
     return out
 
 
-def _mine(ctx: CommandContext, user_id: str) -> str:
-    records = ctx.workflow.mine(user_id)
+def _mine(ctx: CommandContext, args: CommandArgs, rest: list[str]) -> str:
+    records = ctx.workflow.mine(args.user_id)
     if not records:
         return "You have not escalated anything yet."
     now = ctx.now_ms()
@@ -202,18 +193,15 @@ def _escalator_state(r: Escalation) -> str:
     return "open, owner " + render.owner_text(r)
 
 
-def _show(ctx: CommandContext, user_id: str, ref: str) -> str:
-    return sentences.show_text(ctx.workflow.get_by_ref(user_id, ref))
+def _show(ctx: CommandContext, args: CommandArgs, rest: list[str]) -> str:
+    return sentences.show_text(ctx.workflow.get_by_ref(args.user_id, rest[0]))
 
 
-def _as_admin(ctx: CommandContext, user_id: str, act: Callable[[], str]) -> str:
-    return act() if ctx.host.is_system_admin(user_id) else ADMINS_ONLY
-
-
-def _policy(ctx: CommandContext, user_id: str) -> str:
+def _policy(ctx: CommandContext, args: CommandArgs, rest: list[str]) -> str:
     """The active policy for everyone; its problems only for system admins and the escalations
     channel's (guarded) members; which usernames cannot be used only for system admins (it is a
     list of names anyone could register)."""
+    user_id = args.user_id
     policy = ctx.workflow.active_policy()
     status = ctx.status()
     admin = ctx.host.is_system_admin(user_id)
@@ -265,8 +253,8 @@ def _names(unresolved: tuple[str, ...], allow_list: tuple[str, ...], admin: bool
     return lines
 
 
-def _new(ctx: CommandContext, args: CommandArgs, link: str) -> str:
-    match = _POST_ID_RE.search(link.strip("<>"))
+def _new(ctx: CommandContext, args: CommandArgs, rest: list[str]) -> str:
+    match = _POST_ID_RE.search(rest[0].strip("<>"))
     if match is None:
         return f"Give a post's permalink, e.g. `/{COMMAND_TRIGGER} new https://.../pl/<post id>`."
     post_id = match.group(1)
@@ -308,3 +296,77 @@ def dialog_introduction(policy: ActivePolicy) -> str:
     lines = [policy.policy.non_sensitive_guidance, "", "**Who will be paged:**"]
     lines += [f"- {sentences.paged_preview(t)}" for t in policy.topics]
     return "\n".join(lines)
+
+
+SUBCOMMANDS: tuple[Subcommand, ...] = (
+    Subcommand(
+        "new",
+        "<permalink>",
+        "escalate a post (opens a form with topic and note)",
+        _new,
+        arity=lambda n: n == 1,
+    ),
+    Subcommand(
+        "list",
+        "[mine | unowned] [topic <key>] [page <n>]",
+        "open escalations, with owner, age, excerpt and reference (`mine`: those you own; "
+        "`unowned`: those whose owner has not acknowledged them)",
+        _list,
+        arity=lambda n: True,
+    ),
+    Subcommand("mine", "", "the escalations you raised and their state", _mine),
+    Subcommand(
+        "show",
+        "<ref>",
+        "one escalation by its reference, its state and history",
+        _show,
+        arity=lambda n: n == 1,
+    ),
+    Subcommand("policy", "", "the active policy and any problems with it", _policy),
+    Subcommand(
+        "help tips",
+        "",
+        "the response-writing tips (also the **Response tips** button)",
+        _tips,
+    ),
+    Subcommand("help", "", "this text", _help),
+    Subcommand(
+        "policy repin",
+        "<username>",
+        "give a policy name to the account that holds it now",
+        _admin_op(lambda admin, rest: admin.repin(rest[0])),
+        arity=lambda n: n == 1,
+        admin=True,
+    ),
+    Subcommand(
+        "channel adopt",
+        "",
+        "use the existing private channel of the channel setting",
+        _admin_op(lambda admin, rest: admin.adopt_channel()),
+        admin=True,
+    ),
+    Subcommand(
+        "channel forget",
+        "",
+        "stop using the stored channel (a new one is created)",
+        _admin_op(lambda admin, rest: admin.forget_channel()),
+        admin=True,
+    ),
+)
+
+
+def _help_line(sub: Subcommand) -> str:
+    usage = f"/{COMMAND_TRIGGER} {sub.words}" + (f" {sub.usage}" if sub.usage else "")
+    return f"- `{usage}`: {sub.help}"
+
+
+HELP = "\n".join(
+    [
+        f"**/{COMMAND_TRIGGER}**: escalate sensitive community topics to their approved "
+        "responders.",
+        *(_help_line(s) for s in SUBCOMMANDS if not s.admin),
+        "System admins only:",
+        *(_help_line(s) for s in SUBCOMMANDS if s.admin),
+        'On desktop and web you can also use **Escalate** in a post\'s "..." menu.',
+    ]
+)

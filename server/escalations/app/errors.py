@@ -3,6 +3,7 @@
 The tree::
 
     WorkflowError                      base; ``public`` is a message for a person
+    ├── NotLoggedIn                    no server-set user id on the request          -> 401
     ├── NotConfigured                  no escalations team/channel yet            -> 409
     ├── InvalidRequest                 malformed/missing/mistyped input           -> 400
     │   ├── NoteTooLong
@@ -25,10 +26,11 @@ The tree::
         └── Busy                       the compare-and-set retry budget ran out
     └── TooManyEscalations             the per-user rate limit is reached        -> 429
 
-Expected refusals (``AlreadyClaimed``, ``NotAResponder``, ...) are values for the person who acted:
-the HTTP routes turn them into ``{"error": ...}`` with the status above, the button handlers into an
-ephemeral text. Infrastructure failures are not in this tree (they are the runtime's
-``PluginAPIError``) and end as a logged 500 / "Something went wrong".
+Expected refusals (``AlreadyClaimed``, ``NotAResponder``, ...) are values for the person who acted;
+``edge.py`` is the one place that turns any error into what a surface shows (HTTP status + JSON,
+button answer, dialog field error, slash-command text). Infrastructure failures are not in this
+tree: the adapters behind the ports raise ``HostError`` (a Mattermost call failed), which ends as a
+logged 500 / "Something went wrong".
 """
 
 from __future__ import annotations
@@ -42,6 +44,13 @@ class WorkflowError(Exception):
     def __init__(self, public: str) -> None:
         super().__init__(public)
         self.public = public
+
+
+class NotLoggedIn(WorkflowError):
+    status = 401
+
+    def __init__(self, public: str = "You are not logged in.") -> None:
+        super().__init__(public)
 
 
 class NotConfigured(WorkflowError):
@@ -128,6 +137,11 @@ class Busy(Conflict):
 
 class TooManyEscalations(WorkflowError):
     status = 429
+
+
+class HostError(Exception):
+    """A call to Mattermost failed (network, server error, refusal). Raised by the adapters behind
+    ``ports.Host`` and ``kv.KV``; ``str()`` is the server's message, for logs and admins only."""
 
 
 def http_status(error: WorkflowError) -> int:

@@ -13,8 +13,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from escalations.runtime.errors import PluginAPIError
-
+from .errors import HostError
 from .ports import Host
 
 log = logging.getLogger(__name__)
@@ -67,6 +66,6 @@ def sweep(host: Host, m: Membership) -> tuple[str, ...]:
         try:
             host.remove_channel_member(m.channel_id, user_id)
             log.info("removed %s from the escalations channel: not in the policy", user_id)
-        except PluginAPIError as exc:
+        except HostError as exc:
             problems.append(f"could not remove a member the policy does not name ({exc})")
     return tuple(problems)

@@ -1,25 +1,52 @@
 """Adapters from the runtime's ``PluginAPIClient`` to the workflow's ports (``Host``, ``KV``).
 
 Translation only: "not found" becomes ``None``/``False``, records become the workflow's small
-refs; every other ``PluginAPIError`` propagates.
+refs, and every other failure of a call becomes ``errors.HostError`` (the runtime's
+``PluginAPIError`` never reaches the workflow).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+import functools
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, ParamSpec, TypeVar
 
 from escalations.runtime import models
 from escalations.runtime.api import PluginAPIClient
-from escalations.runtime.errors import NotFoundError
+from escalations.runtime.errors import NotFoundError, PluginAPIError
 
+from .errors import HostError
 from .ports import CHANNEL_OPEN, ChannelRef, Dialog, PostRef, TeamRef, UserRef
 
 SYSTEM_GUEST = "system_guest"
 SYSTEM_ADMIN = "system_admin"
 MEMBERS_PAGE = 200
 
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+_C = TypeVar("_C", bound=type)
 
+
+def _as_host_error(method: Callable[_P, _R]) -> Callable[_P, _R]:
+    @functools.wraps(method)
+    def call(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        try:
+            return method(*args, **kwargs)
+        except PluginAPIError as exc:
+            raise HostError(str(exc)) from exc
+
+    return call
+
+
+def translating(cls: _C) -> _C:
+    """Class decorator: every public method raises ``HostError`` instead of ``PluginAPIError``."""
+    for name, member in list(vars(cls).items()):
+        if callable(member) and not name.startswith("_"):
+            setattr(cls, name, _as_host_error(member))
+    return cls
+
+
+@translating
 class ClientKV:
     """``kv.KV`` over the runtime client."""
 
@@ -49,6 +76,7 @@ class ClientKV:
         return self._api.kv_list(page, per_page)
 
 
+@translating
 class RuntimeHost:
     """``ports.Host`` over the runtime client."""
 

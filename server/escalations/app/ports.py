@@ -2,7 +2,7 @@
 
 The service and activation talk to Mattermost only through ``Host``; ``host.RuntimeHost``
 implements it over the runtime's ``PluginAPIClient`` and tests may use a fake. Reads that find
-nothing return ``None``; every other failure is the runtime's ``PluginAPIError`` and propagates
+nothing return ``None``; every other failure is ``errors.HostError`` and propagates
 (it is infrastructure, not a domain outcome).
 """
 

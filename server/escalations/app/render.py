@@ -49,7 +49,6 @@ ASSIGN = "assign"
 RELEASE = "release"
 RESOLVE = "resolve"
 TIPS = "tips"
-ACTIONS = (CLAIM, ASSIGN, RELEASE, RESOLVE, TIPS)
 
 SEPARATOR = " · "
 NOBODY_IN_ROLE = "nobody in this role"

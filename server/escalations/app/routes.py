@@ -1,58 +1,46 @@
 """The plugin's HTTP API (``docs/http-api.md``): JSON routes for the webapp, the button actions
-and the ``/escalation new`` dialog submission.
+and the dialog submissions.
 
 Identity is only the server-set ``Mattermost-User-Id`` header (``Request.user_id``); a ``user_id``
-in a body is cross-checked against it and a mismatch refused. Domain errors are mapped here, once:
-for JSON routes to ``{"error": ...}`` with the status of ``errors.http_status``; for actions to
-HTTP 200 with ``ephemeral_text`` (Mattermost shows anything else as "Action failed"); for the dialog
-to its ``errors`` / ``error`` fields. Body size (413) is capped by the runtime before we see it.
+in a body is cross-checked against it and a mismatch refused. Handlers raise; ``edge`` answers
+every error in the shape of the surface (JSON status, button text, dialog field). Body size (413)
+is capped by the runtime before we see it.
 """
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Callable
 from typing import Any
 
-from escalations.runtime.errors import PluginAPIError
-from escalations.runtime.http import (
-    HTTPError,
-    Request,
-    Response,
-    Router,
-    error_response,
-    json_response,
-    require_user,
-)
+from escalations.runtime.http import Request, Response, Router, json_response
 
-from . import render, sentences
+from . import edge
+from .buttons import BUTTONS, Press
 from .errors import (
     InvalidRequest,
     NoteTooLong,
+    NotLoggedIn,
     TopicNotFound,
     UserMismatch,
-    WorkflowError,
-    http_status,
 )
-from .model import Escalation, Outcome
+from .model import Escalation
 from .service import Workflow
-
-log = logging.getLogger(__name__)
 
 BODY_MAX_BYTES = 64 * 1024
 _ID_RE = re.compile(r"^[a-z0-9]{26}$")
-_SOMETHING_WRONG = "Something went wrong; please try again."
+_NEW_FIELDS: edge.DialogFields = {TopicNotFound: "topic", NoteTooLong: "note"}
+_RESOLVE_FIELDS: edge.DialogFields = {InvalidRequest: "response"}
 
 
 def build_router(workflow: Workflow) -> Router:
     router = Router()
     api = _Api(workflow)
-    router.add("GET", "/api/v1/topics", require_user(api.topics))
-    router.add("POST", "/api/v1/escalations", require_user(api.create))
-    router.add("GET", "/api/v1/escalations/{id}", require_user(api.show))
-    for action in render.ACTIONS:
-        router.add("POST", f"/api/v1/actions/{action}", api.action_handler(action))
+    router.add("GET", "/api/v1/topics", api.topics)
+    router.add("POST", "/api/v1/escalations", api.create)
+    router.add("GET", "/api/v1/escalations/{id}", api.show)
+    for action in BUTTONS:
+        router.add("POST", f"/api/v1/actions/{action}", api.button(action))
     router.add("POST", "/api/v1/dialogs/new", api.dialog_new)
     router.add("POST", "/api/v1/dialogs/resolve", api.dialog_resolve)
     return router
@@ -65,10 +53,15 @@ class _Api:
     # --- JSON routes -------------------------------------------------------------------------
 
     def topics(self, request: Request) -> Response:
-        return _json_call(lambda: json_response(self._workflow.active_policy().to_api()))
+        def call() -> Response:
+            _user(request)
+            return json_response(self._workflow.active_policy().to_api())
+
+        return edge.run_http(call)
 
     def create(self, request: Request) -> Response:
         def call() -> Response:
+            _user(request)
             body = request.json_object()
             actor = _actor(request, body)
             post_id = _field(body, "post_id")
@@ -79,69 +72,46 @@ class _Api:
             record, created = self._workflow.escalate(actor, post_id, topic, note)
             return json_response(record.to_api(), 201 if created else 200)
 
-        return _json_call(call)
+        return edge.run_http(call)
 
     def show(self, request: Request) -> Response:
-        actor = request.user_id or ""
-        esc_id = request.path_params["id"]
-        return _json_call(lambda: json_response(self._workflow.get(actor, esc_id).to_api()))
+        def call() -> Response:
+            actor = _user(request)
+            return json_response(self._workflow.get(actor, request.path_params["id"]).to_api())
+
+        return edge.run_http(call)
 
     # --- interactive message actions ---------------------------------------------------------
 
-    def action_handler(self, action: str) -> Callable[[Request], Response]:
+    def button(self, action: str) -> Callable[[Request], Response]:
+        handler = BUTTONS[action]
+
         def handle(request: Request) -> Response:
-            try:
-                text = self._action(action, request)
-            except WorkflowError as exc:
-                text = exc.public
-            except (HTTPError, ValueError) as exc:
-                text = getattr(exc, "message", None) or "That request was not understood."
-            except PluginAPIError:
-                log.exception("action %s failed", action)
-                text = _SOMETHING_WRONG
-            return json_response({"ephemeral_text": text} if text else {})
+            def call() -> str:
+                _user(request)
+                body = request.json_object(require_content_type=False)
+                actor = _actor(request, body)
+                context = body.get("context")
+                if not isinstance(context, dict):
+                    raise InvalidRequest("This button is not one of ours.")
+                esc_id = str(context.get("escalation_id") or "")
+                post_id = str(body.get("post_id") or "")
+                record = self._workflow.get_for_action(esc_id, post_id)
+                trigger_id = body.get("trigger_id")
+                trigger = trigger_id if isinstance(trigger_id, str) else ""
+                return handler(self._workflow, Press(actor, record, context, trigger))
+
+            return edge.run_button(call)
 
         return handle
-
-    def _action(self, action: str, request: Request) -> str:
-        if request.user_id is None:
-            return "You are not logged in."
-        body = request.json_object(require_content_type=False)
-        actor = _actor(request, body)
-        context = body.get("context")
-        if not isinstance(context, dict):
-            raise InvalidRequest("This button is not one of ours.")
-        esc_id = str(context.get("escalation_id") or "")
-        post_id = str(body.get("post_id") or "")
-        record = self._workflow.get_for_action(esc_id, post_id)
-        if action == render.TIPS:  # anyone who can see the post may read them
-            return sentences.tips_text(self._workflow.active_policy().policy)
-        if action == render.CLAIM:
-            _, changed = self._workflow.claim(actor, record.id)
-            return "" if changed else "You already own this escalation."
-        if action == render.ASSIGN:
-            selected = str(context.get("selected_option") or "")
-            _, changed = self._workflow.assign(actor, record.id, selected)
-            return "" if changed else f"@{selected} already owns this escalation."
-        if action == render.RELEASE:
-            self._workflow.release(actor, record.id)
-            return ""
-        outcome = str(context.get("outcome") or "")
-        trigger_id = body.get("trigger_id")
-        if outcome == Outcome.RESPONDED.value and isinstance(trigger_id, str) and trigger_id:
-            # Ask for the response first; the dialog's submission resolves.
-            self._workflow.ask_for_response(actor, record.id, trigger_id)
-            return ""
-        self._workflow.resolve(actor, record.id, outcome)
-        return ""
 
     # --- dialogs -----------------------------------------------------------------------------
 
     def dialog_resolve(self, request: Request) -> Response:
         """Submission of the "Resolve: responded" dialog; ``state`` carries the escalation id."""
-        try:
-            if request.user_id is None:
-                return json_response({"error": "You are not logged in."})
+
+        def call() -> Response:
+            _user(request)
             body = request.json_object(require_content_type=False)
             if body.get("cancelled"):
                 return json_response({})
@@ -149,24 +119,17 @@ class _Api:
             submission = body.get("submission")
             answer = submission.get("response") if isinstance(submission, dict) else None
             if not isinstance(answer, str) or not answer.strip():
-                return json_response({"errors": {"response": "Give the link or the text."}})
+                raise InvalidRequest("Give the link or the text.")
             self._workflow.resolve(actor, str(body.get("state") or ""), "responded", answer)
-        except InvalidRequest as exc:
-            return json_response({"errors": {"response": exc.public}})
-        except WorkflowError as exc:
-            return json_response({"error": exc.public})
-        except HTTPError as exc:
-            return json_response({"error": exc.message})
-        except PluginAPIError:
-            log.exception("resolve dialog submission failed")
-            return json_response({"error": _SOMETHING_WRONG})
-        return json_response({})
+            return json_response({})
+
+        return edge.run_dialog(call, _RESOLVE_FIELDS)
 
     def dialog_new(self, request: Request) -> Response:
         """Submission of the ``/escalation new`` dialog; ``state`` carries the post id."""
-        try:
-            if request.user_id is None:
-                return json_response({"error": "You are not logged in."})
+
+        def call() -> Response:
+            _user(request)
             body = request.json_object(require_content_type=False)
             if body.get("cancelled"):
                 return json_response({})
@@ -176,7 +139,7 @@ class _Api:
                 raise InvalidRequest("The form was empty.")
             topic = str(submission.get("topic") or "")
             if not topic:
-                return json_response({"errors": {"topic": "Choose a topic."}})
+                raise TopicNotFound("Choose a topic.")
             note = submission.get("note") or ""
             if not isinstance(note, str):
                 raise InvalidRequest("The note must be text.")
@@ -185,18 +148,9 @@ class _Api:
             )
             if not created:
                 return json_response({"error": already_escalated(record)})
-        except TopicNotFound as exc:
-            return json_response({"errors": {"topic": exc.public}})
-        except NoteTooLong as exc:
-            return json_response({"errors": {"note": exc.public}})
-        except WorkflowError as exc:
-            return json_response({"error": exc.public})
-        except HTTPError as exc:
-            return json_response({"error": exc.message})
-        except PluginAPIError:
-            log.exception("dialog submission failed")
-            return json_response({"error": _SOMETHING_WRONG})
-        return json_response({})
+            return json_response({})
+
+        return edge.run_dialog(call, _NEW_FIELDS)
 
 
 def already_escalated(record: Escalation) -> str:
@@ -208,20 +162,16 @@ def already_escalated(record: Escalation) -> str:
     )
 
 
-def _json_call(call: Callable[[], Response]) -> Response:
-    """Run a JSON route; map domain errors to their status, infrastructure errors to 500."""
-    try:
-        return call()
-    except WorkflowError as exc:
-        return error_response(http_status(exc), exc.public)
-    except PluginAPIError:
-        log.exception("JSON route failed")
-        return error_response(500, _SOMETHING_WRONG)
+def _user(request: Request) -> str:
+    """The server-set user id; the only identity a request has."""
+    if request.user_id is None:
+        raise NotLoggedIn()
+    return request.user_id
 
 
 def _actor(request: Request, body: dict[str, Any]) -> str:
     """The header user; refuse a body that names someone else."""
-    actor = request.user_id or ""
+    actor = _user(request)
     claimed = body.get("user_id")
     if claimed not in (None, "") and claimed != actor:
         raise UserMismatch("The request names a different user than the session.")
