@@ -6,7 +6,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-PLUGIN_JSON = Path(__file__).resolve().parents[3] / "plugin.json"
+# The ``escalations`` package folder, wherever this module sits inside it.
+_PACKAGE = next(p for p in Path(__file__).resolve().parents if p.name == "escalations")
+PLUGIN_JSON = _PACKAGE.parents[1] / "plugin.json"
 
 
 def plugin_id(path: Path = PLUGIN_JSON) -> str:
