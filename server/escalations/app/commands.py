@@ -1,5 +1,6 @@
 """The ``/escalation`` slash command: ``list [mine|unowned] [topic <key>] [page <n>]``, ``mine``,
-``show <ref>``, ``policy``, ``new <permalink>``, ``help`` and ``help tips``, and for system admins
+``show <ref>``, ``policy``, ``new <permalink>``, ``help`` and ``help tips``; official responses
+(``responses``, ``template``, ``route``, ``policy merged | diff``: ``official``); for system admins
 ``policy repin <username>``, ``channel adopt`` and ``channel forget``. Every answer is ephemeral.
 ``new`` opens an interactive dialog (topic + note, with who each topic pages): the path for mobile
 clients, where post menu actions do not show.
@@ -19,12 +20,13 @@ from typing import Protocol
 from escalations.runtime.errors import PluginAPIError
 from escalations.runtime.models import CommandArgs, CommandResponse
 
-from . import render, sentences
+from . import official_text, render, sentences
 from .activation import COMMAND_TRIGGER, PolicyStatus
 from .active_policy import ActivePolicy
 from .errors import WorkflowError
 from .kv import KV
 from .model import Escalation, State
+from .official import OfficialResponses
 from .ports import Dialog, DialogElement, Host, TeamRef
 from .service import LIST_MINE, LIST_UNOWNED, NOTE_MAX_CHARS, Workflow
 
@@ -43,7 +45,13 @@ owner, age, excerpt and reference (`mine`: those you own; `unowned`: those whose
 acknowledged them)
 - `/{COMMAND_TRIGGER} mine`: the escalations you raised and their state
 - `/{COMMAND_TRIGGER} show <ref>`: one escalation by its reference, its state and history
-- `/{COMMAND_TRIGGER} policy`: the active policy and any problems with it
+- `/{COMMAND_TRIGGER} policy`: the active policy and any problems with it; `policy merged`: \
+the policy with the templates approved here, `policy diff`: the change to its file
+- `/{COMMAND_TRIGGER} route <topic>`: who a topic pages, its default owner and template
+- `/{COMMAND_TRIGGER} responses <topic>`: the responses given for a topic, newest first
+- `/{COMMAND_TRIGGER} template show | approve | reject <topic>`, `template propose <topic> \
+<number | text>`: the topic's template; approved responders propose, system admins (and the \
+Template approvers setting's roles) approve
 - `/{COMMAND_TRIGGER} help tips`: the response-writing tips (also the **Response tips** button)
 - `/{COMMAND_TRIGGER} help`: this text
 System admins only:
@@ -72,6 +80,7 @@ class CommandContext:
     status: Callable[[], PolicyStatus]
     now_ms: Callable[[], int]
     admin: AdminOps
+    official: OfficialResponses | None = None
 
 
 def execute(ctx: CommandContext, args: CommandArgs) -> CommandResponse:
@@ -92,6 +101,10 @@ def execute(ctx: CommandContext, args: CommandArgs) -> CommandResponse:
         if sub == "channel" and rest in (["adopt"], ["forget"]):
             act = ctx.admin.adopt_channel if rest[0] == "adopt" else ctx.admin.forget_channel
             return _reply(_as_admin(ctx, args.user_id, act))
+        if sub in ("responses", "template", "route") or (sub == "policy" and rest):
+            answer = _official(ctx, args, sub, rest)
+            if answer is not None:
+                return _reply(answer)
         if sub == "new" and len(rest) == 1:
             return _reply(_new(ctx, args, rest[0]))
         if sub == "help" and [w.lower() for w in rest] == ["tips"]:
@@ -222,6 +235,8 @@ def _policy(ctx: CommandContext, user_id: str) -> str:
         f"({policy.origin})",
         f"Topics: {len(policy.topics)}",
     ]
+    if ctx.official is not None:
+        lines += official_text.origins_lines(ctx.official.templates_origin())
     empty = sentences.empty_roles_lines(policy)
     if empty:
         lines.append("**Roles with nobody who can be mentioned** (escalations say so):")
@@ -265,13 +280,49 @@ def _names(unresolved: tuple[str, ...], allow_list: tuple[str, ...], admin: bool
     return lines
 
 
+_PROPOSAL_RE = re.compile(r"^\s*\S+\s+template\s+propose\s+\S+\s+(.+)$", re.IGNORECASE | re.DOTALL)
+
+
+def _official(ctx: CommandContext, args: CommandArgs, sub: str, rest: list[str]) -> str | None:
+    """``responses <topic>``, ``template show|propose|approve|reject <topic>``, ``route <topic>``,
+    ``policy merged | diff``; ``None`` for anything else (the usage text follows)."""
+    official, user = ctx.official, args.user_id
+    verb = rest[0].lower() if rest else ""
+    if official is None:
+        return None
+    if sub == "responses" and len(rest) == 1:
+        return official_text.responses_text(*official.responses(user, rest[0]))
+    if sub == "route" and len(rest) == 1:
+        policy = ctx.workflow.with_templates(ctx.workflow.active_policy())
+        topic = policy.topic(rest[0].lower())
+        if topic is None:
+            return f"Unknown topic `{rest[0][:64]}`; `/{COMMAND_TRIGGER} policy` lists the topics."
+        return official_text.route_text(topic)
+    if sub == "policy" and rest in (["merged"], ["diff"]):
+        merged = official.merged_policy(user)
+        shown = official_text.merged_text if verb == "merged" else official_text.diff_text
+        return shown(merged)
+    if sub != "template" or len(rest) < 2:
+        return None
+    if verb == "show" and len(rest) == 2:
+        return official_text.template_text(official.template(user, rest[1]))
+    if verb == "propose" and len(rest) >= 3:
+        proposal = _PROPOSAL_RE.match(args.command)
+        text = proposal.group(1) if proposal else " ".join(rest[2:])
+        return official_text.proposed_text(official.propose(user, rest[1], text))
+    if verb in ("approve", "reject") and len(rest) == 2:
+        decide = official.approve if verb == "approve" else official.reject
+        return official_text.decided_text(decide(user, rest[1]))
+    return None
+
+
 def _new(ctx: CommandContext, args: CommandArgs, link: str) -> str:
     match = _POST_ID_RE.search(link.strip("<>"))
     if match is None:
         return f"Give a post's permalink, e.g. `/{COMMAND_TRIGGER} new https://.../pl/<post id>`."
     post_id = match.group(1)
     ctx.workflow.check_escalatable(args.user_id, post_id)
-    policy = ctx.workflow.active_policy()
+    policy = ctx.workflow.with_templates(ctx.workflow.active_policy())
     topic = DialogElement(
         display_name="Topic",
         name="topic",
@@ -303,8 +354,12 @@ def _new(ctx: CommandContext, args: CommandArgs, link: str) -> str:
 
 
 def dialog_introduction(policy: ActivePolicy) -> str:
-    """The dialog's text: what is not sensitive, then who each topic pages (the same preview as
-    the Escalate modal's, for clients without it)."""
+    """The dialog's text: what is not sensitive, then who each topic pages and the template
+    responses (the same preview as the Escalate modal's, for clients without it)."""
     lines = [policy.policy.non_sensitive_guidance, "", "**Who will be paged:**"]
     lines += [f"- {sentences.paged_preview(t)}" for t in policy.topics]
+    templates = [t for t in policy.topics if (t.template_response or "").strip()]
+    if templates:
+        lines += ["", "**Template responses:**"]
+        lines += [f"- **{t.title}**: {sentences.template_preview(t)}" for t in templates]
     return "\n".join(lines)

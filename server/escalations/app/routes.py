@@ -65,7 +65,10 @@ class _Api:
     # --- JSON routes -------------------------------------------------------------------------
 
     def topics(self, request: Request) -> Response:
-        return _json_call(lambda: json_response(self._workflow.active_policy().to_api()))
+        workflow = self._workflow
+        return _json_call(
+            lambda: json_response(workflow.with_templates(workflow.active_policy()).to_api())
+        )
 
     def create(self, request: Request) -> Response:
         def call() -> Response:
