@@ -173,7 +173,11 @@ def template_lines(text: str | None, approved_by: str = "") -> list[str]:
     body = (text or "").strip()
     if not body:
         return [f"**Template response:** {NO_TEMPLATE}"]
-    label = "**Template response:**" + approval_note(approved_by)
+    label = (
+        f"**Template response** {approval_note(approved_by).strip()}:"
+        if approved_by
+        else ("**Template response:**")
+    )
     if approved_by:
         shown = sanitize.lines(body, keep_links=True)
         if len(shown) == 1:
