@@ -249,6 +249,6 @@ def _approved_changes(policy: ActivePolicy, book: dict[str, TopicTemplate]) -> d
     for topic in policy.topics:
         state = book.get(topic.key)
         if state is not None and state.approved is not None:
-            if state.approved.text != topic.template_response:
+            if state.approved.text.strip() != (topic.template_response or ""):
                 found[topic.key] = state.approved.text
     return found

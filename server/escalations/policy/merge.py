@@ -40,12 +40,17 @@ class _Edit:
 
 
 def merge_templates(text: str, templates: Mapping[str, str]) -> str:
-    """``text`` with the template responses of ``templates`` (topic key -> text) written in.
+    """``text`` with the template responses of ``templates`` (topic key -> text, stripped as the
+    policy holds it) written in.
 
     Raises:
         MergeError: ``text`` is not a valid policy, names none of the topics, or the merged
             text would not load back as exactly the requested change.
     """
+    # The policy holds texts stripped (``load``): written stripped, they load back as written.
+    templates = {key: value.strip() for key, value in templates.items()}
+    if not all(templates.values()):
+        raise MergeError("a template response cannot be empty")
     before = load_policy_text(text)
     if not before.ok or before.policy is None:
         raise MergeError("the policy text is not valid")
