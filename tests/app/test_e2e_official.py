@@ -52,7 +52,11 @@ def test_responses_are_listed_newest_first_with_who_and_a_link(world: World) -> 
     assert "**Responses for Licensing** (2, newest first):" in text
     lines = text.splitlines()
     assert lines[1].startswith("1. ") and second["permalink"] in lines[1]
-    assert f"`@{second['owner']}`" in lines[1] and "@\u200dchannel" in lines[1] and "**see**" not in lines[1]
+    assert (
+        f"`@{second['owner']}`" in lines[1]
+        and "@\u200dchannel" in lines[1]
+        and "**see**" not in lines[1]
+    )
     assert lines[2].startswith("2. ") and first["permalink"] in lines[2]
     assert "https://forum.example.com/t/1" in lines[2]
 
@@ -71,7 +75,9 @@ def test_a_retried_resolve_does_not_double_the_history(world: World) -> None:
 def test_who_may_read_the_history(world: World) -> None:
     refused = run(world, world.alice.id, "/escalation responses licensing")
     assert "Only the people of the escalation policy" in refused
-    assert "Responses for Licensing" in run(world, world.mallory.id, "/escalation responses licensing")
+    assert "Responses for Licensing" in run(
+        world, world.mallory.id, "/escalation responses licensing"
+    )
     assert "Unknown topic" in run(world, world.admin.id, "/escalation responses nope")
 
 
@@ -79,7 +85,9 @@ def test_propose_approve_and_the_template_everywhere(world: World) -> None:
     ian, katie = world.uid("ian.tien"), world.uid("katie.wiersgalla")
     outsider = run(world, world.mallory.id, "/escalation template propose licensing 1")
     assert "Only the approved responders of Licensing" in outsider
-    text = "Thanks {name}! Read https://docs.mattermost.com/about/licensing.html about {link} {other}"
+    text = (
+        "Thanks {name}! Read https://docs.mattermost.com/about/licensing.html about {link} {other}"
+    )
     proposed = run(world, ian, f"/escalation template propose licensing {text}")
     assert "**Proposed** by `@ian.tien`" in proposed
     assert topic_answer(world, "licensing")["template_response"] is None  # not approved yet
@@ -141,4 +149,7 @@ def test_policy_says_where_templates_come_from_and_merges_them(world: World) -> 
     assert "# Community response policy" in body  # the file's comments are kept
     diff = run(world, world.admin.id, "/escalation policy diff")
     assert "-    template_response: null" in diff
-    assert '+    template_response: "Thanks {name}!' in diff or "+    template_response: Thanks" in diff
+    assert (
+        '+    template_response: "Thanks {name}!' in diff
+        or "+    template_response: Thanks" in diff
+    )
