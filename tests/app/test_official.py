@@ -247,3 +247,17 @@ def test_the_layering_leaves_other_topics_alone(world: World) -> None:
     from escalations.app.templates import layered
 
     assert layered(policy, book) == policy
+
+
+def test_the_policy_files_template_names_without_mentioning(world: World) -> None:
+    policy = world.activated.policy
+    topics = tuple(
+        replace(t, template_response="Hello {name}, see {link}") if t.key == "licensing" else t
+        for t in policy.topics
+    )
+    world.activated = replace(world.activated, policy=replace(policy, topics=topics))
+    post = world.host.add_post(world.town, world.alice, "q").id
+    record, _ = world.workflow.escalate(world.alice.id, post, "licensing")
+    assert record.template_response == f"Hello @alice, see {record.source_link}"
+    message = world.host.posts[record.escalation_post_id].message
+    assert f"**Template:** Hello @\u200dalice, see {record.source_link}" in message

@@ -142,12 +142,16 @@ def outcome_text(r: Escalation) -> str:
 def template_summary(r: Escalation) -> str:
     """The template response when it is one line; else its first line and where to read it all.
     A template approved in the plugin is text people wrote: made safe (``user_text``) and
-    followed by who approved it."""
+    followed by who approved it. Neither mentions anyone (``{name}`` is filled in as
+    ``@username``)."""
     body = (r.template_response or "").strip()
     if not body:
         return NO_TEMPLATE
     first, _, more = body.partition("\n")
-    first = user_text(first) if r.template_approved_by else first.strip()
+    if r.template_approved_by:
+        first = user_text(first)
+    else:  # the policy's Markdown stays; only the responder and cc lines mention anyone
+        first = first.strip().replace("@", "@" + sanitize.ZERO_WIDTH_JOINER)
     if more.strip():
         first += f" … (in full: `/escalation show {r.ref}`)"
     return first + approval_note(r.template_approved_by)
