@@ -23,6 +23,7 @@ import logging
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from escalations.policy import Policy, bundled_policy_path, load_policy_file, load_policy_text
@@ -45,8 +46,12 @@ BOT_USERNAME = "community-escalations"
 BOT_DISPLAY_NAME = "Community Escalations"
 BOT_DESCRIPTION = "Routes sensitive community topics to their approved responders."
 COMMAND_TRIGGER = "escalation"
-COMMAND_HINT = "[list | mine | show <id> | policy | new <permalink> | channel | help]"
-COMMAND_DESCRIPTION = "Community escalations: list, mine, show, policy, new, help"
+COMMAND_HINT = (
+    "[list | mine | show <id> | policy | new <permalink> | responses | template | route | help]"
+)
+COMMAND_DESCRIPTION = (
+    "Community escalations: list, mine, show, policy, new, responses, templates, help"
+)
 DEFAULT_CHANNEL = "community-escalations"
 DEFAULT_EXCERPT_CHARS = 500
 OVERRIDE_SOURCE = "PolicyOverride"
@@ -67,6 +72,7 @@ class Settings:
     escalations_per_hour: int = gate.DEFAULT_PER_HOUR
     allow_list: tuple[str, ...] = ()  # usernames allowed in the channel besides the policy's
     keep_unlisted: bool = False  # keep members the policy no longer names
+    template_approvers: tuple[str, ...] = ()  # policy role names whose people approve templates
     reminders: ScheduleSettings = ScheduleSettings()
 
     @classmethod
@@ -115,6 +121,9 @@ class Settings:
             ),
             allow_list=tuple(dict.fromkeys(n.removeprefix("@").lower() for n in names if n)),
             keep_unlisted=keep is True or str(keep).lower() == "true",
+            template_approvers=tuple(
+                dict.fromkeys(r.strip() for r in text("TemplateApprovers").split(",") if r.strip())
+            ),
             reminders=ScheduleSettings(
                 ack_minutes=amount("ReminderMinutes", defaults.ack_minutes),
                 next_minutes=amount("NextResponderMinutes", defaults.next_minutes),
@@ -122,6 +131,14 @@ class Settings:
                 retention_days=amount("RetentionDays", defaults.retention_days),
             ),
         )
+
+
+def _read_text(path: Path) -> str:
+    """The bundled policy's text (for merging approved templates into it); empty if unreadable."""
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except OSError:
+        return ""
 
 
 def _public_domains(raw: object) -> frozenset[str]:
@@ -210,7 +227,7 @@ class Activator:
         if result.ok and result.policy is not None:
             self._remember(settings.policy_override)
             warnings = tuple(str(w) for w in result.warnings)
-            return self._build(result.policy, "override", warnings), ()
+            return self._build(result.policy, "override", warnings, settings.policy_override), ()
         rejected = tuple(str(e) for e in result.errors) or ("the override is not a policy",)
         for error in rejected:
             log.error("policy override rejected: %s", error)
@@ -225,16 +242,19 @@ class Activator:
             raise RuntimeError(
                 "bundled policy invalid: " + "; ".join(str(e) for e in result.errors)
             )
-        return self._build(result.policy, "bundled default", tuple(map(str, result.warnings)))
+        warnings = tuple(map(str, result.warnings))
+        return self._build(result.policy, "bundled default", warnings, _read_text(path))
 
     def _last_good(self) -> ActivePolicy | None:
         raw = self._kv.get(keys.last_good_policy())
         if not raw:
             return None
-        result = load_policy_text(raw.decode("utf-8", "replace"), source="last good override")
+        text = raw.decode("utf-8", "replace")
+        result = load_policy_text(text, source="last good override")
         if not result.ok or result.policy is None:
             return None
-        return self._build(result.policy, "last good override", tuple(map(str, result.warnings)))
+        warnings = tuple(map(str, result.warnings))
+        return self._build(result.policy, "last good override", warnings, text)
 
     def _remember(self, text: str) -> None:
         raw = text.encode()
@@ -243,8 +263,10 @@ class Activator:
             old = self._kv.get(keys.last_good_policy())
             self._kv.compare_and_set(keys.last_good_policy(), old, raw)
 
-    def _build(self, policy: Policy, origin: str, warnings: tuple[str, ...]) -> ActivePolicy:
-        return active_policy.build(policy, origin, self._resolve, warnings)
+    def _build(
+        self, policy: Policy, origin: str, warnings: tuple[str, ...], text: str = ""
+    ) -> ActivePolicy:
+        return active_policy.build(policy, origin, self._resolve, warnings, text)
 
     def _resolve(self, usernames: Iterable[str]) -> identity.Resolution:
         return identity.resolve(self._host, self._kv, usernames)
@@ -273,6 +295,7 @@ class Activator:
             who_may_escalate=settings.who_may_escalate,
             escalations_per_hour=settings.escalations_per_hour,
             trusted_ids=policy.people_ids | allowed,
+            template_approver_roles=settings.template_approvers,
         )
         return env, found.problems
 

@@ -45,6 +45,10 @@ class TopicRoute:
     # who can be mentioned (none in the policy, or all unknown/deactivated here).
     responder_seats: tuple[Seat, ...] = ()
     loop_in_seats: tuple[Seat, ...] = ()
+    # Set when ``template_response`` was approved in the plugin (``templates.layered``): who
+    # approved it (username) and when (ms); empty/0 for the policy file's template.
+    template_approved_by: str = ""
+    template_approved_at: int = 0
 
     @property
     def responder_usernames(self) -> tuple[str, ...]:
@@ -72,6 +76,12 @@ class TopicRoute:
             "loop_in": [p.to_api() for p in self.loop_in],
             "default_owner": self.default_owner.to_api() if self.default_owner else None,
             "template_response": self.template_response,
+            "template_approved": {
+                "by": self.template_approved_by,
+                "at": self.template_approved_at,
+            }
+            if self.template_approved_by
+            else None,
             "empty_roles": {
                 "responders": list(self.empty_responder_roles),
                 "loop_in": list(self.empty_loop_in_roles),
@@ -89,6 +99,9 @@ class ActivePolicy:
     tips: tuple[str, ...]  # response-writing tip titles, for the reminder line
     # policy username -> pinned user id, for every name that resolved (older records name people)
     pins: Mapping[str, str] = field(default_factory=dict)
+    # The policy document as written (the bundled file or the override), for the merge of
+    # approved templates into it (``/escalation policy merged``); empty when not known.
+    source_text: str = ""
 
     @property
     def people_ids(self) -> frozenset[str]:
@@ -124,6 +137,7 @@ def build(
     origin: str,
     resolve: Callable[[Iterable[str]], Resolution],
     warnings: Iterable[str] = (),
+    source_text: str = "",
 ) -> ActivePolicy:
     """Route every topic of ``policy``.
 
@@ -136,7 +150,9 @@ def build(
     topics = tuple(_route(policy, t.key, accounts) for t in policy.topics)
     tips = tuple(t.title for t in policy.response_tips)
     pins = {name: a.user_id for name, a in accounts.items()}
-    return ActivePolicy(policy, origin, topics, resolution.problems, tuple(warnings), tips, pins)
+    return ActivePolicy(
+        policy, origin, topics, resolution.problems, tuple(warnings), tips, pins, source_text
+    )
 
 
 def _route(policy: Policy, key: str, accounts: Mapping[str, Account]) -> TopicRoute:

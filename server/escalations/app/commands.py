@@ -1,5 +1,6 @@
 """The ``/escalation`` slash command: ``list [mine|unowned] [topic <key>] [page <n>]``, ``mine``,
-``show <ref>``, ``policy``, ``new <permalink>``, ``help`` and ``help tips``, and for system admins
+``show <ref>``, ``policy``, ``new <permalink>``, ``help`` and ``help tips``; official responses
+(``responses``, ``template``, ``route``, ``policy merged | diff``: ``official``); for system admins
 ``policy repin <username>``, ``channel adopt`` and ``channel forget``. Every answer is ephemeral.
 ``new`` opens an interactive dialog (topic + note, with who each topic pages): the path for mobile
 clients, where post menu actions do not show.
@@ -18,11 +19,13 @@ from typing import Protocol
 
 from escalations.runtime.models import CommandArgs, CommandResponse
 
-from . import edge, render, sentences
+from . import edge, official_text, render, sentences
 from .activation import COMMAND_TRIGGER, PolicyStatus
 from .active_policy import ActivePolicy
+from .errors import NotConfigured
 from .kv import KV
 from .model import Escalation, State
+from .official import OfficialResponses
 from .ports import Dialog, DialogElement, Host, TeamRef
 from .service import LIST_MINE, LIST_UNOWNED, NOTE_MAX_CHARS, Workflow
 
@@ -52,6 +55,7 @@ class CommandContext:
     status: Callable[[], PolicyStatus]
     now_ms: Callable[[], int]
     admin: AdminOps
+    official: OfficialResponses | None = None
 
 
 Run = Callable[[CommandContext, CommandArgs, list[str]], str]
@@ -210,6 +214,8 @@ def _policy(ctx: CommandContext, args: CommandArgs, rest: list[str]) -> str:
         f"({policy.origin})",
         f"Topics: {len(policy.topics)}",
     ]
+    if ctx.official is not None:
+        lines += official_text.origins_lines(ctx.official.templates_origin())
     empty = sentences.empty_roles_lines(policy)
     if empty:
         lines.append("**Roles with nobody who can be mentioned** (escalations say so):")
@@ -253,13 +259,60 @@ def _names(unresolved: tuple[str, ...], allow_list: tuple[str, ...], admin: bool
     return lines
 
 
+_PROPOSAL_RE = re.compile(r"^\s*\S+\s+template\s+propose\s+\S+\s+(.+)$", re.IGNORECASE | re.DOTALL)
+
+
+def _official_of(ctx: CommandContext) -> OfficialResponses:
+    if ctx.official is None:
+        raise NotConfigured("Official responses are not available yet; try again in a moment.")
+    return ctx.official
+
+
+def _responses(ctx: CommandContext, args: CommandArgs, rest: list[str]) -> str:
+    return official_text.responses_text(*_official_of(ctx).responses(args.user_id, rest[0]))
+
+
+def _route(ctx: CommandContext, args: CommandArgs, rest: list[str]) -> str:
+    policy = ctx.workflow.with_templates(ctx.workflow.active_policy())
+    topic = policy.topic(rest[0].lower())
+    if topic is None:
+        return f"Unknown topic `{rest[0][:64]}`; `/{COMMAND_TRIGGER} policy` lists the topics."
+    return official_text.route_text(topic)
+
+
+def _policy_merged(ctx: CommandContext, args: CommandArgs, rest: list[str]) -> str:
+    return official_text.merged_text(_official_of(ctx).merged_policy(args.user_id))
+
+
+def _policy_diff(ctx: CommandContext, args: CommandArgs, rest: list[str]) -> str:
+    return official_text.diff_text(_official_of(ctx).merged_policy(args.user_id))
+
+
+def _template_show(ctx: CommandContext, args: CommandArgs, rest: list[str]) -> str:
+    return official_text.template_text(_official_of(ctx).template(args.user_id, rest[0]))
+
+
+def _template_propose(ctx: CommandContext, args: CommandArgs, rest: list[str]) -> str:
+    proposal = _PROPOSAL_RE.match(args.command)
+    text = proposal.group(1) if proposal else " ".join(rest[1:])
+    return official_text.proposed_text(_official_of(ctx).propose(args.user_id, rest[0], text))
+
+
+def _template_approve(ctx: CommandContext, args: CommandArgs, rest: list[str]) -> str:
+    return official_text.decided_text(_official_of(ctx).approve(args.user_id, rest[0]))
+
+
+def _template_reject(ctx: CommandContext, args: CommandArgs, rest: list[str]) -> str:
+    return official_text.decided_text(_official_of(ctx).reject(args.user_id, rest[0]))
+
+
 def _new(ctx: CommandContext, args: CommandArgs, rest: list[str]) -> str:
     match = _POST_ID_RE.search(rest[0].strip("<>"))
     if match is None:
         return f"Give a post's permalink, e.g. `/{COMMAND_TRIGGER} new https://.../pl/<post id>`."
     post_id = match.group(1)
     ctx.workflow.check_escalatable(args.user_id, post_id)
-    policy = ctx.workflow.active_policy()
+    policy = ctx.workflow.with_templates(ctx.workflow.active_policy())
     topic = DialogElement(
         display_name="Topic",
         name="topic",
@@ -291,10 +344,14 @@ def _new(ctx: CommandContext, args: CommandArgs, rest: list[str]) -> str:
 
 
 def dialog_introduction(policy: ActivePolicy) -> str:
-    """The dialog's text: what is not sensitive, then who each topic pages (the same preview as
-    the Escalate modal's, for clients without it)."""
+    """The dialog's text: what is not sensitive, then who each topic pages and the template
+    responses (the same preview as the Escalate modal's, for clients without it)."""
     lines = [policy.policy.non_sensitive_guidance, "", "**Who will be paged:**"]
     lines += [f"- {sentences.paged_preview(t)}" for t in policy.topics]
+    templates = [t for t in policy.topics if (t.template_response or "").strip()]
+    if templates:
+        lines += ["", "**Template responses:**"]
+        lines += [f"- **{t.title}**: {sentences.template_preview(t)}" for t in templates]
     return "\n".join(lines)
 
 
@@ -323,6 +380,58 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
         arity=lambda n: n == 1,
     ),
     Subcommand("policy", "", "the active policy and any problems with it", _policy),
+    Subcommand(
+        "policy merged",
+        "",
+        "the policy with the templates approved here (YAML to commit to the policy's source)",
+        _policy_merged,
+    ),
+    Subcommand(
+        "policy diff", "", "the change the approved templates make to the policy file", _policy_diff
+    ),
+    Subcommand(
+        "route",
+        "<topic>",
+        "who a topic pages, its default owner and template",
+        _route,
+        arity=lambda n: n == 1,
+    ),
+    Subcommand(
+        "responses",
+        "<topic>",
+        "the responses given for a topic, newest first",
+        _responses,
+        arity=lambda n: n == 1,
+    ),
+    Subcommand(
+        "template show",
+        "<topic>",
+        "the topic's template and its proposal",
+        _template_show,
+        arity=lambda n: n == 1,
+    ),
+    Subcommand(
+        "template propose",
+        "<topic> <number | text>",
+        "propose a response (by its number in `responses`) or a text as the topic's template "
+        "(approved responders of the topic)",
+        _template_propose,
+        arity=lambda n: n >= 2,
+    ),
+    Subcommand(
+        "template approve",
+        "<topic>",
+        "approve the proposed template (system admins and the Template approvers setting's roles)",
+        _template_approve,
+        arity=lambda n: n == 1,
+    ),
+    Subcommand(
+        "template reject",
+        "<topic>",
+        "reject the proposed template (same people as approve)",
+        _template_reject,
+        arity=lambda n: n == 1,
+    ),
     Subcommand(
         "help tips",
         "",

@@ -13,6 +13,7 @@ The tree::
     │   ├── CannotReadPost             may not read the original post's channel
     │   ├── NotAResponder              not an approved responder of the topic
     │   ├── NotAllowedToEscalate       guest, or outside who the settings let escalate
+    │   ├── NotAnApprover              may not approve or reject templates
     │   └── UserMismatch               request body names a different user than the header
     ├── NotFound                                                                  -> 404
     │   ├── PostNotFound               missing or deleted
@@ -23,6 +24,7 @@ The tree::
         ├── AlreadyResolved
         ├── NotClaimed                 release of an open escalation
         ├── AlreadyEscalated           escalated by another; the actor may not see it
+        ├── NothingProposed            approve/reject with no template proposed
         └── Busy                       the compare-and-set retry budget ran out
     └── TooManyEscalations             the per-user rate limit is reached        -> 429
 
@@ -93,6 +95,10 @@ class NotAllowedToEscalate(Forbidden):
     pass
 
 
+class NotAnApprover(Forbidden):
+    pass
+
+
 class NotFound(WorkflowError):
     status = 404
 
@@ -128,6 +134,10 @@ class NotClaimed(Conflict):
 
 
 class AlreadyEscalated(Conflict):
+    pass
+
+
+class NothingProposed(Conflict):
     pass
 
 

@@ -24,6 +24,8 @@ CHANNEL = "channel"
 OPEN_INDEX = "open"
 ESCALATED_BY = "by"
 LEASE = "lease"
+RESPONSES = "responses"
+TEMPLATES = "templates"
 
 
 def escalation(escalation_id: str) -> str:
@@ -59,6 +61,16 @@ def escalated_by(user_id: str) -> str:
 def lease(name: str) -> str:
     """A lease held by one node at a time for a scheduled job (value: holder token, TTL)."""
     return _key(f"{LEASE}:{_bounded(name)}")
+
+
+def responses(topic: str) -> str:
+    """One topic's response history, newest last (value: JSON list, ``responses.ResponseLog``)."""
+    return _key(f"{RESPONSES}:{_bounded(topic)}")
+
+
+def templates() -> str:
+    """Every topic's proposed and approved template (value: JSON, ``templates.TemplateBook``)."""
+    return _key(TEMPLATES)
 
 
 def last_good_policy() -> str:

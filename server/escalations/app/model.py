@@ -143,6 +143,9 @@ class Escalation:
     response: str = ""
     # True once retention removed the details (excerpt, note, the log between first and last).
     compacted: bool = False
+    # Who approved ``template_response`` in the plugin (username); empty when it is the policy
+    # file's. An approved template is text people wrote: the post shows it made safe.
+    template_approved_by: str = ""
 
     @property
     def acknowledged(self) -> bool:
@@ -184,7 +187,13 @@ class Escalation:
         (topic, who and when, owner, outcome, response, first and last event)."""
         kept = (self.events[0], self.events[-1]) if len(self.events) > 1 else self.events
         return self.with_changes(
-            now, excerpt="", note="", template_response=None, events=kept, compacted=True
+            now,
+            excerpt="",
+            note="",
+            template_response=None,
+            template_approved_by="",
+            events=kept,
+            compacted=True,
         )
 
     @property
@@ -233,6 +242,7 @@ class Escalation:
             events=[e.to_dict() for e in self.events],
             reminders=list(self.reminders),
             compacted=self.compacted,
+            template_approved_by=self.template_approved_by,
         )
         return json.dumps(data, separators=(",", ":"), sort_keys=True).encode()
 
@@ -282,6 +292,7 @@ class Escalation:
             reminders=_strs(data, "reminders"),
             response=_str(data, "response"),
             compacted=data.get("compacted") is True,
+            template_approved_by=_str(data, "template_approved_by"),
         )
 
 

@@ -24,10 +24,13 @@ from .active_policy import ActivePolicy
 from .excerpt import IsolatedRedactor
 from .gate import Gate
 from .host import ClientKV, RuntimeHost
+from .official import OfficialResponses
 from .reminders import Reminders, ScheduleSettings
+from .responses import ResponseLog
 from .scheduler import Scheduler
 from .service import Environment, Workflow
 from .store import KVStore
+from .templates import TemplateBook
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +49,7 @@ class EscalationsPlugin(Plugin):
         self.host = RuntimeHost(api)
         self.kv = ClientKV(api)
         store = KVStore(self.kv)
+        book, responses = TemplateBook(self.kv), ResponseLog(self.kv)
         self.redactor = IsolatedRedactor()
         self.workflow = Workflow(
             store,
@@ -56,10 +60,15 @@ class EscalationsPlugin(Plugin):
             lambda: self._status().unavailable,
             gate=Gate(self.host, self.kv, _now_ms),
             redactor=self.redactor,
+            book=book,
+            responses=responses,
         )
         self.router = routes.build_router(self.workflow)
+        official = OfficialResponses(
+            self.workflow, self.host, book, responses, self._environment, _now_ms
+        )
         self.commands = commands.CommandContext(
-            self.workflow, self.host, self._status, _now_ms, self
+            self.workflow, self.host, self._status, _now_ms, self, official
         )
         reminders = Reminders(store, self.host, _now_ms)
         self.scheduler = Scheduler(

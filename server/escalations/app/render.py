@@ -139,14 +139,26 @@ def outcome_text(r: Escalation) -> str:
 
 
 def template_summary(r: Escalation) -> str:
-    """The template response when it is one line; else its first line and where to read it all."""
+    """The template response when it is one line; else its first line and where to read it all.
+    A template approved in the plugin is text people wrote: made safe (``user_text``) and
+    followed by who approved it. Neither mentions anyone (``{name}`` is filled in as
+    ``@username``)."""
     body = (r.template_response or "").strip()
     if not body:
         return NO_TEMPLATE
     first, _, more = body.partition("\n")
-    if not more.strip():
-        return first
-    return f"{first.strip()} … (in full: `/escalation show {r.ref}`)"
+    if r.template_approved_by:
+        first = user_text(first)
+    else:  # the policy's Markdown stays; only the responder and cc lines mention anyone
+        first = first.strip().replace("@", "@" + sanitize.ZERO_WIDTH_JOINER)
+    if more.strip():
+        first += f" … (in full: `/escalation show {r.ref}`)"
+    return first + approval_note(r.template_approved_by)
+
+
+def approval_note(approved_by: str) -> str:
+    """`` (approved by `@x`)`` after a template approved in the plugin; empty otherwise."""
+    return f" (approved by {quiet(approved_by)})" if approved_by else ""
 
 
 # --- people --------------------------------------------------------------------------------

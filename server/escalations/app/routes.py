@@ -55,7 +55,8 @@ class _Api:
     def topics(self, request: Request) -> Response:
         def call() -> Response:
             _user(request)
-            return json_response(self._workflow.active_policy().to_api())
+            workflow = self._workflow
+            return json_response(workflow.with_templates(workflow.active_policy()).to_api())
 
         return edge.run_http(call)
 

@@ -14,11 +14,13 @@ from collections.abc import Iterable
 
 from escalations.policy.model import Policy
 
+from . import sanitize
 from .active_policy import ActivePolicy, TopicRoute
 from .model import Action, Escalation, Event, Outcome, State
 from .render import (
     NO_TEMPLATE,
     NOBODY_IN_ROLE,
+    approval_note,
     cc_text,
     outcome_text,
     owner_text,
@@ -152,7 +154,7 @@ def show_text(r: Escalation) -> str:
     cc = cc_text(r, mention=False)
     if cc:
         lines.append("**cc:** " + cc)
-    lines += _template_lines(r.template_response)
+    lines += template_lines(r.template_response, r.template_approved_by)
     if r.response:
         lines.append("**Response:** " + response_text(r.response))
     if r.compacted:
@@ -165,13 +167,25 @@ def show_text(r: Escalation) -> str:
     return "\n".join(lines)
 
 
-def _template_lines(text: str | None) -> list[str]:
+def template_lines(text: str | None, approved_by: str = "") -> list[str]:
+    """``**Template response:**`` and the template (quoted when several lines); a template
+    approved in the plugin made safe (text people wrote) and with who approved it."""
     body = (text or "").strip()
     if not body:
         return [f"**Template response:** {NO_TEMPLATE}"]
+    label = (
+        f"**Template response** {approval_note(approved_by).strip()}:"
+        if approved_by
+        else ("**Template response:**")
+    )
+    if approved_by:
+        shown = sanitize.lines(body, keep_links=True)
+        if len(shown) == 1:
+            return [f"{label} {shown[0]}"]
+        return [label, *("> " + line for line in shown), ""]
     if "\n" not in body:
-        return [f"**Template response:** {body}"]
-    return ["**Template response:**", *("> " + line for line in body.splitlines()), ""]
+        return [f"{label} {body}"]
+    return [label, *("> " + line for line in body.splitlines()), ""]
 
 
 def history_line(event: Event, owner: str | None) -> str:
@@ -251,6 +265,14 @@ def paged_preview(topic: TopicRoute) -> str:
     text = f"**{topic.title}**: {responders}"
     cc = people_with_roles(topic.loop_in_seats, mention=True, besides=topic.responder_usernames)
     return text + (f"; cc: {cc}" if cc else "")
+
+
+def template_preview(topic: TopicRoute) -> str:
+    """A topic's template on one line (its first line, then "…"), with who approved it when it
+    was approved in the plugin (then made safe: text people wrote)."""
+    first, _, more = (topic.template_response or "").strip().partition("\n")
+    shown = user_text(first) if topic.template_approved_by else first
+    return shown + (" …" if more.strip() else "") + approval_note(topic.template_approved_by)
 
 
 def empty_roles_lines(policy: ActivePolicy) -> list[str]:

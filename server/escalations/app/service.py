@@ -21,10 +21,11 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
-from . import excerpt, guard, outreach, redact, render, sanitize, sentences, transitions
+from . import excerpt, guard, outreach, redact, render, sanitize, sentences, templates, transitions
 from .active_policy import ActivePolicy, TopicRoute
 from .errors import (
     AlreadyEscalated,
+    AlreadyResolved,
     Busy,
     CannotReadPost,
     EscalationNotFound,
@@ -41,7 +42,9 @@ from .gate import DEFAULT_PER_HOUR, WHO_TEAM, Gate, Rules
 from .index import Summary
 from .model import REF_CHARS, Action, Escalation, Event, Outcome, escalation_id
 from .ports import CHANNEL_DIRECT, CHANNEL_GROUP, CHANNEL_OPEN, ChannelRef, Host, PostRef
+from .responses import ResponseEntry, ResponseLog
 from .store import Store
+from .templates import TemplateBook
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +89,8 @@ class Environment:
 
     # The policy's people and the allow-list: who may read escalations and be in the channel.
     trusted_ids: frozenset[str] = frozenset()
+    # Policy role names whose people approve templates (besides system admins).
+    template_approver_roles: tuple[str, ...] = ()
 
     @property
     def membership(self) -> guard.Membership:
@@ -106,9 +111,13 @@ class Workflow:
         *,
         gate: Gate | None = None,
         redactor: excerpt.Redactor = excerpt.in_process,
+        book: TemplateBook | None = None,
+        responses: ResponseLog | None = None,
     ) -> None:
         """``gate``: who may escalate and how often (``None``: anyone, unlimited);
-        ``redactor``: turns the original message into the excerpt."""
+        ``redactor``: turns the original message into the excerpt; ``book``: the templates
+        approved in the plugin (``None``: the policy file's only); ``responses``: where the
+        answers of "Resolve: responded" are collected per topic (``None``: nowhere)."""
         self._store = store
         self._host = host
         self._environment = environment
@@ -117,6 +126,8 @@ class Workflow:
         self._gate = gate
         self._redact = redactor
         self._unavailable = unavailable
+        self._book = book
+        self._responses = responses
 
     # --- escalate ----------------------------------------------------------------------------
 
@@ -135,6 +146,7 @@ class Workflow:
         topic = policy.topic(topic_key)
         if topic is None:
             raise TopicNotFound(f"Unknown topic {topic_key!r}.")
+        topic = self.with_templates(policy).topic(topic_key) or topic
         post, channel = self._readable_post(actor_id, post_id)
         self._refuse_escalation_post(env, post)
         # The note is short (NOTE_MAX_CHARS) and redaction is linear: redacted before it is stored.
@@ -183,6 +195,7 @@ class Workflow:
         actor = self._host.get_user(actor_id)
         username = actor.username if actor else actor_id
         now = self._now()
+        source_link = self._permalink(env, channel, post.id)
         return Escalation(
             id=escalation_id(post.id, topic.key),
             version=1,
@@ -199,17 +212,31 @@ class Workflow:
             owner_since=now,
             note=note,
             source_channel=self._describe_channel(channel),
-            source_link=self._permalink(env, channel, post.id),
+            source_link=source_link,
             # Redacted later (``escalate``): only by the request that holds the reservation.
             excerpt="",
             responders=topic.responder_usernames,
             responder_ids=topic.responder_ids,
             loop_in=tuple(p.username for p in topic.loop_in),
-            template_response=topic.template_response,
+            template_response=self._filled(topic.template_response, post, source_link),
+            template_approved_by=topic.template_approved_by,
             responder_seats=topic.responder_seats,
             loop_in_seats=topic.loop_in_seats,
             events=(Event(Action.ESCALATED, username, now),),
         )
+
+    def _filled(self, template: str | None, post: PostRef, link: str) -> str | None:
+        """The topic's template for this escalation: ``{name}`` is the username of who wrote the
+        escalated post (``@name``), ``{link}`` the link to that post."""
+        if not template or "{" not in template:
+            return template
+        author = self._host.get_user(post.user_id) if "{name}" in template else None
+        name = f"@{author.username}" if author else "{name}"
+        return templates.fill(template, name=name, link=link)
+
+    def with_templates(self, policy: ActivePolicy) -> ActivePolicy:
+        """``policy`` with the templates approved in the plugin over the policy file's."""
+        return templates.layered(policy, self._book.all()) if self._book else policy
 
     def _await_or_take_over(self, stored: Escalation) -> Escalation:
         """Another request reserved this pair: wait for its post, or take over a stale one."""
@@ -348,12 +375,32 @@ class Workflow:
         answer = response.strip() if result is Outcome.RESPONDED else ""
         if len(answer) > RESPONSE_MAX_CHARS:
             raise InvalidRequest(f"The response is longer than {RESPONSE_MAX_CHARS} characters.")
-        return self._act(
-            actor_id,
-            esc_id,
-            "resolve",
-            lambda who: transitions.resolve(who, result, self._now(), answer),
-        )
+        try:
+            record, changed = self._act(
+                actor_id,
+                esc_id,
+                "resolve",
+                lambda who: transitions.resolve(who, result, self._now(), answer),
+                before_effects=lambda r: self._collect_response(r, actor_id),
+            )
+        except AlreadyResolved:
+            # A retry of a resolve that landed: make up a history entry its first try may not
+            # have written (idempotent), then refuse as before.
+            stored = self._store.get(esc_id)
+            if stored is not None and stored.last_event is not None:
+                found = self._host.get_users_by_usernames([stored.last_event.who])
+                self._collect_response(stored, found[0].id if found else "")
+            raise
+        return record, changed
+
+    def _collect_response(self, record: Escalation, resolver_id: str) -> None:
+        """Add a resolve's response to its topic's history (before the post is edited: the
+        history is part of recording the resolve, the post edit is not)."""
+        if self._responses is None:
+            return
+        entry = ResponseEntry.of(record, resolver_id)
+        if entry is not None:
+            self._responses.add(record.topic, entry)
 
     def ask_for_response(self, actor_id: str, esc_id: str, trigger_id: str) -> None:
         """Open the "Resolve: responded" dialog, which asks for the response (link or text);
@@ -377,9 +424,11 @@ class Workflow:
         verb: str,
         make_change: Callable[[str], Callable[[Escalation], Escalation]],
         assignee: str | None = None,
+        before_effects: Callable[[Escalation], None] | None = None,
     ) -> tuple[Escalation, bool]:
         """Authorise ``actor_id`` on the stored record, then apply the change with CAS.
-        Returns (record, changed)."""
+        ``before_effects``: more to record once the change landed, before the post and the
+        messages. Returns (record, changed)."""
         env, policy = self._require()
         record = self._store.get(esc_id)
         if record is None or record.pending:
@@ -404,6 +453,8 @@ class Workflow:
         updated = self._store.transition(esc_id, tracked, known=record)
         changed = noop == [False]
         if changed:
+            if before_effects is not None:
+                before_effects(updated)
             self._after_change(env, policy, updated)
         return updated, changed
 

@@ -139,6 +139,7 @@ export const css = `
   margin: 2px 0 0; padding: 8px; border-radius: 4px; background: var(--ce-bg-d); border: 1px solid var(--ce-fg-08);
   white-space: pre-wrap; overflow-wrap: anywhere; max-height: 140px; overflow-y: auto; font-size: 13px;
 }
+.ce-template-approved { margin-top: 4px; font-size: 12px; color: var(--ce-fg-muted); }
 .ce-field { margin-top: 16px; }
 .ce-textarea {
   display: block; width: 100%; box-sizing: border-box; min-height: 72px; resize: vertical;

@@ -44,6 +44,10 @@ export const messages = defineMessages({
         id: 'escalations.preview.no_template',
         defaultMessage: 'No official response yet: an approved responder writes one.',
     },
+    templateApproved: {
+        id: 'escalations.preview.template_approved',
+        defaultMessage: 'Approved by @{username} on {date}',
+    },
     nobody: {id: 'escalations.preview.nobody', defaultMessage: 'Nobody'},
     person: {id: 'escalations.preview.person', defaultMessage: '{displayName} (@{username})'},
     noteLabel: {id: 'escalations.note.label', defaultMessage: 'Note for the responders (optional)'},

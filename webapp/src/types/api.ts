@@ -15,6 +15,8 @@ export interface Topic {
     loop_in: Person[];
     default_owner: Person | null;
     template_response: string | null;
+    /** Set when the template was approved in the plugin (not the policy file's): who, when (ms). */
+    template_approved?: {by: string; at: number} | null;
 }
 
 export interface TopicsResponse {

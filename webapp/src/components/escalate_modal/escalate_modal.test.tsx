@@ -133,6 +133,21 @@ describe('Escalate modal: preview and note', () => {
         expect(preview).toHaveTextContent('Corey Hulen (@corey.hulen)@sec.oncall');
     });
 
+    it('shows who approved a template approved in the plugin, and when', async () => {
+        const approved = {...securityWithTemplateVariant, template_approved: {by: 'katie.wiersgalla', at: Date.UTC(2026, 10, 30, 12)}};
+        const {open, user} = setup({[TOPICS]: {status: 200, body: topicsWith([approved])}});
+        await open();
+        await user.click(screen.getByRole('radio', {name: 'Security vulnerabilities'}));
+        expect(screen.getByTestId('template-approved')).toHaveTextContent('Approved by @katie.wiersgalla on Nov 30, 2026');
+    });
+
+    it('names no approver for the policy file\'s template', async () => {
+        const {open, user} = setup({[TOPICS]: {status: 200, body: topicsWith([securityWithTemplateVariant])}});
+        await open();
+        await user.click(screen.getByRole('radio', {name: 'Security vulnerabilities'}));
+        expect(screen.queryByTestId('template-approved')).toBeNull();
+    });
+
     it('VARIANT: says Nobody where none of the topic\'s people exist on the server', async () => {
         const {open, user} = setup({[TOPICS]: {status: 200, body: topicsWith([unstaffedLicensingVariant])}});
         await open();

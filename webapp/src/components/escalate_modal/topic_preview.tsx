@@ -1,6 +1,7 @@
 /**
  * What choosing a topic will do: its approved responders, who is looped in, the default owner and
- * the template response, or that there is no official response yet (the policy's "To be added").
+ * the template response (with who approved it, when it was approved in the plugin rather than
+ * written in the policy file), or that there is no official response yet (the policy's "To be added").
  */
 import React from 'react';
 import {FormattedMessage, useIntl} from 'react-intl';
@@ -34,6 +35,22 @@ function People({people}: {people: Person[]}) {
     );
 }
 
+function Approval({approval}: {approval: {by: string; at: number}}) {
+    const intl = useIntl();
+    const date = intl.formatDate(approval.at, {year: 'numeric', month: 'short', day: 'numeric'});
+    return (
+        <div
+            className='ce-template-approved'
+            data-testid='template-approved'
+        >
+            <FormattedMessage
+                {...messages.templateApproved}
+                values={{username: approval.by, date}}
+            />
+        </div>
+    );
+}
+
 export default function TopicPreview({topic, labelId}: Props) {
     return (
         <section
@@ -61,7 +78,10 @@ export default function TopicPreview({topic, labelId}: Props) {
                     <dt><FormattedMessage {...messages.templateResponse}/></dt>
                     <dd>
                         {topic.template_response ? (
-                            <div className='ce-template'>{topic.template_response}</div>
+                            <>
+                                <div className='ce-template'>{topic.template_response}</div>
+                                {topic.template_approved ? <Approval approval={topic.template_approved}/> : null}
+                            </>
                         ) : (
                             <span className='ce-preview-empty'><FormattedMessage {...messages.noTemplate}/></span>
                         )}
