@@ -1,6 +1,7 @@
 """The ``/escalation`` slash command: ``list [mine|unowned] [topic <key>] [page <n>]``, ``mine``,
-``show <ref>``, ``policy``, ``new <permalink>``, ``help`` and ``help tips``, and for system admins
-``policy repin <username>``, ``channel adopt`` and ``channel forget``. Every answer is ephemeral.
+``show <ref>``, ``policy``, ``stats [days]``, ``new <permalink>``, ``help`` and ``help tips``, and
+for system admins ``policy repin <username>``, ``channel adopt``, ``channel forget`` and
+``export [days]``. Every answer is ephemeral.
 ``new`` opens an interactive dialog (topic + note, with who each topic pages): the path for mobile
 clients, where post menu actions do not show.
 
@@ -19,13 +20,14 @@ from typing import Protocol
 from escalations.runtime.errors import PluginAPIError
 from escalations.runtime.models import CommandArgs, CommandResponse
 
-from . import render, sentences
+from . import render, report_commands, sentences
 from .activation import COMMAND_TRIGGER, PolicyStatus
 from .active_policy import ActivePolicy
 from .errors import WorkflowError
 from .kv import KV
 from .model import Escalation, State
 from .ports import Dialog, DialogElement, Host, TeamRef
+from .reports import Reports
 from .service import LIST_MINE, LIST_UNOWNED, NOTE_MAX_CHARS, Workflow
 
 log = logging.getLogger(__name__)
@@ -44,12 +46,15 @@ acknowledged them)
 - `/{COMMAND_TRIGGER} mine`: the escalations you raised and their state
 - `/{COMMAND_TRIGGER} show <ref>`: one escalation by its reference, its state and history
 - `/{COMMAND_TRIGGER} policy`: the active policy and any problems with it
+- `/{COMMAND_TRIGGER} stats [days]`: per topic, escalations, time to acknowledge and to resolve, \
+outcomes, open ones, missing templates (system admins and the escalations channel)
 - `/{COMMAND_TRIGGER} help tips`: the response-writing tips (also the **Response tips** button)
 - `/{COMMAND_TRIGGER} help`: this text
 System admins only:
 - `/{COMMAND_TRIGGER} policy repin <username>`: give a policy name to the account that holds it now
 - `/{COMMAND_TRIGGER} channel adopt`: use the existing private channel of the channel setting
 - `/{COMMAND_TRIGGER} channel forget`: stop using the stored channel (a new one is created)
+- `/{COMMAND_TRIGGER} export [days]`: links to the export of the escalations (CSV, JSON)
 On desktop and web you can also use **Escalate** in a post's "..." menu."""
 
 
@@ -72,6 +77,7 @@ class CommandContext:
     status: Callable[[], PolicyStatus]
     now_ms: Callable[[], int]
     admin: AdminOps
+    reports: Reports | None = None
 
 
 def execute(ctx: CommandContext, args: CommandArgs) -> CommandResponse:
@@ -94,6 +100,11 @@ def execute(ctx: CommandContext, args: CommandArgs) -> CommandResponse:
             return _reply(_as_admin(ctx, args.user_id, act))
         if sub == "new" and len(rest) == 1:
             return _reply(_new(ctx, args, rest[0]))
+        if sub == "stats" and ctx.reports is not None:
+            return _reply(report_commands.stats_text(ctx.reports, args.user_id, rest))
+        if sub == "export" and ctx.reports is not None:
+            uid, now = args.user_id, ctx.now_ms()
+            return _reply(report_commands.export_text(ctx.reports, ctx.host, uid, rest, now))
         if sub == "help" and [w.lower() for w in rest] == ["tips"]:
             return _reply(sentences.tips_text(ctx.workflow.active_policy().policy))
         if sub == "help" and not rest:

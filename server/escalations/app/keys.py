@@ -24,6 +24,7 @@ CHANNEL = "channel"
 OPEN_INDEX = "open"
 ESCALATED_BY = "by"
 LEASE = "lease"
+LEDGER = "ledger"
 
 
 def escalation(escalation_id: str) -> str:
@@ -59,6 +60,17 @@ def escalated_by(user_id: str) -> str:
 def lease(name: str) -> str:
     """A lease held by one node at a time for a scheduled job (value: holder token, TTL)."""
     return _key(f"{LEASE}:{_bounded(name)}")
+
+
+def ledger(month: str, shard: int) -> str:
+    """One shard of one month's ledger rows (value: JSON map id -> row; ``ledger.Ledger``).
+    ``month`` is ``YYYYMM``."""
+    return _key(f"{LEDGER}:{_bounded(month)}:{int(shard)}")
+
+
+def ledger_months() -> str:
+    """The months that have ledger rows (value: JSON list of ``YYYYMM``)."""
+    return _key(f"{LEDGER}:months")
 
 
 def last_good_policy() -> str:

@@ -25,6 +25,7 @@ from .excerpt import IsolatedRedactor
 from .gate import Gate
 from .host import ClientKV, RuntimeHost
 from .reminders import Reminders, ScheduleSettings
+from .reports import Reports
 from .scheduler import Scheduler
 from .service import Environment, Workflow
 from .store import KVStore
@@ -57,9 +58,10 @@ class EscalationsPlugin(Plugin):
             gate=Gate(self.host, self.kv, _now_ms),
             redactor=self.redactor,
         )
-        self.router = routes.build_router(self.workflow)
+        self.reports = Reports(store, self.host, self.workflow, _now_ms)
+        self.router = routes.build_router(self.workflow, self.reports)
         self.commands = commands.CommandContext(
-            self.workflow, self.host, self._status, _now_ms, self
+            self.workflow, self.host, self._status, _now_ms, self, self.reports
         )
         reminders = Reminders(store, self.host, _now_ms)
         self.scheduler = Scheduler(

@@ -17,6 +17,7 @@ from typing import Any
 
 from escalations.runtime.errors import PluginAPIError
 from escalations.runtime.http import (
+    JSON_CONTENT_TYPE,
     HTTPError,
     Request,
     Response,
@@ -36,7 +37,9 @@ from .errors import (
     http_status,
 )
 from .model import Escalation, Outcome
+from .reports import Reports, parse_days
 from .service import Workflow
+from .stats import DEFAULT_DAYS
 
 log = logging.getLogger(__name__)
 
@@ -45,9 +48,12 @@ _ID_RE = re.compile(r"^[a-z0-9]{26}$")
 _SOMETHING_WRONG = "Something went wrong; please try again."
 
 
-def build_router(workflow: Workflow) -> Router:
+def build_router(workflow: Workflow, reports: Reports | None = None) -> Router:
     router = Router()
     api = _Api(workflow)
+    if reports is not None:
+        router.add("GET", "/api/v1/stats", require_user(lambda r: _stats(reports, r)))
+        router.add("GET", "/api/v1/export", require_user(lambda r: _export(reports, r)))
     router.add("GET", "/api/v1/topics", require_user(api.topics))
     router.add("POST", "/api/v1/escalations", require_user(api.create))
     router.add("GET", "/api/v1/escalations/{id}", require_user(api.show))
@@ -197,6 +203,36 @@ class _Api:
             log.exception("dialog submission failed")
             return json_response({"error": _SOMETHING_WRONG})
         return json_response({})
+
+
+def _stats(reports: Reports, request: Request) -> Response:
+    def call() -> Response:
+        days = request.query_value("days")
+        found = reports.stats(request.user_id or "", parse_days(days) if days else DEFAULT_DAYS)
+        return json_response(found.to_api())
+
+    return _json_call(call)
+
+
+def _export(reports: Reports, request: Request) -> Response:
+    def call() -> Response:
+        q = request.query_value
+        page = reports.export(
+            request.user_id or "", q("format") or "csv", q("from") or "", q("to") or "",
+            q("cursor") or "",
+        )  # fmt: skip
+        extension = "json" if page.content_type == JSON_CONTENT_TYPE else "csv"
+        headers = [
+            ("Content-Type", page.content_type),
+            ("Content-Disposition", f'attachment; filename="escalations.{extension}"'),
+            ("Cache-Control", "no-store"),
+            ("X-Content-Type-Options", "nosniff"),
+        ]
+        if page.next_cursor is not None:
+            headers.append(("X-Next-Cursor", str(page.next_cursor)))
+        return Response(200, tuple(headers), page.body)
+
+    return _json_call(call)
 
 
 def already_escalated(record: Escalation) -> str:
