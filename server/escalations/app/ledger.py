@@ -40,6 +40,7 @@ log = logging.getLogger(__name__)
 SHARDS = 4
 LEDGER_RETRIES = 16
 _RETRY_PAUSE_SECONDS = 0.003
+_LAST_MS = 253_402_300_799_999  # 9999-12-31T23:59:59.999Z
 _OUTCOME_CODES = {Outcome.RESPONDED: "r", Outcome.NO_RESPONSE_NEEDED: "n"}
 _OUTCOMES = {code: outcome for outcome, code in _OUTCOME_CODES.items()}
 
@@ -95,19 +96,9 @@ def acknowledged_at(r: Escalation) -> int:
 
 
 def month_of(ms: int) -> str:
-    """``YYYYMM`` of a time in ms (UTC)."""
+    """``YYYYMM`` of a time in ms (UTC), for times from 1970 to the end of 9999."""
+    ms = min(max(0, ms), _LAST_MS)
     return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).strftime("%Y%m")
-
-
-def months_between(start_ms: int, end_ms: int) -> list[str]:
-    """The ``YYYYMM`` months from the one of ``start_ms`` to the one of ``end_ms``."""
-    first, last = month_of(max(0, start_ms)), month_of(max(0, end_ms))
-    year, month = int(first[:4]), int(first[4:])
-    found: list[str] = []
-    while f"{year:04d}{month:02d}" <= last:
-        found.append(f"{year:04d}{month:02d}")
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return found
 
 
 def shard_of(escalation_id: str) -> int:
@@ -133,9 +124,9 @@ class Ledger:
     def rows(self, start_ms: int, end_ms: int) -> Iterator[Row]:
         """Rows of the escalations created from ``start_ms`` to ``end_ms`` (both included), in
         no particular order."""
-        listed = set(self._months())
-        for month in months_between(start_ms, end_ms):
-            if month not in listed:
+        first, last = month_of(start_ms), month_of(end_ms)
+        for month in sorted(self._months()):
+            if not first <= month <= last:
                 continue
             for shard in range(SHARDS):
                 for row in self._read(keys.ledger(month, shard))[1].values():
