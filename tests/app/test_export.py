@@ -6,6 +6,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 
 import pytest
@@ -13,9 +15,10 @@ import pytest
 from app.test_service import World
 from app.test_store_races import record
 from escalations.app import export
-from escalations.app.errors import AdminsOnly, InvalidRequest
+from escalations.app.errors import AdminsOnly, Busy, InvalidRequest
+from escalations.app.ledger import Row
 from escalations.app.model import Action, Event
-from escalations.app.reports import Reports
+from escalations.app.reports import EXPORTS_AT_ONCE, Reports
 from escalations.app.store import KVStore
 
 JAN = 1_767_225_600_000  # 2026-01-01T00:00:00Z
@@ -107,3 +110,41 @@ def test_only_system_admins_export_and_bad_queries_are_refused() -> None:
             reports.export(admin.id, fmt, first, last, cursor)
     default = reports.export(admin.id, "json")
     assert json.loads(default.body)["from"] == "2025-12-03"  # 30 days up to today
+
+
+def test_exports_beyond_the_ones_running_are_refused_at_once() -> None:
+    world = World()
+    reports = Reports(KVStore(world.kv), world.host, world.workflow, lambda: JAN)
+    admin = world.host.add_user("root")
+    world.host.admins.add(admin.id)
+    release = threading.Event()
+    started = threading.Barrier(EXPORTS_AT_ONCE + 1, timeout=10)
+
+    def slow_rows(start: int, end: int) -> Iterator[Row]:
+        if not release.is_set():  # the first exports hold their slot until released
+            started.wait()
+            release.wait(10)
+        return iter(())
+
+    reports._store = replace_rows(reports._store, slow_rows)  # type: ignore[attr-defined]
+    threads = [threading.Thread(target=reports.export, args=(admin.id, "csv"))
+               for _ in range(EXPORTS_AT_ONCE)]  # fmt: skip
+    for t in threads:
+        t.start()
+    started.wait()
+    with pytest.raises(Busy):
+        reports.export(admin.id, "csv")
+    release.set()
+    for t in threads:
+        t.join(10)
+    assert reports.export(admin.id, "json").count == 0  # free again
+
+
+class replace_rows:  # noqa: N801 - reads as a function at its one use
+    """A store whose ledger rows come from ``rows``; everything else from ``inner``."""
+
+    def __init__(self, inner: KVStore, rows: Callable[[int, int], Iterator[Row]]) -> None:
+        self._inner, self.ledger_rows = inner, rows
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._inner, name)

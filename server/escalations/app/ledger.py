@@ -78,8 +78,14 @@ class Row(NamedTuple):
         if not isinstance(e, list) or len(e) != 6:
             raise ValueError("not a ledger entry")
         version, topic, created, acked, resolved, code = e
-        numbers = (version, created, acked, resolved)
-        if not isinstance(topic, str) or not all(isinstance(n, int) for n in numbers):
+        # ``type(...) is``: the cheapest check, and it refuses ``True`` for a number too.
+        if not (
+            type(version) is int
+            and type(topic) is str
+            and type(created) is int
+            and type(acked) is int
+            and type(resolved) is int
+        ):
             raise ValueError("not a ledger entry")
         return cls(esc_id, version, topic, created, acked, resolved, _OUTCOMES.get(code))
 

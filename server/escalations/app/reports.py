@@ -10,12 +10,14 @@ everything ever stored.
 from __future__ import annotations
 
 import re
+import threading
 import time
 from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
 
-from . import export, stats
-from .errors import AdminsOnly, InsidersOnly, InvalidRequest
+from . import export as exports
+from . import stats
+from .errors import AdminsOnly, Busy, InsidersOnly, InvalidRequest
 from .ports import Host
 from .service import Workflow
 from .store import Store
@@ -24,6 +26,9 @@ from .store import Store
 EXPORT_MAX_DAYS = stats.MAX_DAYS
 _DAY_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 _DAYS_RE = re.compile(r"^[0-9]{1,5}$")
+# Exports one process serves at once: each reads up to ``export.MAX_RECORDS`` records, so a burst
+# of them must not take every worker thread from the other requests.
+EXPORTS_AT_ONCE = 2
 
 
 class Reports:
@@ -38,6 +43,7 @@ class Reports:
         self._host = host
         self._workflow = workflow
         self._now = clock_ms
+        self._running_exports = threading.BoundedSemaphore(EXPORTS_AT_ONCE)
 
     def stats(self, actor_id: str, days: int = stats.DEFAULT_DAYS) -> stats.Stats:
         """Per-topic statistics of the escalations created in the last ``days`` days.
@@ -60,7 +66,7 @@ class Reports:
 
     def export(
         self, actor_id: str, fmt: str = "csv", first: str = "", last: str = "", cursor: str = ""
-    ) -> export.Page:
+    ) -> exports.Page:
         """The escalations created from the day ``first`` to the day ``last`` (``YYYY-MM-DD``,
         UTC, both included; default: the last ``stats.DEFAULT_DAYS`` days up to today) in
         ``fmt``, oldest first, from ``cursor`` on (one bounded answer; see ``export``).
@@ -69,10 +75,19 @@ class Reports:
             AdminsOnly: not a system admin (checked before anything else).
             InvalidRequest: unknown format, a malformed, reversed or too wide range, a malformed
                 cursor.
+            Busy: ``EXPORTS_AT_ONCE`` exports are running in this process already.
         """
         if not self._host.is_system_admin(actor_id):
             raise AdminsOnly("Only system admins can export escalations.")
-        if fmt not in export.FORMATS:
+        if not self._running_exports.acquire(blocking=False):
+            raise Busy("Other exports are running; try again in a moment.")
+        try:
+            return self._export(fmt, first, last, cursor)
+        finally:
+            self._running_exports.release()
+
+    def _export(self, fmt: str, first: str, last: str, cursor: str) -> exports.Page:
+        if fmt not in exports.FORMATS:
             raise InvalidRequest("format must be csv or json.")
         today = datetime.fromtimestamp(self._now() / 1000, tz=timezone.utc).date()
         end = parse_day(last, "to") if last else today
@@ -81,11 +96,11 @@ class Reports:
             raise InvalidRequest("to must not be before from.")
         if (end - start).days + 1 > EXPORT_MAX_DAYS:
             raise InvalidRequest(f"The range may span at most {EXPORT_MAX_DAYS} days.")
-        after = export.Cursor.parse(cursor) if cursor else None
+        after = exports.Cursor.parse(cursor) if cursor else None
         start_ms, end_ms = day_start_ms(start), day_start_ms(end + timedelta(days=1)) - 1
-        order = export.ordered(self._store.ledger_rows(start_ms, end_ms), after)
+        order = exports.ordered(self._store.ledger_rows(start_ms, end_ms), after)
         head = {"from": start.isoformat(), "to": end.isoformat()}
-        return export.page(fmt, order, self._store.get, head)
+        return exports.page(fmt, order, self._store.get, head)
 
 
 def export_link(site_url: str, plugin_id: str, fmt: str, first: date, last: date) -> str:

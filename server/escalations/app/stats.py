@@ -105,10 +105,11 @@ class Stats:
 
 
 def nearest_rank(ordered: Sequence[int], percent: int) -> int | None:
-    """The ``percent`` percentile of sorted ``ordered`` by the nearest-rank method."""
+    """The ``percent`` percentile of sorted ``ordered`` by the nearest-rank method (a negative
+    duration, from clocks of two nodes that disagree, counts as 0)."""
     if not ordered:
         return None
-    return ordered[max(1, math.ceil(percent / 100 * len(ordered))) - 1]
+    return max(0, ordered[max(1, math.ceil(percent / 100 * len(ordered))) - 1])
 
 
 def compute(rows: Iterable[Row], topics: Sequence[TopicInfo], days: int, now: int) -> Stats:
@@ -130,22 +131,27 @@ def compute(rows: Iterable[Row], topics: Sequence[TopicInfo], days: int, now: in
 
 
 def _topic(key: str, title: str, in_policy: bool, template: bool, rows: list[Row]) -> TopicStats:
-    outcomes = {o.value: 0 for o in Outcome}
+    # One plain loop: at 10,000 rows this is most of the statistics' cost.
+    outcomes = {o: 0 for o in Outcome}
+    acked: list[int] = []
+    resolved: list[int] = []
     for row in rows:
+        if row.acknowledged_at:
+            acked.append(row.acknowledged_at - row.created_at)
+        if row.resolved_at:
+            resolved.append(row.resolved_at - row.created_at)
         if row.outcome is not None:
-            outcomes[row.outcome.value] += 1
-    acked = [r.acknowledged_at - r.created_at for r in rows if r.acknowledged_at]
-    resolved = [r.resolved_at - r.created_at for r in rows if r.resolved_at]
+            outcomes[row.outcome] += 1
     return TopicStats(
         key=key,
         title=title,
         in_policy=in_policy,
         has_template=template,
         escalations=len(rows),
-        open=sum(1 for r in rows if not r.resolved),
-        outcomes=outcomes,
-        to_acknowledge=Percentiles.of([max(0, d) for d in acked]),
-        to_resolve=Percentiles.of([max(0, d) for d in resolved]),
+        open=len(rows) - len(resolved),
+        outcomes={o.value: n for o, n in outcomes.items()},
+        to_acknowledge=Percentiles.of(acked),
+        to_resolve=Percentiles.of(resolved),
     )
 
 

@@ -88,7 +88,7 @@ class Store(Protocol):
         ...
 
     def repair_index(self) -> int:
-        """Merge a full scan into the open-escalations index and the ledger; the number of
+        """Merge a full scan into the open-escalations index and the ledger; the number of index
         entries fixed."""
         ...
 
@@ -221,7 +221,11 @@ class KVStore:
 
     def repair_index(self) -> int:
         records = list(self.scan())
-        return self._index.repair(records) + self._ledger.repair(records)
+        fixed = self._index.repair(records)
+        rows = self._ledger.repair(records)  # the same scan puts the ledger right too
+        if rows:
+            log.info("ledger: %d rows written from the records", rows)
+        return fixed
 
     def ledger_rows(self, start_ms: int, end_ms: int) -> Iterator[Row]:
         return self._ledger.rows(start_ms, end_ms)
