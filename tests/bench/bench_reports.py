@@ -12,6 +12,7 @@ from __future__ import annotations
 import statistics
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 _ROOT = Path(__file__).resolve().parents[2]
@@ -44,8 +45,8 @@ def record(n: int, now: int) -> Escalation:
         note="=see the forum", responders=("jason.blais", "ian.tien"), events=events,
         owner_since=created,
     )  # fmt: skip
-    if n % 10 == 0:
-        return r
+    if n % 10 == 0:  # open: acknowledged, and its open-too-long reminders counted as sent
+        return replace(r, reminders=("stale-owner", "stale-all"))
     done = Event(Action.RESOLVED, "ian.tien", created + 3_600_000 + n, Outcome.RESPONDED.value)
     return r.with_event(done, state=State.RESOLVED, outcome=Outcome.RESPONDED,
                         response="https://forum.example.org/t/1")  # fmt: skip

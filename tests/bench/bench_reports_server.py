@@ -12,7 +12,9 @@ bridge -> Python backend -> KV -> answer):
 * the export of all 10,000 as CSV and as JSON (``GET /api/v1/export``, as many answers as its
   cursor needs) as the system admin.
 
-The records are removed afterwards (records deleted, their index entries and ledger rows dropped).
+The open ones are acknowledged and their open-too-long reminders marked as sent, so the plugin
+sends none while they exist. The records are removed afterwards (records deleted, their index
+entries and ledger rows dropped).
 
 Run alone: ``.venv/bin/python tests/bench/bench_reports_server.py [--stored N] [--runs R]``.
 """
@@ -26,6 +28,7 @@ import sys
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 
 _ROOT = Path(__file__).resolve().parents[2]
@@ -61,8 +64,8 @@ def record(n: int, now: int, stored: int) -> Escalation:
         note="=see the forum", responders=("jason.blais", "ian.tien"),
         events=(Event(Action.ESCALATED, "someone", created), took_over), owner_since=created,
     )  # fmt: skip
-    if n % 10 == 0:
-        return r
+    if n % 10 == 0:  # open: acknowledged, and its open-too-long reminders counted as sent
+        return replace(r, reminders=("stale-owner", "stale-all"))
     done = Event(Action.RESOLVED, "ian.tien", created + 3_600_000 + n, Outcome.RESPONDED.value)
     return r.with_event(done, state=State.RESOLVED, outcome=Outcome.RESPONDED)
 
