@@ -103,8 +103,8 @@ def execute(ctx: CommandContext, args: CommandArgs) -> CommandResponse:
         if sub == "stats" and ctx.reports is not None:
             return _reply(report_commands.stats_text(ctx.reports, args.user_id, rest))
         if sub == "export" and ctx.reports is not None:
-            uid, now = args.user_id, ctx.now_ms()
-            return _reply(report_commands.export_text(ctx.reports, ctx.host, uid, rest, now))
+            now = ctx.now_ms()
+            return _reply(report_commands.export_text(ctx.host, args.user_id, rest, now))
         if sub == "help" and [w.lower() for w in rest] == ["tips"]:
             return _reply(sentences.tips_text(ctx.workflow.active_policy().policy))
         if sub == "help" and not rest:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from . import stats
+from . import export, stats
 from .errors import AdminsOnly, InvalidRequest
 from .ports import Host
 from .render import PLUGIN_ID
@@ -29,7 +29,7 @@ def stats_text(reports: Reports, user_id: str, words: list[str]) -> str:
     return stats.describe(reports.stats(user_id, days))
 
 
-def export_text(reports: Reports, host: Host, user_id: str, words: list[str], now_ms: int) -> str:
+def export_text(host: Host, user_id: str, words: list[str], now_ms: int) -> str:
     days = _days(words, EXPORT_USAGE)
     if not host.is_system_admin(user_id):
         raise AdminsOnly("Only system admins can export escalations.")
@@ -42,7 +42,7 @@ def export_text(reports: Reports, host: Host, user_id: str, words: list[str], no
         f"**Export of the escalations created from {first} to {last}** (UTC), with their event "
         f"logs, redacted content only:\n- [CSV]({csv_link})\n- [JSON]({json_link})\n"
         "The links work for system admins only; one answer holds at most "
-        "5,000 escalations (the JSON names the `next_cursor` to continue with)."
+        f"{export.MAX_RECORDS:,} escalations (the JSON names the `next_cursor` to continue with)."
     )
 
 
