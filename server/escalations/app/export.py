@@ -17,10 +17,10 @@ import csv
 import io
 import json
 import re
+import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import Any
 
 from .errors import InvalidRequest
@@ -123,8 +123,8 @@ def iso(ms: int) -> str:
     """A time in ms as ISO 8601 UTC, or ``""`` for 0 (not yet)."""
     if not ms:
         return ""
-    moment = datetime.fromtimestamp(ms / 1000, tz=timezone.utc)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
+    seconds, millis = divmod(ms, 1000)
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)) + f".{millis:03d}Z"
 
 
 def resolved_at(r: Escalation) -> int:
