@@ -45,8 +45,10 @@ BOT_USERNAME = "community-escalations"
 BOT_DISPLAY_NAME = "Community Escalations"
 BOT_DESCRIPTION = "Routes sensitive community topics to their approved responders."
 COMMAND_TRIGGER = "escalation"
-COMMAND_HINT = "[list | mine | show <id> | policy | stats | new <permalink> | export | channel | help]"
-COMMAND_DESCRIPTION = "Community escalations: list, mine, show, policy, new, help"
+COMMAND_HINT = (
+    "[list | mine | show <id> | policy | stats | new <permalink> | export | channel | help]"
+)
+COMMAND_DESCRIPTION = "Community escalations: list, mine, show, policy, stats, new, export, help"
 DEFAULT_CHANNEL = "community-escalations"
 DEFAULT_EXCERPT_CHARS = 500
 OVERRIDE_SOURCE = "PolicyOverride"
