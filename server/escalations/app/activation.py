@@ -47,10 +47,12 @@ BOT_DISPLAY_NAME = "Community Escalations"
 BOT_DESCRIPTION = "Routes sensitive community topics to their approved responders."
 COMMAND_TRIGGER = "escalation"
 COMMAND_HINT = (
-    "[list | mine | show <id> | policy | new <permalink> | responses | template | route | help]"
+    "[list | mine | show <id> | policy | stats | export | new <permalink> | responses | template | "
+    "route | channel | help]"
 )
 COMMAND_DESCRIPTION = (
-    "Community escalations: list, mine, show, policy, new, responses, templates, help"
+    "Community escalations: list, mine, show, policy, stats, export, new, responses, templates, "
+    "help"
 )
 DEFAULT_CHANNEL = "community-escalations"
 DEFAULT_EXCERPT_CHARS = 500

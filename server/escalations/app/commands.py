@@ -1,7 +1,9 @@
 """The ``/escalation`` slash command: ``list [mine|unowned] [topic <key>] [page <n>]``, ``mine``,
-``show <ref>``, ``policy``, ``new <permalink>``, ``help`` and ``help tips``; official responses
-(``responses``, ``template``, ``route``, ``policy merged | diff``: ``official``); for system admins
-``policy repin <username>``, ``channel adopt`` and ``channel forget``. Every answer is ephemeral.
+``show <ref>``, ``policy``, ``stats [days]``, ``new <permalink>``, ``help`` and ``help tips``;
+official responses (``responses``, ``template``, ``route``, ``policy merged | diff``:
+``official``); for system admins ``policy repin <username>``, ``channel adopt``,
+``channel forget`` and ``export [days]``. Every answer is ephemeral. The sub-commands are the
+entries of ``SUBCOMMANDS``; the help text is made from it.
 ``new`` opens an interactive dialog (topic + note, with who each topic pages): the path for mobile
 clients, where post menu actions do not show.
 
@@ -19,7 +21,7 @@ from typing import Protocol
 
 from escalations.runtime.models import CommandArgs, CommandResponse
 
-from . import edge, official_text, render, sentences
+from . import edge, official_text, render, report_commands, sentences
 from .activation import COMMAND_TRIGGER, PolicyStatus
 from .active_policy import ActivePolicy
 from .errors import NotConfigured
@@ -27,6 +29,7 @@ from .kv import KV
 from .model import Escalation, State
 from .official import OfficialResponses
 from .ports import Dialog, DialogElement, Host, TeamRef
+from .reports import Reports
 from .service import LIST_MINE, LIST_UNOWNED, NOTE_MAX_CHARS, Workflow
 
 log = logging.getLogger(__name__)
@@ -56,6 +59,7 @@ class CommandContext:
     now_ms: Callable[[], int]
     admin: AdminOps
     official: OfficialResponses | None = None
+    reports: Reports | None = None
 
 
 Run = Callable[[CommandContext, CommandArgs, list[str]], str]
@@ -306,6 +310,21 @@ def _template_reject(ctx: CommandContext, args: CommandArgs, rest: list[str]) ->
     return official_text.decided_text(_official_of(ctx).reject(args.user_id, rest[0]))
 
 
+def _reports_of(ctx: CommandContext) -> Reports:
+    if ctx.reports is None:
+        raise NotConfigured("Statistics are not available yet; try again in a moment.")
+    return ctx.reports
+
+
+def _stats(ctx: CommandContext, args: CommandArgs, rest: list[str]) -> str:
+    return report_commands.stats_text(_reports_of(ctx), args.user_id, rest)
+
+
+def _export(ctx: CommandContext, args: CommandArgs, rest: list[str]) -> str:
+    _reports_of(ctx)
+    return report_commands.export_text(ctx.host, args.user_id, rest, ctx.now_ms())
+
+
 def _new(ctx: CommandContext, args: CommandArgs, rest: list[str]) -> str:
     match = _POST_ID_RE.search(rest[0].strip("<>"))
     if match is None:
@@ -390,6 +409,14 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
         "policy diff", "", "the change the approved templates make to the policy file", _policy_diff
     ),
     Subcommand(
+        "stats",
+        "[days]",
+        "per topic, escalations, time to acknowledge and to resolve, outcomes, open ones, missing "
+        "templates (system admins and the escalations channel)",
+        _stats,
+        arity=lambda n: n <= 1,
+    ),
+    Subcommand(
         "route",
         "<topic>",
         "who a topic pages, its default owner and template",
@@ -459,6 +486,14 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
         "",
         "stop using the stored channel (a new one is created)",
         _admin_op(lambda admin, rest: admin.forget_channel()),
+        admin=True,
+    ),
+    Subcommand(
+        "export",
+        "[days]",
+        "links to the export of the escalations (CSV, JSON)",
+        _export,
+        arity=lambda n: n <= 1,
         admin=True,
     ),
 )

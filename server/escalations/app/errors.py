@@ -14,7 +14,9 @@ The tree::
     │   ├── NotAResponder              not an approved responder of the topic
     │   ├── NotAllowedToEscalate       guest, or outside who the settings let escalate
     │   ├── NotAnApprover              may not approve or reject templates
-    │   └── UserMismatch               request body names a different user than the header
+    │   ├── UserMismatch               request body names a different user than the header
+    │   ├── AdminsOnly                 system admins only (the export)
+    │   └── InsidersOnly               system admins and the escalations channel (statistics)
     ├── NotFound                                                                  -> 404
     │   ├── PostNotFound               missing or deleted
     │   ├── TopicNotFound              not in the active policy
@@ -92,6 +94,14 @@ class UserMismatch(Forbidden):
 
 
 class NotAllowedToEscalate(Forbidden):
+    pass
+
+
+class AdminsOnly(Forbidden):
+    pass
+
+
+class InsidersOnly(Forbidden):
     pass
 
 

@@ -26,6 +26,7 @@ ESCALATED_BY = "by"
 LEASE = "lease"
 RESPONSES = "responses"
 TEMPLATES = "templates"
+LEDGER = "ledger"
 
 
 def escalation(escalation_id: str) -> str:
@@ -71,6 +72,17 @@ def responses(topic: str) -> str:
 def templates() -> str:
     """Every topic's proposed and approved template (value: JSON, ``templates.TemplateBook``)."""
     return _key(TEMPLATES)
+
+
+def ledger(month: str, shard: int) -> str:
+    """One shard of one month's ledger rows (value: JSON map id -> row; ``ledger.Ledger``).
+    ``month`` is ``YYYYMM``."""
+    return _key(f"{LEDGER}:{_bounded(month)}:{int(shard)}")
+
+
+def ledger_months() -> str:
+    """The months that have ledger rows (value: JSON list of ``YYYYMM``)."""
+    return _key(f"{LEDGER}:months")
 
 
 def last_good_policy() -> str:

@@ -26,6 +26,7 @@ from .gate import Gate
 from .host import ClientKV, RuntimeHost
 from .official import OfficialResponses
 from .reminders import Reminders, ScheduleSettings
+from .reports import Reports
 from .responses import ResponseLog
 from .scheduler import Scheduler
 from .service import Environment, Workflow
@@ -63,12 +64,19 @@ class EscalationsPlugin(Plugin):
             book=book,
             responses=responses,
         )
-        self.router = routes.build_router(self.workflow)
+        self.reports = Reports(store, self.host, self.workflow, _now_ms)
+        self.router = routes.build_router(self.workflow, self.reports)
         official = OfficialResponses(
             self.workflow, self.host, book, responses, self._environment, _now_ms
         )
         self.commands = commands.CommandContext(
-            self.workflow, self.host, self._status, _now_ms, self, official
+            self.workflow,
+            self.host,
+            self._status,
+            _now_ms,
+            self,
+            official=official,
+            reports=self.reports,
         )
         reminders = Reminders(store, self.host, _now_ms)
         self.scheduler = Scheduler(

@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from escalations.runtime.http import Request, Response, Router, json_response
+from escalations.runtime.http import JSON_CONTENT_TYPE, Request, Response, Router, json_response
 
 from . import edge
 from .buttons import BUTTONS, Press
@@ -25,7 +25,9 @@ from .errors import (
     UserMismatch,
 )
 from .model import Escalation
+from .reports import Reports, parse_days
 from .service import Workflow
+from .stats import DEFAULT_DAYS
 
 BODY_MAX_BYTES = 64 * 1024
 _ID_RE = re.compile(r"^[a-z0-9]{26}$")
@@ -33,9 +35,12 @@ _NEW_FIELDS: edge.DialogFields = {TopicNotFound: "topic", NoteTooLong: "note"}
 _RESOLVE_FIELDS: edge.DialogFields = {InvalidRequest: "response"}
 
 
-def build_router(workflow: Workflow) -> Router:
+def build_router(workflow: Workflow, reports: Reports | None = None) -> Router:
     router = Router()
     api = _Api(workflow)
+    if reports is not None:
+        router.add("GET", "/api/v1/stats", lambda r: _stats(reports, r))
+        router.add("GET", "/api/v1/export", lambda r: _export(reports, r))
     router.add("GET", "/api/v1/topics", api.topics)
     router.add("POST", "/api/v1/escalations", api.create)
     router.add("GET", "/api/v1/escalations/{id}", api.show)
@@ -152,6 +157,36 @@ class _Api:
             return json_response({})
 
         return edge.run_dialog(call, _NEW_FIELDS)
+
+
+def _stats(reports: Reports, request: Request) -> Response:
+    def call() -> Response:
+        days = request.query_value("days")
+        found = reports.stats(_user(request), parse_days(days) if days else DEFAULT_DAYS)
+        return json_response(found.to_api())
+
+    return edge.run_http(call)
+
+
+def _export(reports: Reports, request: Request) -> Response:
+    def call() -> Response:
+        q = request.query_value
+        page = reports.export(
+            _user(request), q("format") or "csv", q("from") or "", q("to") or "",
+            q("cursor") or "",
+        )  # fmt: skip
+        extension = "json" if page.content_type == JSON_CONTENT_TYPE else "csv"
+        headers = [
+            ("Content-Type", page.content_type),
+            ("Content-Disposition", f'attachment; filename="escalations.{extension}"'),
+            ("Cache-Control", "no-store"),
+            ("X-Content-Type-Options", "nosniff"),
+        ]
+        if page.next_cursor is not None:
+            headers.append(("X-Next-Cursor", str(page.next_cursor)))
+        return Response(200, tuple(headers), page.body)
+
+    return edge.run_http(call)
 
 
 def already_escalated(record: Escalation) -> str:

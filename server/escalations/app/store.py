@@ -12,6 +12,8 @@ Concurrency contract (several plugin nodes, many threads each):
 * Every record write that lands is followed by an update of the open-escalations index
   (``index.OpenIndex``); ``list_open`` reads only the index. Index updates are best effort: the
   record is the truth and ``repair_index`` rebuilds the index from a scan.
+* The ledger (``ledger.Ledger``, one short row per escalation for the statistics and the export)
+  is updated the same way, after the index, and repaired by the same scan.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from . import keys
 from .errors import Busy, EscalationNotFound, WorkflowError
 from .index import OpenIndex, Summary
 from .kv import KV
+from .ledger import Ledger, Row
 from .model import Escalation
 
 log = logging.getLogger(__name__)
@@ -85,7 +88,12 @@ class Store(Protocol):
         ...
 
     def repair_index(self) -> int:
-        """Merge a full scan into the open-escalations index; the number of entries fixed."""
+        """Merge a full scan into the open-escalations index and the ledger; the number of index
+        entries fixed."""
+        ...
+
+    def ledger_rows(self, start_ms: int, end_ms: int) -> Iterator[Row]:
+        """The ledger rows of the escalations created from ``start_ms`` to ``end_ms``."""
         ...
 
     def compact_resolved(self, resolved_before: int, now: int) -> int:
@@ -113,6 +121,7 @@ class KVStore:
         self._kv = kv
         self._retries = retries
         self._index = OpenIndex(kv)
+        self._ledger = Ledger(kv)
 
     def create_if_absent(self, record: Escalation) -> tuple[Escalation, bool]:
         key = keys.escalation(record.id)
@@ -211,7 +220,15 @@ class KVStore:
             page += 1
 
     def repair_index(self) -> int:
-        return self._index.repair(self.scan())
+        records = list(self.scan())
+        fixed = self._index.repair(records)
+        rows = self._ledger.repair(records)  # the same scan puts the ledger right too
+        if rows:
+            log.info("ledger: %d rows written from the records", rows)
+        return fixed
+
+    def ledger_rows(self, start_ms: int, end_ms: int) -> Iterator[Row]:
+        return self._ledger.rows(start_ms, end_ms)
 
     def compact_resolved(self, resolved_before: int, now: int) -> int:
         def compact(current: Escalation) -> Escalation:
@@ -248,6 +265,10 @@ class KVStore:
             self._index.record(record)
         except Exception:  # the record landed; the next repair puts the index right
             log.exception("open index update failed for %s", record.id)
+        try:
+            self._ledger.record(record)
+        except Exception:  # likewise for the ledger
+            log.exception("ledger update failed for %s", record.id)
 
     @staticmethod
     def _parse(raw: bytes) -> Escalation | None:
