@@ -45,6 +45,7 @@ export const messages = defineMessages({
         defaultMessage: 'No official response yet: an approved responder writes one.',
     },
     nobody: {id: 'escalations.preview.nobody', defaultMessage: 'Nobody'},
+    emptyRoles: {id: 'escalations.preview.empty_roles', defaultMessage: 'No one holds: {roles}'},
     person: {id: 'escalations.preview.person', defaultMessage: '{displayName} (@{username})'},
     noteLabel: {id: 'escalations.note.label', defaultMessage: 'Note for the responders (optional)'},
     noteHelp: {

@@ -15,6 +15,8 @@ export interface Topic {
     loop_in: Person[];
     default_owner: Person | null;
     template_response: string | null;
+    /** Roles of the topic with nobody who can be mentioned, in policy order (e.g. `["CRO"]`). */
+    empty_roles?: {responders: string[]; loop_in: string[]};
 }
 
 export interface TopicsResponse {
