@@ -1,7 +1,7 @@
 """The whole flow in a real browser on this server: Escalate, then Claim, Assign and Resolve.
 
-This suite starts and provisions the server and installs the plugin; the browser part is the webapp's
-``test/browser/flow.live.test.ts`` (Chromium on the real-server host page, once per host of
+This suite starts and provisions the server and installs the plugin; the browser part is the
+webapp's ``test/browser/flow.live.test.ts`` (Chromium on the real-server host page, once per host of
 ``webapp/test/browser/hosts.ts``), run here with the scenario in ``CE_LIVE``: one fresh community
 message per host, the page's user (a responder of the topic who is not its default owner) and the
 responder to assign. Afterwards the server's own records must say what the browser saw.
@@ -60,7 +60,10 @@ def _scenario(server: Server, policy: Any) -> dict[str, Any]:
         "site_url": server.url,
         "password": PASSWORD,
         "team": TEAM_NAME,
-        "channels": {"community": server.env["channels"]["public"]["name"], "escalations": CHANNEL_NAME},
+        "channels": {
+            "community": server.env["channels"]["public"]["name"],
+            "escalations": CHANNEL_NAME,
+        },
         "runs": runs,
     }
 
@@ -92,9 +95,8 @@ def test_the_whole_flow_in_a_real_browser(server: Server, plugin: Any, policy: A
     assert proc.returncode == 0, f"the browser flow failed ({took:.0f} s):\n{output[-6000:]}"
     print(f"browser flow on {len(scenario['runs'])} hosts: {took:.1f} s")
 
-    channel = server.admin.get(
-        f"/api/v4/teams/{server.team_id}/channels/name/{CHANNEL_NAME}"
-    ).ok(200)
+    path = f"/api/v4/teams/{server.team_id}/channels/name/{CHANNEL_NAME}"
+    channel = server.admin.get(path).ok(200)
     for run in scenario["runs"]:
         esc = _escalation_of(server, channel["id"], run["source_post_id"])
         assert (esc["state"], esc["outcome"], esc["owner"]) == (

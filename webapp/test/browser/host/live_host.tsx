@@ -85,7 +85,8 @@ const EMPTY: Entities = {
     posts: {posts: {}},
 };
 
-function entities(state: Entities = EMPTY, action: HostAction): Entities {
+function entities(state: Entities = EMPTY, unknownAction: Redux.UnknownAction): Entities {
+    const action = unknownAction as HostAction;
     switch (action.type) {
     case 'LIVE_INIT':
         return {
@@ -104,7 +105,7 @@ function entities(state: Entities = EMPTY, action: HostAction): Entities {
 }
 
 const store = Redux.createStore(Redux.combineReducers({entities}), Redux.applyMiddleware(thunk));
-const getEntities = () => (store.getState() as {entities: Entities}).entities;
+const getEntities = (): Entities => store.getState().entities;
 
 function csrfToken(): string {
     return document.cookie.split('; ').find((c) => c.startsWith('MMCSRF='))?.slice('MMCSRF='.length) ?? '';
