@@ -157,8 +157,10 @@ async function start(): Promise<void> {
     }
     const me = await api<LiveUser>('GET', '/api/v4/users/me');
     const team = await api<{id: string}>('GET', `/api/v4/teams/name/${data.team}`);
-    const channels = await Promise.all([data.channels.community, data.channels.escalations].map(
-        (name) => api<LiveChannel>('GET', `/api/v4/teams/${team.id}/channels/name/${name}`)));
+    // A community member cannot read the (private) escalations channel: it is left out.
+    const found = await Promise.all([data.channels.community, data.channels.escalations].map(
+        (name) => api<LiveChannel>('GET', `/api/v4/teams/${team.id}/channels/name/${name}`).catch(() => null)));
+    const channels = found.filter((c): c is LiveChannel => c !== null);
     const config = await api<Record<string, string>>('GET', '/api/v4/config/client?format=old');
     store.dispatch({type: 'LIVE_INIT', config: {...config, SiteURL: window.location.origin}, me, channels});
     await Promise.all(channels.map(loadChannelPosts));
@@ -301,7 +303,7 @@ function Channel({name, plugin, last}: {name: string; plugin: boolean; last: num
             aria-label={`~${name}`}
             data-testid={`channel-${name}`}
         >
-            <h2 className='channel-header'>{`~${channel?.display_name ?? name}`}</h2>
+            <h2 className='channel-header'>{channel ? `~${channel.display_name}` : `~${name} (you are not a member)`}</h2>
             {posts.map((post) => (
                 <Post
                     key={post.id}
