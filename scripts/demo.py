@@ -40,7 +40,6 @@ from escalations.policy import Policy, bundled_policy_path, load_policy_file  # 
 
 # A busy machine can slow the plugin's first start past the server's handshake deadline.
 START_ATTEMPTS = 3
-PASSWORD = "E2e-password-1!"  # every account scripts/mattermost-server provisions (loopback only)
 QUESTION = (
     "Hi! Since upgrading, our self-hosted server sends something to a telemetry address every "
     "hour. What is in it, and can we turn it off? Our admin is jane.doe@example.org."
@@ -92,12 +91,14 @@ def main() -> int:
     install_plugin(server)
     community_post(server, QUESTION)
     people = logins(server, result.policy)
+    # scripts/mattermost-server gives every account the same password (a loopback test server)
+    password = server.env["users"][people[0][0]]["password"]
     port = os.environ.get("MM_DEMO_PORT") or str(int(server.url.rsplit(":", 1)[1]) + 1)
     page = f"http://127.0.0.1:{port}/"
     version = server.env["server_version"]
     print(f"\nCommunity Escalations demo: Mattermost {version} at {server.url}")
     print(f"Test host page (a stand-in for the tests, not Mattermost's webapp): {page}")
-    print(f"Logins (password {PASSWORD!r} for every account; the page logs in as the first):")
+    print(f"Logins (password {password!r} for every account; the page logs in as the first):")
     for name, what in people:
         print(f"  {page}?as={name}  {what}")
     print("Try: ⊞ on the question > Escalate > a topic > Escalate; then Claim in the escalations.")
@@ -106,7 +107,7 @@ def main() -> int:
         **os.environ,
         "CE_DEMO_SITE_URL": server.url,
         "CE_DEMO_PORT": port,
-        "CE_DEMO_PASSWORD": PASSWORD,
+        "CE_DEMO_PASSWORD": password,
         "CE_DEMO_USER": people[0][0],
         "CE_DEMO_TEAM": TEAM_NAME,
         "CE_DEMO_COMMUNITY": server.env["channels"]["public"]["name"],

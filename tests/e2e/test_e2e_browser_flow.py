@@ -25,7 +25,6 @@ from e2e.ops import CHANNEL_NAME, TEAM_NAME, community_post
 
 WEBAPP = REPO / "webapp"
 HOSTS_TS = WEBAPP / "test" / "browser" / "hosts.ts"
-PASSWORD = "E2e-password-1!"  # every provisioned account (scripts/mattermost-server)
 TIMEOUT_S = 600
 
 
@@ -58,7 +57,8 @@ def _scenario(server: Server, policy: Any) -> dict[str, Any]:
         )
     return {
         "site_url": server.url,
-        "password": PASSWORD,
+        # the page logs in with the password scripts/mattermost-server gave every account
+        "password": server.env["users"][user]["password"],
         "team": TEAM_NAME,
         "channels": {
             "community": server.env["channels"]["public"]["name"],
