@@ -10,7 +10,7 @@ PB_DIR := server/escalations/runtime/_pb
 
 .PHONY: help setup gen test test-python test-webapp test-bridge check check-python check-webapp \
         check-bridge bench dist dist-native webapp bridge deploy mattermost e2e test-e2e clean \
-        logs enable disable reset mutation
+        logs enable disable reset mutation demo
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*## "}{printf "  make %-12s %s\n", $$1, $$2}'
@@ -72,6 +72,9 @@ dist-native: gen webapp ## bundle for servers with native Python plugin support
 
 deploy: dist ## upload and enable (local server, or MM_SERVICESETTINGS_SITEURL + MM_ADMIN_TOKEN)
 	$(PY) scripts/deploy.py dist/$(PLUGIN_ID)-$(PLUGIN_VERSION).tar.gz
+
+demo: dist ## something to click: local server + plugin + the policy's people, and a test host page logged in as a responder
+	$(PY) scripts/demo.py
 
 mattermost: ## build (cached) and start a local Mattermost server with PostgreSQL
 	scripts/mattermost-server start

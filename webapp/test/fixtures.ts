@@ -67,6 +67,8 @@ export const unstaffedLicensingVariant: Topic = {
     responders: [],
     loop_in: [],
     default_owner: null,
+    // every role is then one with nobody who can be mentioned (the policy's roles of the topic)
+    empty_roles: {responders: ['Dr. Program Management', 'CRO', 'CEO'], loop_in: []},
 };
 
 /** The real answer with `topics` replaced (for the empty list and the variants above). */

@@ -49,6 +49,7 @@ export const messages = defineMessages({
         defaultMessage: 'Approved by @{username} on {date}',
     },
     nobody: {id: 'escalations.preview.nobody', defaultMessage: 'Nobody'},
+    emptyRoles: {id: 'escalations.preview.empty_roles', defaultMessage: 'No one holds: {roles}'},
     person: {id: 'escalations.preview.person', defaultMessage: '{displayName} (@{username})'},
     noteLabel: {id: 'escalations.note.label', defaultMessage: 'Note for the responders (optional)'},
     noteHelp: {

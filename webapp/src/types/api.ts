@@ -17,6 +17,8 @@ export interface Topic {
     template_response: string | null;
     /** Set when the template was approved in the plugin (not the policy file's): who, when (ms). */
     template_approved?: {by: string; at: number} | null;
+    /** Roles of the topic with nobody who can be mentioned, in policy order (e.g. `["CRO"]`). */
+    empty_roles?: {responders: string[]; loop_in: string[]};
 }
 
 export interface TopicsResponse {

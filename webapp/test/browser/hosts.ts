@@ -12,6 +12,12 @@
  *   redux 5.0.1; Mattermost's Agents plugin raised its minimum server to 11.1.0 when it moved to
  *   them), and `react-intl` 7 (the shared package of 11.x requires `>=7`; the exact root pin was not
  *   found), its latest 7.1 release.
+ *
+ * Checked again for 9.9.0 and 11.4.0 (the oldest supported server and the newest run): the public
+ * code index reachable here holds `webapp/channels/package.json` of 11.3.0, the workspace lock of
+ * 9.3.0 and `webapp/channels/package-lock.json` of 8.0.0, but no file of the 9.9.0 or 11.4.0 tags, so
+ * those two releases' exact pins are not confirmed; npm's `mattermost-redux` 11.4.0 (published from
+ * the 11.4 tree) requires `redux` ^5.0.0, which fits 5.0.1. The pins above stay as they were.
  */
 export interface HostSpec {
     /** Short name, used in test titles and artifact file names. */

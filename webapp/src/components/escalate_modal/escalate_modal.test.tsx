@@ -112,7 +112,7 @@ describe('Escalate modal: preview and note', () => {
         expect(preview).toHaveTextContent('Template responseNo official response yet: an approved responder writes one.');
     });
 
-    it('says Nobody for a topic without loop-ins', async () => {
+    it('says which loop-in role nobody holds for a topic without loop-ins', async () => {
         const {open, user} = setup({[TOPICS]: {status: 200, body: topicsResponse}});
         await open();
         await user.click(screen.getByRole('radio', {name: /Privacy\/Telemetry/}));
@@ -120,7 +120,17 @@ describe('Escalate modal: preview and note', () => {
         expect(preview).toHaveTextContent(
             'Approved respondersJason Blais (@jason.blais)Katie Wiersgalla (@katie.wiersgalla)Corey Hulen (@corey.hulen)Ian Tien (@ian.tien)',
         );
-        expect(preview).toHaveTextContent('Loop inNobodyDefault ownerJason Blais (@jason.blais)');
+        expect(preview).toHaveTextContent('Loop inNo one holds: CRODefault ownerJason Blais (@jason.blais)');
+    });
+
+    it('names the roles nobody holds (empty_roles) beside the people who respond', async () => {
+        const {open, user} = setup({[TOPICS]: {status: 200, body: topicsResponse}});
+        await open();
+        await user.click(screen.getByRole('radio', {name: 'Licensing'}));
+        const preview = screen.getByTestId('topic-preview');
+        expect(preview).toHaveTextContent(/Approved responders.*\(@.*\)No one holds: CROLoop in/);
+        await user.click(screen.getByRole('radio', {name: 'Security vulnerabilities'}));
+        expect(screen.getByTestId('topic-preview')).not.toHaveTextContent('No one holds');
     });
 
     it('VARIANT: shows a template response when there is one, and @name for people without a display name', async () => {
@@ -152,7 +162,8 @@ describe('Escalate modal: preview and note', () => {
         const {open, user} = setup({[TOPICS]: {status: 200, body: topicsWith([unstaffedLicensingVariant])}});
         await open();
         await user.click(screen.getByRole('radio', {name: 'Licensing'}));
-        expect(screen.getByTestId('topic-preview')).toHaveTextContent('Approved respondersNobodyLoop inNobodyDefault ownerNobody');
+        expect(screen.getByTestId('topic-preview')).toHaveTextContent(
+            'Approved respondersNo one holds: Dr. Program Management, CRO, CEOLoop inNobodyDefault ownerNobody');
     });
 
     it('caps the note at the server limit of 1000 characters and counts it', async () => {

@@ -2,6 +2,7 @@
  * What choosing a topic will do: its approved responders, who is looped in, the default owner and
  * the template response (with who approved it, when it was approved in the plugin rather than
  * written in the policy file), or that there is no official response yet (the policy's "To be added").
+ * A role of the topic that nobody holds is named ("No one holds: CRO") rather than dropped.
  */
 import React from 'react';
 import {FormattedMessage, useIntl} from 'react-intl';
@@ -22,16 +23,28 @@ function PersonName({person}: {person: Person}) {
     return <>{intl.formatMessage(messages.person, {displayName: person.display_name, username: person.username})}</>;
 }
 
-function People({people}: {people: Person[]}) {
+/** The people of a list, then the list's roles that nobody holds ("No one holds: CRO"). */
+function People({people, emptyRoles = []}: {people: Person[]; emptyRoles?: string[]}) {
+    const empty = emptyRoles.length > 0 ? (
+        <div className='ce-preview-empty'>
+            <FormattedMessage
+                {...messages.emptyRoles}
+                values={{roles: emptyRoles.join(', ')}}
+            />
+        </div>
+    ) : null;
     if (people.length === 0) {
-        return <FormattedMessage {...messages.nobody}/>;
+        return empty ?? <FormattedMessage {...messages.nobody}/>;
     }
     return (
-        <ul>
-            {people.map((person) => (
-                <li key={person.username}><PersonName person={person}/></li>
-            ))}
-        </ul>
+        <>
+            <ul>
+                {people.map((person) => (
+                    <li key={person.username}><PersonName person={person}/></li>
+                ))}
+            </ul>
+            {empty}
+        </>
     );
 }
 
@@ -68,9 +81,19 @@ export default function TopicPreview({topic, labelId}: Props) {
             {topic ? (
                 <dl>
                     <dt><FormattedMessage {...messages.responders}/></dt>
-                    <dd><People people={topic.responders}/></dd>
+                    <dd>
+                        <People
+                            people={topic.responders}
+                            emptyRoles={topic.empty_roles?.responders}
+                        />
+                    </dd>
                     <dt><FormattedMessage {...messages.loopIn}/></dt>
-                    <dd><People people={topic.loop_in}/></dd>
+                    <dd>
+                        <People
+                            people={topic.loop_in}
+                            emptyRoles={topic.empty_roles?.loop_in}
+                        />
+                    </dd>
                     <dt><FormattedMessage {...messages.defaultOwner}/></dt>
                     <dd>
                         {topic.default_owner ? <PersonName person={topic.default_owner}/> : <FormattedMessage {...messages.nobody}/>}

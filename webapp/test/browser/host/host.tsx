@@ -1,10 +1,11 @@
 /**
- * A small stand-in for the Mattermost webapp, for the real-browser test. Built by the test with
+ * A small stand-in for the Mattermost webapp, for the real-browser test (scripted plugin API). Built by the test with
  * esbuild once per supported server: `react`, `react-dom`, `redux`, `react-redux` and `react-intl`
  * are aliased to the exact versions that server's webapp ships (`test/browser/hosts.ts`), so the
  * plugin bundle runs against the same libraries it meets in production. Never committed as output.
  *
- * Where the plugin relies on the real host, this page behaves the same way:
+ * Where the plugin relies on the real host, this page behaves the same way (the registry, error
+ * boundary and menu are in `plugin_host.tsx`, shared with the real-server host):
  * - the globals React, ReactDOM, Redux, ReactRedux and ReactIntl on `window`, `window.registerPlugin`,
  *   and a registry with the methods this plugin uses;
  * - `window.basename` (the SiteURL subpath) and `window.WebappUtils.browserHistory`, a `history` v4
@@ -24,20 +25,15 @@
  */
 import {createBrowserHistory} from 'history';
 import React, {useState} from 'react';
-import ReactDOM from 'react-dom';
 import * as ReactIntl from 'react-intl';
 import * as ReactRedux from 'react-redux';
 import * as Redux from 'redux';
 
-type Reducer = Redux.Reducer;
-type Handler = (msg: {event: string; data: unknown}) => void;
-type Theme = Record<string, string>;
-interface MenuItem {
-    id: string;
-    text: React.ReactNode;
-    action: (postId: string) => void;
-    filter?: (postId: string) => boolean;
-}
+import {
+    MessageActions, PluginRoots, THEMES, emit, exposeLibraries, installRegistry, makeRenderer, pluginMessages,
+    reconnect, registered, thunk, versions, type Theme,
+} from './plugin_host';
+
 interface HostPost {
     id: string;
     user_id: string;
@@ -64,30 +60,14 @@ interface HostData {
     featureFlags: Record<string, string>;
 }
 
-const w = window as unknown as Record<string, unknown>;
-w.React = React;
-w.ReactDOM = ReactDOM;
-w.Redux = Redux;
-w.ReactRedux = ReactRedux;
-w.ReactIntl = ReactIntl;
-
-/** Mattermost's default (Denim) and dark (Onyx) themes, the keys a plugin reads. */
-const THEMES: Record<string, Theme> = {
-    denim: {
-        type: 'Denim', centerChannelBg: '#ffffff', centerChannelColor: '#3f4350', buttonBg: '#1c58d9', buttonColor: '#ffffff',
-        linkColor: '#386fe5', errorTextColor: '#d24b4e', onlineIndicator: '#3db887',
-    },
-    onyx: {
-        type: 'Onyx', centerChannelBg: '#191b1f', centerChannelColor: '#e3e4e8', buttonBg: '#4a7ce8', buttonColor: '#ffffff',
-        linkColor: '#5d89ea', errorTextColor: '#da6c6e', onlineIndicator: '#3db887',
-    },
-};
+exposeLibraries();
 
 const data = (window as unknown as {__HOST_DATA__: HostData}).__HOST_DATA__;
 const {posts, channels, basename} = data;
 const siteURL = `${window.location.origin}${basename}`;
 
 // What the real webapp sets up before any plugin loads (root.html and utils/browser_history).
+const w = window as unknown as Record<string, unknown>;
 w.basename = basename;
 const browserHistory = createBrowserHistory({basename});
 w.WebappUtils = {browserHistory};
@@ -100,86 +80,8 @@ const entities = (state = {
     users: {profiles: Object.fromEntries(posts.map((p) => [p.user_id, {id: p.user_id, username: p.username, is_bot: Boolean(p.author_is_bot)}]))},
 }) => state;
 
-const pluginReducers: Record<string, Reducer> = {};
-const thunk: Redux.Middleware = ({dispatch, getState}) => (next) => (action) =>
-    (typeof action === 'function' ? (action as (d: unknown, g: unknown) => unknown)(dispatch, getState) : next(action));
 const store = Redux.createStore(Redux.combineReducers({entities}), Redux.applyMiddleware(thunk));
-
-const registered = {
-    menu: [] as MenuItem[],
-    roots: [] as Array<React.ComponentType<Record<string, unknown>>>,
-    ws: {} as Record<string, Handler[]>,
-    reconnect: [] as Array<() => void>,
-    translations: [] as Array<(locale: string) => Record<string, string> | undefined>,
-    pluginId: '',
-};
 let theme: Theme = THEMES.denim;
-
-function makeRegistry(pluginId: string) {
-    let n = 0;
-    return {
-        registerPostDropdownMenuAction(text: React.ReactNode, action: MenuItem['action'], filter?: MenuItem['filter']) {
-            const id = `${pluginId}-menu-${++n}`;
-            registered.menu.push({id, text, action, filter});
-            return id;
-        },
-        registerRootComponent(component: React.ComponentType<Record<string, unknown>>) {
-            registered.roots.push(component);
-            render();
-            return `${pluginId}-root-${++n}`;
-        },
-        registerReducer(reducer: Reducer) {
-            pluginReducers[`plugins-${pluginId}`] = reducer;
-            store.replaceReducer(Redux.combineReducers({entities, ...pluginReducers}));
-        },
-        registerWebSocketEventHandler(event: string, handler: Handler) {
-            (registered.ws[event] ??= []).push(handler);
-        },
-        registerReconnectHandler(handler: () => void) {
-            registered.reconnect.push(handler);
-        },
-        registerTranslations(fn: (locale: string) => Record<string, string> | undefined) {
-            registered.translations.push(fn);
-            render();
-        },
-    };
-}
-
-w.registerPlugin = (pluginId: string, plugin: {initialize: (registry: unknown, store: unknown) => void}) => {
-    registered.pluginId = pluginId;
-    plugin.initialize(makeRegistry(pluginId), store);
-    render();
-};
-
-/** Like the host's plugin error boundary: the failed component gives way to an error and "Refresh". */
-class PluginErrorBoundary extends React.Component<{pluginId: string; children: React.ReactNode}, {error: string | null}> {
-    public override state = {error: null as string | null};
-
-    public static getDerivedStateFromError(error: unknown) {
-        return {error: String(error)};
-    }
-
-    public override render() {
-        if (this.state.error === null) {
-            return this.props.children;
-        }
-        return (
-            <div
-                role='alert'
-                data-testid='plugin-error'
-                data-error={this.state.error}
-            >
-                {`An error occurred in the ${this.props.pluginId} plugin. `}
-                <button
-                    type='button'
-                    onClick={() => this.setState({error: null})}
-                >
-                    {'Refresh'}
-                </button>
-            </div>
-        );
-    }
-}
 
 function isSystemMessage(post: HostPost): boolean {
     return post.type !== '' && post.type.startsWith('system_');
@@ -190,57 +92,6 @@ function pluginItemsVisible(post: HostPost): boolean {
     return !channel?.shared || data.featureFlags.EnableSharedChannelsPlugins === 'true';
 }
 
-function MessageActions({post}: {post: HostPost}) {
-    const [open, setOpen] = useState(false);
-    if (isSystemMessage(post)) {
-        return null;
-    }
-    const items = open && pluginItemsVisible(post) ? registered.menu.filter((item) => !item.filter || item.filter(post.id)) : [];
-    return (
-        <span className='post-actions'>
-            <button
-                type='button'
-                aria-label={`Message actions for ${post.id}`}
-                title='Message actions'
-                aria-expanded={open}
-                data-post-id={post.id}
-                onClick={() => setOpen(!open)}
-            >
-                {'⊞'}
-            </button>
-            {open ? (
-                <ul
-                    role='menu'
-                    aria-label='Message actions'
-                    className='menu'
-                >
-                    {items.length === 0 ? (
-                        <li
-                            role='none'
-                            className='menu-empty'
-                        >
-                            {'No actions'}
-                        </li>
-                    ) : null}
-                    {items.map((item) => (
-                        <li
-                            key={item.id}
-                            role='menuitem'
-                            tabIndex={-1}
-                            onClick={() => {
-                                setOpen(false);
-                                item.action(post.id);
-                            }}
-                        >
-                            {item.text}
-                        </li>
-                    ))}
-                </ul>
-            ) : null}
-        </span>
-    );
-}
-
 function Route() {
     const [path, setPath] = useState(browserHistory.location.pathname);
     React.useEffect(() => browserHistory.listen((location) => setPath(location.pathname)), []);
@@ -248,12 +99,11 @@ function Route() {
 }
 
 function App() {
-    const messages = Object.assign({}, ...registered.translations.map((fn) => fn('en') ?? {})) as Record<string, string>;
     return (
         <ReactRedux.Provider store={store}>
             <ReactIntl.IntlProvider
                 locale='en'
-                messages={messages}
+                messages={pluginMessages()}
             >
                 <main
                     className='channel'
@@ -273,37 +123,26 @@ function App() {
                                 <strong>{post.username}</strong>
                                 <p>{post.message}</p>
                             </div>
-                            <MessageActions post={post}/>
+                            {isSystemMessage(post) ? null : (
+                                <MessageActions
+                                    postId={post.id}
+                                    pluginItems={pluginItemsVisible(post)}
+                                />
+                            )}
                         </div>
                     ))}
                 </main>
-                {registered.roots.map((Root, i) => (
-                    <PluginErrorBoundary
-                        key={i}
-                        pluginId={registered.pluginId}
-                    >
-                        <Root theme={theme}/>
-                    </PluginErrorBoundary>
-                ))}
+                <PluginRoots theme={theme}/>
             </ReactIntl.IntlProvider>
         </ReactRedux.Provider>
     );
 }
 
-// React 18 hosts render with createRoot; React 17 has only ReactDOM.render.
-const container = document.getElementById('root')!;
-const dom = ReactDOM as unknown as {
-    createRoot?: (el: Element) => {render(node: React.ReactNode): void};
-    render(node: React.ReactNode, el: Element): void;
-};
-const root = dom.createRoot ? dom.createRoot(container) : null;
+const renderApp = makeRenderer(document.getElementById('root')!);
 function render() {
-    if (root) {
-        root.render(<App/>);
-    } else {
-        dom.render(<App/>, container);
-    }
+    renderApp(<App/>);
 }
+installRegistry(store, {entities}, render);
 render();
 
 // The real webapp listens on the document for its shortcuts; record what reaches it.
@@ -314,15 +153,9 @@ w.__host = {
     store,
     documentKeys,
     registered,
-    versions: {react: React.version, reactDom: (ReactDOM as unknown as {version: string}).version},
-    emit(msg: {event: string; data: unknown}) {
-        for (const handler of registered.ws[msg.event] ?? []) {
-            handler(msg);
-        }
-    },
-    reconnect() {
-        registered.reconnect.forEach((fn) => fn());
-    },
+    versions,
+    emit,
+    reconnect,
     setTheme(name: string) {
         theme = THEMES[name];
         document.body.style.background = theme.centerChannelBg;
