@@ -42,13 +42,18 @@ def _proto_files() -> list[str]:
 
 def _run_protoc(out_dir: Path, files: list[str]) -> None:
     well_known = str(resources.files("grpc_tools") / "_proto")
+    bin_dir = Path(sys.executable).parent
     args = [
         "grpc_tools.protoc",
         f"-I{PROTO_ROOT}",
         f"-I{well_known}",
+        f"--plugin=protoc-gen-mypy={bin_dir / 'protoc-gen-mypy'}",
+        f"--plugin=protoc-gen-mypy_grpc={bin_dir / 'protoc-gen-mypy_grpc'}",
         f"--python_out={out_dir}",
-        f"--pyi_out={out_dir}",
+        f"--mypy_out={out_dir}",
         f"--grpc_python_out={out_dir}",
+        f"--mypy_grpc_out={out_dir}",
+        "--mypy_grpc_opt=only_sync",
         *files,
     ]
     if protoc.main(args) != 0:
