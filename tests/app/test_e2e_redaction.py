@@ -53,7 +53,9 @@ def _escalate(world: World, message: str, note: str = "") -> tuple[dict, str]:
 
 
 @pytest.mark.parametrize(("kind", "message", "leak"), ONE_OF_EACH, ids=[c[0] for c in ONE_OF_EACH])
-def test_each_class_is_redacted_in_the_post(world: World, kind: str, message: str, leak: str):
+def test_each_class_is_redacted_in_the_post(
+    world: World, kind: str, message: str, leak: str
+) -> None:
     esc, posted = _escalate(world, message)
     assert leak not in posted, posted
     quoted = [line for line in posted.splitlines() if line.startswith("> ")]

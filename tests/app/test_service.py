@@ -30,6 +30,7 @@ from escalations.app.kv import MemoryKV
 from escalations.app.model import State
 from escalations.app.service import Workflow
 from escalations.app.store import KVStore
+from typing import NoReturn
 
 ROOT = Path(__file__).resolve().parents[2]
 OLDER = (ROOT / "policy" / "community-escalations.yaml").read_text()
@@ -295,7 +296,7 @@ def test_archived_channel_name_is_a_setup_problem() -> None:
     assert "cannot create the channel" in activated.status.setup_problems[0]
 
 
-def _raise_exists(team_id: str, name: str, display_name: str, creator_id: str):
+def _raise_exists(team_id: str, name: str, display_name: str, creator_id: str) -> NoReturn:
     from escalations.runtime.errors import AlreadyExistsError
 
     raise AlreadyExistsError("CreateChannel", "a channel with that name exists")

@@ -172,7 +172,9 @@ def test_twenty_concurrent_claims_have_exactly_one_winner(host: Host) -> None:
         ("/plugins/other/action", False),
     ],
 )
-def test_integration_urls_reach_only_this_plugin(host: Host, channel: Channel, people, url, ok):
+def test_integration_urls_reach_only_this_plugin(
+    host: Host, channel: Channel, people, url, ok
+) -> None:
     action = {
         "id": "u",
         "name": "U",

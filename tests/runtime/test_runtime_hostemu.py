@@ -29,7 +29,7 @@ def running():
     h.stop()
 
 
-def test_activation_loads_config_and_registers_command(running):
+def test_activation_loads_config_and_registers_command(running) -> None:
     h, _, _, _ = running
     assert h.implemented == {
         "OnActivate",
@@ -48,7 +48,7 @@ def test_activation_loads_config_and_registers_command(running):
     assert config["Limit"] == 7.0  # Struct numbers come back as floats
 
 
-def test_identity_only_from_server_header(running):
+def test_identity_only_from_server_header(running) -> None:
     h, _, _, alice = running
     assert h.http("POST", "/echo", body={"x": 1}).status == 401
     forged = h.http("POST", "/echo", body={}, headers={"Mattermost-User-Id": alice.id})
@@ -59,7 +59,7 @@ def test_identity_only_from_server_header(running):
     assert len(resp.chunks) == 1
 
 
-def test_every_api_family(running):
+def test_every_api_family(running) -> None:
     h, team, channel, alice = running
     resp = h.http(
         "POST",
@@ -87,7 +87,7 @@ def test_every_api_family(running):
     assert [p.message for p in h.ephemerals(alice.id)] == ["only you"]
 
 
-def test_commands_and_dialog(running):
+def test_commands_and_dialog(running) -> None:
     h, _, channel, alice = running
     result = h.command(alice.id, channel.id, "/fixture hello")
     assert result.error is None
@@ -99,7 +99,7 @@ def test_commands_and_dialog(running):
     assert opened.dialog["elements"][0]["name"] == "note"
 
 
-def test_api_errors_of_each_convention(running):
+def test_api_errors_of_each_convention(running) -> None:
     h, _, _, _ = running
     h.inject_error("KVGet", "app.plugin_store.get.app_error", "db down", 500)
     embedded = h.http("GET", "/kv/anything").json()
@@ -116,7 +116,7 @@ def test_api_errors_of_each_convention(running):
     assert h.http("GET", "/users/alice").json()["username"] == "alice"
 
 
-def test_oversized_body_is_413(running):
+def test_oversized_body_is_413(running) -> None:
     h, _, _, alice = running
     resp = h.http("POST", "/echo", alice.id, body=b"x" * (64 * 1024 + 1))
     assert resp.status == 413
@@ -124,7 +124,7 @@ def test_oversized_body_is_413(running):
     assert h.http("POST", "/echo", alice.id, body=b"x" * (64 * 1024)).status == 200
 
 
-def test_stdout_stays_clean_and_sigterm_exits_cleanly():
+def test_stdout_stays_clean_and_sigterm_exits_cleanly() -> None:
     h = host()
     h.start()
     assert h.http("GET", "/noise").status == 418
@@ -135,26 +135,26 @@ def test_stdout_stays_clean_and_sigterm_exits_cleanly():
     assert (result.exit_code, result.killed) == (0, False)
 
 
-def test_crash_before_handshake():
+def test_crash_before_handshake() -> None:
     with pytest.raises(PluginActivationError) as info:
         host(FIXTURE_MODE="crash").start()
     assert "crash" in str(info.value)
     assert "crashing before the handshake" in info.value.stderr_tail
 
 
-def test_junk_before_handshake():
+def test_junk_before_handshake() -> None:
     with pytest.raises(PluginActivationError) as info:
         host(FIXTURE_MODE="junk").start()
     assert "junk" in str(info.value)
 
 
-def test_activation_refused():
+def test_activation_refused() -> None:
     with pytest.raises(PluginActivationError) as info:
         host(FIXTURE_MODE="fail_activate").start()
     assert "fixture.activate" in str(info.value)
 
 
-def test_hook_timeout_on_activate():
+def test_hook_timeout_on_activate() -> None:
     with pytest.raises(PluginActivationError) as info:
         host(FIXTURE_ACTIVATE_SLEEP="30").start()
     assert "DEADLINE_EXCEEDED" in str(info.value)

@@ -67,7 +67,7 @@ def http(stub, method, url, body=b"", headers=()):
     return out[0].init.status_code, json.loads(body_out), len(out)
 
 
-def test_handshake_health_implemented_activate(plugin, api):
+def test_handshake_health_implemented_activate(plugin, api) -> None:
     proc, stub, channel = plugin
     health = health_pb2_grpc.HealthStub(channel)
     assert health.Check(health_pb2.HealthCheckRequest(service="plugin"), timeout=5).status == 1
@@ -88,7 +88,7 @@ def test_handshake_health_implemented_activate(plugin, api):
     assert proc.later_stdout() == []
 
 
-def test_execute_command_and_message_posted(plugin):
+def test_execute_command_and_message_posted(plugin) -> None:
     _, stub, _ = plugin
     from escalations.runtime.pb import models_pb2
 
@@ -102,7 +102,7 @@ def test_execute_command_and_message_posted(plugin):
     assert http(stub, "GET", "/posted")[1] == ["hello"]
 
 
-def test_api_errors_of_both_conventions_reach_plugin_code(plugin, api):
+def test_api_errors_of_both_conventions_reach_plugin_code(plugin, api) -> None:
     _, stub, _ = plugin
     api.servicer.kv["k"] = b"v"
     assert http(stub, "GET", "/kv/k")[1] == {"value": "v"}
@@ -132,7 +132,7 @@ def test_api_errors_of_both_conventions_reach_plugin_code(plugin, api):
     assert http(stub, "GET", "/channels/c1")[1]["class"] == "UnimplementedError"
 
 
-def test_auth_header_and_oversized_body(plugin):
+def test_auth_header_and_oversized_body(plugin) -> None:
     _, stub, _ = plugin
     assert http(stub, "POST", "/echo", b"{}")[:2] == (401, {"error": "not logged in"})
     status, body, count = http(stub, "POST", "/echo", b"{}", [("Mattermost-User-Id", "u1")])
@@ -143,7 +143,7 @@ def test_auth_header_and_oversized_body(plugin):
     assert status == 413 and "error" in body
 
 
-def test_stray_output_never_reaches_stdout_and_logs_reach_server(plugin, api):
+def test_stray_output_never_reaches_stdout_and_logs_reach_server(plugin, api) -> None:
     proc, stub, _ = plugin
     assert http(stub, "GET", "/noise")[0] == 418
     stub.OnActivate(hooks_pb2.OnActivateRequest(), timeout=5)
@@ -161,13 +161,13 @@ def test_stray_output_never_reaches_stdout_and_logs_reach_server(plugin, api):
     assert "serving hooks" not in err
 
 
-def test_sigterm_exits_cleanly_and_quickly(plugin, api):
+def test_sigterm_exits_cleanly_and_quickly(plugin, api) -> None:
     proc, stub, _ = plugin
     assert proc.terminate(timeout=15) == 0
     assert any("received signal 15" in msg for _, msg in api.servicer.logs)
 
 
-def test_sigint_exits_cleanly(plugin):
+def test_sigint_exits_cleanly(plugin) -> None:
     import signal
 
     proc, _, _ = plugin
@@ -175,7 +175,7 @@ def test_sigint_exits_cleanly(plugin):
     assert proc.wait(15) == 0
 
 
-def test_failed_activation_is_reported_in_error_field(api):
+def test_failed_activation_is_reported_in_error_field(api) -> None:
     proc = PluginProc(api.target, FIXTURE_MODE="fail_activate")
     try:
         address = proc.first_line().split("|")[3]
@@ -191,7 +191,7 @@ def test_failed_activation_is_reported_in_error_field(api):
         proc.kill()
 
 
-def test_slow_activate_hits_the_callers_deadline(api):
+def test_slow_activate_hits_the_callers_deadline(api) -> None:
     proc = PluginProc(api.target, FIXTURE_ACTIVATE_SLEEP="60")
     try:
         address = proc.first_line().split("|")[3]
@@ -208,14 +208,14 @@ def test_slow_activate_hits_the_callers_deadline(api):
         proc.kill()
 
 
-def test_crash_before_handshake(api):
+def test_crash_before_handshake(api) -> None:
     proc = PluginProc(api.target, FIXTURE_MODE="crash")
     assert proc.first_line() is None
     assert proc.wait() == 3
     assert "crashing before the handshake" in proc.stderr_text()
 
 
-def test_junk_before_handshake_is_visible_to_the_host(api):
+def test_junk_before_handshake_is_visible_to_the_host(api) -> None:
     # The runtime cannot undo output written before run(); the host must reject it.
     proc = PluginProc(api.target, FIXTURE_MODE="junk")
     try:
@@ -225,14 +225,14 @@ def test_junk_before_handshake_is_visible_to_the_host(api):
         proc.kill()
 
 
-def test_missing_api_target_fails_before_handshake(api):
+def test_missing_api_target_fails_before_handshake(api) -> None:
     proc = PluginProc("")
     assert proc.first_line() is None
     assert proc.wait() == 1
     assert "MATTERMOST_PLUGIN_API_TARGET is not set" in proc.stderr_text()
 
 
-def test_missing_manifest_fails_before_handshake(api, tmp_path):
+def test_missing_manifest_fails_before_handshake(api, tmp_path) -> None:
     shutil.copy(FIXTURE_DIR / "plugin.py", tmp_path / "plugin.py")
     proc = PluginProc(
         api.target, plugin_dir=tmp_path, PYTHONPATH=str(FIXTURE_DIR.parents[3] / "server")
