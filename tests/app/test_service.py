@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from dataclasses import replace
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
@@ -30,7 +31,6 @@ from escalations.app.kv import MemoryKV
 from escalations.app.model import State
 from escalations.app.service import Workflow
 from escalations.app.store import KVStore
-from typing import NoReturn
 
 ROOT = Path(__file__).resolve().parents[2]
 OLDER = (ROOT / "policy" / "community-escalations.yaml").read_text()

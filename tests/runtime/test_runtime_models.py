@@ -63,7 +63,7 @@ def test_post_list_order() -> None:
 
 
 @pytest.mark.parametrize(("letter", "number"), [("O", 1), ("P", 2), ("D", 3), ("G", 4)])
-def test_channel_type_letters(letter, number) -> None:
+def test_channel_type_letters(letter: str, number: int) -> None:
     proto = Channel(name="x", type=letter, props={"k": "v"}).to_proto()
     assert proto.type == number
     back = Channel.from_proto(proto)
@@ -71,7 +71,7 @@ def test_channel_type_letters(letter, number) -> None:
 
 
 def test_team_types() -> None:
-    assert Team.from_proto(models_pb2.Team(type=2, name="t")).type == "I"
+    assert Team.from_proto(models_pb2.Team(type=models_pb2.TEAM_TYPE_INVITE, name="t")).type == "I"
     assert Team(name="t", type="O").to_proto().type == 1
 
 

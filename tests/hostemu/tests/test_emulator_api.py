@@ -108,7 +108,7 @@ def test_embedded_convention_kv_invalid_key(stub) -> None:
 def test_status_convention_missing_user(stub) -> None:
     err = status_error(lambda: stub.GetUser(api_pb2.GetUserRequest(user_id="nobody")))
     assert err.code() == grpc.StatusCode.NOT_FOUND
-    assert err.details().startswith("app.user.missing_account.const: ")
+    assert (err.details() or "").startswith("app.user.missing_account.const: ")
 
 
 def test_injected_errors_follow_each_rpc_convention(world) -> None:
@@ -240,7 +240,7 @@ def test_channels(stub, state) -> None:
             api_pb2.GetChannelByNameForTeamNameRequest(team_name="nope", channel_name="x")
         )
     )
-    assert err.details().startswith("app.team.get_by_name.missing.app_error")
+    assert (err.details() or "").startswith("app.team.get_by_name.missing.app_error")
     new = models_pb2.Channel(
         team_id=w["team"].id, name="esc", display_name="Esc", type=models_pb2.CHANNEL_TYPE_PRIVATE
     )
@@ -250,7 +250,7 @@ def test_channels(stub, state) -> None:
     assert dup.code() == grpc.StatusCode.INVALID_ARGUMENT
     new.name = "Bad Name"
     bad = status_error(lambda: stub.CreateChannel(api_pb2.CreateChannelRequest(channel=new)))
-    assert bad.details().startswith("model.channel.is_valid.name.app_error")
+    assert (bad.details() or "").startswith("model.channel.is_valid.name.app_error")
     outsider = state.directory.add_user("outsider")
     denied = status_error(
         lambda: stub.AddChannelMember(
@@ -359,7 +359,7 @@ def test_dialog_needs_a_fresh_trigger_id(stub, state) -> None:
     old = state.new_trigger(alice.id)
     state.clock.advance(31)
     expired = status_error(lambda: open_dialog(old))
-    assert expired.details().startswith("interactive_message.decode_trigger_id.expired")
+    assert (expired.details() or "").startswith("interactive_message.decode_trigger_id.expired")
 
 
 def test_websocket_config_logs_and_server_info(stub, state) -> None:

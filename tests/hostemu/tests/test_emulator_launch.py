@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -116,7 +117,7 @@ def test_crash_while_running_answers_500_then_not_running() -> None:
             host.http("GET", "/echo")
 
 
-def _plugin_dir(tmp_path: Path, server: dict[str, object], script: str | None) -> Path:
+def _plugin_dir(tmp_path: Path, server: Mapping[str, object], script: str | None) -> Path:
     (tmp_path / "plugin.json").write_text(json.dumps({"id": "t", "server": server}))
     if script:
         (tmp_path / script).write_text("")
