@@ -132,7 +132,9 @@ def _plugin_dir(tmp_path: Path, server: Mapping[str, object], script: str | None
         ({"executable": "../main.py"}, None, "invalid executable path"),
     ],
 )
-def test_manifest_errors(tmp_path: Path, server, script, message) -> None:
+def test_manifest_errors(
+    tmp_path: Path, server: dict[str, object], script: str | None, message: str
+) -> None:
     with pytest.raises(PluginActivationError, match=message):
         read_manifest(_plugin_dir(tmp_path, server, script))
 
