@@ -28,11 +28,13 @@ FIXTURE = ROOT / "webapp" / "test" / "fixtures" / "topics.json"
 sys.path.insert(0, str(ROOT / "server"))
 
 from escalations.app import active_policy  # noqa: E402
+from escalations.app.identity import Account, Resolution  # noqa: E402
 from escalations.policy import bundled_policy_path, load_policy_file  # noqa: E402
 
 
-def _all_active(usernames: Iterable[str]) -> dict[str, str]:
-    return {name: "active" for name in usernames}
+def _all_active(usernames: Iterable[str]) -> Resolution:
+    """Every policy name has an active account of that username."""
+    return Resolution({name: Account(name, f"id-{name}", name) for name in usernames}, ())
 
 
 def topics_answer() -> object:
