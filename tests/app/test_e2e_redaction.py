@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -44,7 +45,7 @@ def world() -> Iterator[World]:
         w.host.stop()
 
 
-def _escalate(world: World, message: str, note: str = "") -> tuple[dict, str]:
+def _escalate(world: World, message: str, note: str = "") -> tuple[dict[str, Any], str]:
     post = world.post(message)
     resp = world.escalate(post.id, "licensing", note=note)
     assert resp.status == 201, resp.text

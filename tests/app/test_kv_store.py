@@ -193,7 +193,13 @@ def test_lock_refresh_extends_the_ttl() -> None:
     lock.acquire()
     now[0] = 0.9  # just before expiry on the server clock; a refresh moves it to 1.9
     deadline = time.monotonic() + 10
-    while kv._data[keys.lock("r")][1] <= 1.0 and time.monotonic() < deadline:  # noqa: SLF001
+
+    def expiry() -> float:
+        expires = kv._data[keys.lock("r")][1]  # noqa: SLF001
+        assert expires is not None
+        return expires
+
+    while expiry() <= 1.0 and time.monotonic() < deadline:
         time.sleep(0.05)
     now[0] = 1.5
     assert kv.get(keys.lock("r")) is not None
