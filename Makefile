@@ -44,10 +44,10 @@ test-e2e: e2e ## the end-to-end suite against a real (stock) Mattermost server; 
 
 check: check-python check-webapp check-bridge ## lint and type gates: ruff, mypy --strict, tsc, eslint, go vet, staticcheck
 
-check-python: gen ## ruff check, ruff format --check, mypy --strict
+check-python: gen ## ruff check, ruff format --check, mypy --strict: server/, tests/, scripts/ (pyproject.toml)
 	$(VENV)/bin/ruff check server tests scripts
 	$(VENV)/bin/ruff format --check server tests scripts
-	$(VENV)/bin/mypy server/escalations
+	$(VENV)/bin/mypy
 
 check-webapp: ## tsc --noEmit and eslint
 	cd webapp && npm run check
