@@ -2,9 +2,10 @@
 """Generate the Python gRPC stubs from the project's own ``.proto`` files.
 
 Usage: ``python scripts/gen_protos.py`` (``make gen``). Reads
-``server/escalations/runtime/proto/**.proto`` and writes ``*_pb2.py``, ``*_pb2.pyi`` and
-``*_pb2_grpc.py`` into ``server/escalations/runtime/_pb/`` (git-ignored, excluded from lint and
-type checks, never edited by hand).
+``server/escalations/runtime/proto/**.proto`` and writes ``*_pb2.py`` and ``*_pb2_grpc.py`` into
+``server/escalations/runtime/_pb/`` (git-ignored, excluded from lint, never edited by hand), with
+typed stubs beside them (``*_pb2.pyi``, ``*_pb2_grpc.pyi``) from mypy-protobuf's protoc plugins,
+which the dev extras install into the virtualenv next to this interpreter.
 
 The protos are laid out by package (``mattermost/pluginapi/v1/``, ``grpc/health/v1/``) so their
 descriptor names are unique in the protobuf pool and the Go bridge can generate from the same
