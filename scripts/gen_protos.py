@@ -44,6 +44,9 @@ def _proto_files() -> list[str]:
 def _run_protoc(out_dir: Path, files: list[str]) -> None:
     well_known = str(resources.files("grpc_tools") / "_proto")
     bin_dir = Path(sys.executable).parent
+    for plugin in ("protoc-gen-mypy", "protoc-gen-mypy_grpc"):
+        if not (bin_dir / plugin).exists():
+            raise SystemExit(f"{bin_dir / plugin} is missing: run `make setup` (mypy-protobuf)")
     args = [
         "grpc_tools.protoc",
         f"-I{PROTO_ROOT}",
