@@ -116,7 +116,9 @@ def test_concurrent_claims_have_one_winner() -> None:
 
 def test_retry_budget_exhausted_is_busy() -> None:
     class AlwaysRacing(MemoryKV):
-        def compare_and_set(self, key, old, new, ttl_seconds=0):  # type: ignore[no-untyped-def]
+        def compare_and_set(
+            self, key: str, old: bytes | None, new: bytes | None, ttl_seconds: int = 0
+        ) -> bool:
             if old is not None:
                 return False
             return super().compare_and_set(key, old, new, ttl_seconds)

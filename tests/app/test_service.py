@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import pytest
 
@@ -311,7 +311,7 @@ def test_stale_pending_reservation_is_taken_over(world: World) -> None:
 
 def test_archived_channel_name_is_a_setup_problem() -> None:
     w = World()
-    w.host.create_private_channel = _raise_exists  # type: ignore[method-assign]
+    w.host.create_private_channel = _raise_exists  # type: ignore[method-assign]  # name taken
     activated = Activator(w.host, w.kv).activate(
         Settings(team_name="private-core", channel_name="taken-name"), None
     )
@@ -386,13 +386,15 @@ def test_takeover_race_keeps_one_post(world: World) -> None:
     store.create_if_absent(stale)
     original = world.host.create_post
 
-    def racing_create(channel_id, user_id, message, props, root_id):  # type: ignore[no-untyped-def]
+    def racing_create(
+        channel_id: str, user_id: str, message: str, props: Mapping[str, Any], root_id: str
+    ) -> str:
         mine = original(channel_id, user_id, message, props, root_id)
         if not root_id:  # another node finishes its takeover first
             store.transition(stale.id, lambda r: r.with_changes(1, escalation_post_id="theirs"))
         return mine
 
-    world.host.create_post = racing_create  # type: ignore[method-assign]
+    world.host.create_post = racing_create  # type: ignore[method-assign]  # another node races
     result, _ = world.workflow.escalate(world.alice.id, post_id, "licensing")
     assert result.escalation_post_id == "theirs"
     ours = [

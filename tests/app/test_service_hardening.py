@@ -164,6 +164,7 @@ def test_a_failure_at_any_call_of_escalate_leaves_one_live_post_after_a_retry() 
         world = World()
         faults = Faults()
         workflow = Workflow(
+            # Proxies that fail at the n-th call; the defaults bind this loop's world.
             KVStore(faults.wrap(world.kv)),  # type: ignore[arg-type]
             faults.wrap(world.host),  # type: ignore[arg-type]
             lambda w=world: w.activated.environment,  # type: ignore[misc]

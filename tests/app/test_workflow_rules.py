@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
 import pytest
 import yaml
@@ -28,7 +29,7 @@ from escalations.app.store import KVStore
 NEWER = (ROOT / "policy" / "community-response.yaml").read_text()
 
 
-def _policy(change_topics) -> str:  # type: ignore[no-untyped-def]
+def _policy(change_topics: Callable[[list[dict[str, Any]]], list[dict[str, Any]]]) -> str:
     data = yaml.safe_load(NEWER)
     data["topics"] = change_topics(data["topics"])
     data["version"] = "test-changed"

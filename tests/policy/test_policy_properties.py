@@ -203,6 +203,6 @@ def test_loader_never_raises_on_a_damaged_policy(
         target = target[key]
     result = load(document)
     assert result.ok == (result.policy is not None)
-    if result.ok:
-        for key in result.policy.topic_keys:  # type: ignore[union-attr]
-            route(result.policy, key)  # type: ignore[arg-type]
+    if result.policy is not None:
+        for key in result.policy.topic_keys:
+            route(result.policy, key)

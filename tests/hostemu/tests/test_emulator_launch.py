@@ -112,7 +112,9 @@ def test_crash_while_running_answers_500_then_not_running() -> None:
     with echo_host() as host:
         resp = host.http("GET", "/exit")
         assert resp.status == 500 and resp.grpc_error.startswith("UNAVAILABLE")
-        host._process.popen.wait(timeout=5)  # type: ignore[union-attr]
+        process = host._process
+        assert process is not None
+        process.popen.wait(timeout=5)
         with pytest.raises(PluginNotRunningError):
             host.http("GET", "/echo")
 
