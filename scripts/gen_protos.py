@@ -26,7 +26,7 @@ import tempfile
 from importlib import resources
 from pathlib import Path
 
-from grpc_tools import protoc  # type: ignore[import-untyped]
+from grpc_tools import protoc  # type: ignore[import-untyped]  # grpcio-tools has no stubs
 
 ROOT = Path(__file__).resolve().parent.parent
 RUNTIME = ROOT / "server" / "escalations" / "runtime"

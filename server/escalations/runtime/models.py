@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
 JSONObject = Mapping[str, Any]
 
-_R = TypeVar("_R")
+_R = TypeVar("_R", bound="DataclassInstance")
 
 # ChannelType enum value <-> model letter.
 _CHANNEL_TYPES: dict[int, str] = {1: "O", 2: "P", 3: "D", 4: "G"}
@@ -78,7 +78,7 @@ def as_int(value: object, default: int = 0) -> int:
 def _plain(cls: type[_R], msg: Message, skip: frozenset[str] = frozenset()) -> dict[str, Any]:
     """Same-named scalar, repeated and map fields of ``msg`` for ``cls``'s constructor."""
     out: dict[str, Any] = {}
-    for f in dataclasses.fields(cls):  # type: ignore[arg-type]
+    for f in dataclasses.fields(cls):
         if f.name in skip:
             continue
         value = getattr(msg, f.name)
