@@ -20,6 +20,7 @@ setup: ## first command on a fresh machine: Python venv, generated stubs, webapp
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[dev]'
 	$(MAKE) gen
+	$(MAKE) -C server/bridge lint-tools
 	cd webapp && npm ci --no-audit --no-fund
 	webapp/scripts/ensure-chromium.sh
 
@@ -41,19 +42,18 @@ test-bridge: gen ## Go bridge: unit tests, runs against the Python backend, olde
 
 test-e2e: e2e ## the end-to-end suite against a real (stock) Mattermost server; see tests/e2e/README.md
 
-check: check-python check-webapp check-bridge ## lint and type gates: ruff, mypy --strict, tsc, eslint, go vet
+check: check-python check-webapp check-bridge ## lint and type gates: ruff, mypy --strict, tsc, eslint, go vet, staticcheck
 
-check-python: gen ## ruff check, ruff format --check, mypy --strict
+check-python: gen ## ruff check, ruff format --check, mypy --strict: server/, tests/, scripts/ (pyproject.toml)
 	$(VENV)/bin/ruff check server tests scripts
 	$(VENV)/bin/ruff format --check server tests scripts
-	$(VENV)/bin/mypy server/escalations
+	$(VENV)/bin/mypy
 
 check-webapp: ## tsc --noEmit and eslint
 	cd webapp && npm run check
 
-check-bridge: ## go vet on the bridge
-	$(MAKE) -C server/bridge gen
-	cd server/bridge && go vet ./...
+check-bridge: ## go vet, gofmt and staticcheck (pinned, installed by make setup) on the bridge
+	$(MAKE) -C server/bridge vet lint
 
 bench: gen ## benchmarks; each prints its figures
 	$(PY) tests/bench/run.py

@@ -53,6 +53,7 @@ import tempfile
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / ".cache" / "bundle"
@@ -276,8 +277,8 @@ def _vendor_pure(vendor: Path, wheels_dir: Path, requirement: str, package: str)
 
 
 def _manifest(flavour: str) -> dict[str, object]:
-    manifest: dict[str, object] = json.loads((ROOT / "plugin.json").read_text())
-    server = dict(manifest["server"])  # type: ignore[call-overload]
+    manifest: dict[str, Any] = json.loads((ROOT / "plugin.json").read_text())
+    server = dict(manifest["server"])
     if flavour == "bridge":
         server = {
             "executables": {plat: f"server/dist/{binary}" for plat, binary in GO_PLATFORMS.items()}

@@ -19,6 +19,12 @@ import sys
 import sysconfig
 import tarfile
 import tempfile
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # quoted below: the running interpreter may predate these spellings
+    from collections.abc import Sequence
+    from importlib.machinery import ModuleSpec
+    from types import ModuleType
 
 SUPPORTED = ((3, 10), (3, 13))
 ARCH_ALIASES = {"x86_64": "x86_64", "amd64": "x86_64", "aarch64": "aarch64", "arm64": "aarch64"}
@@ -105,7 +111,12 @@ class _CygrpcFinder:
     def __init__(self, path: str) -> None:
         self.path = path
 
-    def find_spec(self, fullname: str, path: object = None, target: object = None) -> object:
+    def find_spec(
+        self,
+        fullname: str,
+        path: "Sequence[str] | None" = None,
+        target: "ModuleType | None" = None,
+    ) -> "ModuleSpec | None":
         if fullname != "grpc._cython.cygrpc":
             return None
         import importlib.machinery

@@ -42,7 +42,9 @@ NEWER_ROUTES = [
 
 
 @pytest.mark.parametrize(("topic", "responders", "cc", "owner"), NEWER_ROUTES)
-def test_escalation_post_routes_newer_policy(world: World, topic, responders, cc, owner) -> None:
+def test_escalation_post_routes_newer_policy(
+    world: World, topic: str, responders: list[str], cc: list[str], owner: str
+) -> None:
     post = world.post(f"question about {topic}")
     resp = world.escalate(post.id, topic, note="please look")
     assert resp.status == 201, resp.text
@@ -261,7 +263,7 @@ ROLES = [
 
 @pytest.mark.parametrize(("topic", "responders", "cc"), ROLES)
 def test_the_post_names_roles_and_the_roles_with_nobody(
-    world: World, topic, responders, cc
+    world: World, topic: str, responders: dict[str, str], cc: dict[str, str] | None
 ) -> None:
     esc = world.escalate(world.post().id, topic).json()
     message = world.host.get_post(esc["escalation_post_id"]).message

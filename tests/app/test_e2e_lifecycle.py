@@ -32,7 +32,9 @@ def older_world() -> Iterator[World]:
 
 
 @pytest.mark.parametrize(("topic", "responders", "cc", "owner"), OLDER_ROUTES)
-def test_older_policy_routes(older_world: World, topic, responders, cc, owner) -> None:
+def test_older_policy_routes(
+    older_world: World, topic: str, responders: list[str], cc: list[str], owner: str
+) -> None:
     resp = older_world.escalate(older_world.post().id, topic)
     assert resp.status == 201, resp.text
     esc = resp.json()

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from app.emu import EVENT, World
+from hostemu import ClickResult
 from post_reading import OPEN_POST_MAX_LINES, attachment_text, headline, lines, mentioned
 
 
-def ephemeral_text(result) -> str:
-    return (result.response or {}).get("ephemeral_text", "")
+def ephemeral_text(result: ClickResult) -> str:
+    return str((result.response or {}).get("ephemeral_text", ""))
 
 
 def test_claim_assign_release_resolve(world: World) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -44,7 +45,7 @@ def world() -> Iterator[World]:
         w.host.stop()
 
 
-def _escalate(world: World, message: str, note: str = "") -> tuple[dict, str]:
+def _escalate(world: World, message: str, note: str = "") -> tuple[dict[str, Any], str]:
     post = world.post(message)
     resp = world.escalate(post.id, "licensing", note=note)
     assert resp.status == 201, resp.text
@@ -53,7 +54,9 @@ def _escalate(world: World, message: str, note: str = "") -> tuple[dict, str]:
 
 
 @pytest.mark.parametrize(("kind", "message", "leak"), ONE_OF_EACH, ids=[c[0] for c in ONE_OF_EACH])
-def test_each_class_is_redacted_in_the_post(world: World, kind: str, message: str, leak: str):
+def test_each_class_is_redacted_in_the_post(
+    world: World, kind: str, message: str, leak: str
+) -> None:
     esc, posted = _escalate(world, message)
     assert leak not in posted, posted
     quoted = [line for line in posted.splitlines() if line.startswith("> ")]

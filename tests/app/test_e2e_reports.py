@@ -42,8 +42,9 @@ def handled(world: World) -> dict[str, Any]:
 
 
 def topic(stats: dict[str, Any], key: str) -> dict[str, Any]:
-    [found] = [t for t in stats["topics"] if t["topic"] == key]
-    return found
+    found: list[dict[str, Any]] = [t for t in stats["topics"] if t["topic"] == key]
+    [one] = found
+    return one
 
 
 def test_stats_json_counts_what_happened(world: World, handled: dict[str, Any]) -> None:

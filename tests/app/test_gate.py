@@ -23,8 +23,11 @@ class Clock:
         return self.ms
 
 
+Parts = tuple[FakeHost, MemoryKV, Clock, Gate]
+
+
 @pytest.fixture
-def parts() -> tuple[FakeHost, MemoryKV, Clock, Gate]:
+def parts() -> Parts:
     host, kv, clock = FakeHost(), MemoryKV(), Clock()
     return host, kv, clock, Gate(host, kv, clock)
 
@@ -32,7 +35,7 @@ def parts() -> tuple[FakeHost, MemoryKV, Clock, Gate]:
 RULES = Rules(team_id="t" * 26, team_name="private-core", per_hour=3)
 
 
-def test_guests_never_escalate(parts) -> None:
+def test_guests_never_escalate(parts: Parts) -> None:
     host, _, _, gate = parts
     guest = host.add_user("guest")
     host.users[guest.id] = replace(guest, is_guest=True)
@@ -41,7 +44,7 @@ def test_guests_never_escalate(parts) -> None:
             gate.check_allowed(rules, guest.id)
 
 
-def test_outside_the_team_only_when_everyone_may(parts) -> None:
+def test_outside_the_team_only_when_everyone_may(parts: Parts) -> None:
     host, _, _, gate = parts
     outsider = host.add_user("outsider")
     host.outsiders.add(outsider.id)
@@ -52,7 +55,7 @@ def test_outside_the_team_only_when_everyone_may(parts) -> None:
     gate.check_allowed(RULES, member.id)
 
 
-def test_system_admins_may_from_anywhere(parts) -> None:
+def test_system_admins_may_from_anywhere(parts: Parts) -> None:
     host, _, _, gate = parts
     admin = host.add_user("admin")
     host.users[admin.id] = replace(admin, is_system_admin=True)
@@ -60,7 +63,7 @@ def test_system_admins_may_from_anywhere(parts) -> None:
     gate.check_allowed(RULES, admin.id)
 
 
-def test_bots_and_deactivated_accounts_may_not(parts) -> None:
+def test_bots_and_deactivated_accounts_may_not(parts: Parts) -> None:
     host, _, _, gate = parts
     gone = host.add_user("gone", active=False)
     bot = host.add_user("bot")
@@ -70,7 +73,7 @@ def test_bots_and_deactivated_accounts_may_not(parts) -> None:
             gate.check_allowed(RULES, user_id)
 
 
-def test_rate_limit_refuses_with_the_wait_and_slides(parts) -> None:
+def test_rate_limit_refuses_with_the_wait_and_slides(parts: Parts) -> None:
     _, kv, clock, gate = parts
     for _ in range(3):
         gate.take(RULES, "u" * 26)
@@ -86,7 +89,7 @@ def test_rate_limit_refuses_with_the_wait_and_slides(parts) -> None:
         gate.take(RULES, "u" * 26)
 
 
-def test_rate_limit_zero_is_off_and_refusals_store_nothing(parts) -> None:
+def test_rate_limit_zero_is_off_and_refusals_store_nothing(parts: Parts) -> None:
     _, kv, _, gate = parts
     for _ in range(50):
         gate.take(replace(RULES, per_hour=0), "u" * 26)
@@ -98,7 +101,7 @@ def test_rate_limit_zero_is_off_and_refusals_store_nothing(parts) -> None:
     assert kv.get(keys.rate("u" * 26)) == before
 
 
-def test_concurrent_takes_never_exceed_the_limit(parts) -> None:
+def test_concurrent_takes_never_exceed_the_limit(parts: Parts) -> None:
     _, _, _, gate = parts
     allowed: list[bool] = []
     start = threading.Barrier(12)
@@ -119,7 +122,7 @@ def test_concurrent_takes_never_exceed_the_limit(parts) -> None:
     assert allowed.count(True) == 3
 
 
-def test_stored_times_are_bounded_and_garbage_is_ignored(parts) -> None:
+def test_stored_times_are_bounded_and_garbage_is_ignored(parts: Parts) -> None:
     _, kv, _, gate = parts
     kv.compare_and_set(keys.rate("u" * 26), None, b'{"not": "a list"}')
     gate.take(replace(RULES, per_hour=10**6), "u" * 26)

@@ -116,7 +116,9 @@ def test_concurrent_claims_have_one_winner() -> None:
 
 def test_retry_budget_exhausted_is_busy() -> None:
     class AlwaysRacing(MemoryKV):
-        def compare_and_set(self, key, old, new, ttl_seconds=0):  # type: ignore[no-untyped-def]
+        def compare_and_set(
+            self, key: str, old: bytes | None, new: bytes | None, ttl_seconds: int = 0
+        ) -> bool:
             if old is not None:
                 return False
             return super().compare_and_set(key, old, new, ttl_seconds)
@@ -193,7 +195,13 @@ def test_lock_refresh_extends_the_ttl() -> None:
     lock.acquire()
     now[0] = 0.9  # just before expiry on the server clock; a refresh moves it to 1.9
     deadline = time.monotonic() + 10
-    while kv._data[keys.lock("r")][1] <= 1.0 and time.monotonic() < deadline:  # noqa: SLF001
+
+    def expiry() -> float:
+        expires = kv._data[keys.lock("r")][1]  # noqa: SLF001
+        assert expires is not None
+        return expires
+
+    while expiry() <= 1.0 and time.monotonic() < deadline:
         time.sleep(0.05)
     now[0] = 1.5
     assert kv.get(keys.lock("r")) is not None

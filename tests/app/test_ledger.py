@@ -124,7 +124,7 @@ def test_writers_that_read_the_same_shard_lose_no_row() -> None:
     kv = PausingKV(keys.ledger("202601", shard_of(ids[0])), len(ids))
     stores = [KVStore(kv) for _ in ids]
     pairs = zip(stores, ids, strict=True)
-    _run([lambda s=s, i=i: s.create_if_absent(record(i, created_at=JAN)) for s, i in pairs])
+    _run([_creating(s, i) for s, i in pairs])
     assert set(rows(KVStore(kv))) == set(ids)
 
 
@@ -166,6 +166,10 @@ def _same_shard_ids(n: int) -> list[str]:
             found.append(f"x{i}")
         i += 1
     return found
+
+
+def _creating(store: KVStore, esc_id: str) -> Callable[[], object]:
+    return lambda: store.create_if_absent(record(esc_id, created_at=JAN))
 
 
 def _run(workers: list[Callable[[], object]]) -> None:

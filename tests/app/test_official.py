@@ -210,7 +210,8 @@ def test_a_new_escalation_carries_the_approved_template_filled_in(world: World) 
     assert "**Template:** Hi @\u200dalice, see" in message and "(approved by `@root`)" in message
     assert render.template_summary(record).endswith("(approved by `@root`)")
     topics = world.workflow.with_templates(world.workflow.active_policy()).to_api()["topics"]
-    licensing = next(t for t in topics if t["key"] == "licensing")  # type: ignore[index]
+    assert isinstance(topics, list)
+    licensing = next(t for t in topics if t["key"] == "licensing")
     assert licensing["template_approved"] == {"by": "root", "at": world.clock}
 
 

@@ -152,7 +152,7 @@ def test_create_needs_a_user_and_json(api: Api) -> None:
 
 def test_create_when_the_server_fails_is_a_500(api: Api) -> None:
     post = api.w.post()
-    api.w.host.get_post = _broken  # type: ignore[method-assign]
+    api.w.host.get_post = _broken  # type: ignore[method-assign]  # the server fails
     resp = api.call("POST", "/escalations", api.w.alice.id, {"post_id": post, "topic": "licensing"})
     assert resp.status == 500 and resp.json() == {"error": SOMETHING_WRONG}
 
@@ -192,12 +192,14 @@ def test_each_button_changes_the_record(api: Api) -> None:
     jason, ian = w.uid("jason.blais"), w.uid("ian.tien")
     store = KVStore(w.kv)
     assert _press(api, render.CLAIM, jason, record) == {}
-    assert store.get(record.id).owner == "jason.blais"  # type: ignore[union-attr]
+    stored = store.get(record.id)
+    assert stored is not None and stored.owner == "jason.blais"
     assert _press(api, render.CLAIM, jason, record) == {
         "ephemeral_text": "You already own this escalation."
     }
     assert _press(api, render.ASSIGN, ian, record, selected_option="ian.tien") == {}
-    assert store.get(record.id).owner == "ian.tien"  # type: ignore[union-attr]
+    stored = store.get(record.id)
+    assert stored is not None and stored.owner == "ian.tien"
     assert _press(api, render.ASSIGN, ian, record, selected_option="ian.tien") == {
         "ephemeral_text": "@ian.tien already owns this escalation."
     }
@@ -246,7 +248,7 @@ def test_a_press_with_malformed_json_is_answered(api: Api) -> None:
 def test_a_press_when_the_server_fails(api: Api) -> None:
     w = api.w
     record, _ = w.workflow.escalate(w.alice.id, w.post(), "licensing")
-    w.kv.get = _broken  # type: ignore[method-assign,assignment]
+    w.kv.get = _broken  # type: ignore[method-assign]  # a KV whose reads fail
     assert _press(api, render.CLAIM, w.uid("jason.blais"), record) == {
         "ephemeral_text": SOMETHING_WRONG
     }
@@ -318,6 +320,6 @@ def test_dialog_with_malformed_json(api: Api) -> None:
 
 def test_dialog_when_the_server_fails(api: Api) -> None:
     post = api.w.post()
-    api.w.host.get_post = _broken  # type: ignore[method-assign]
+    api.w.host.get_post = _broken  # type: ignore[method-assign]  # the server fails
     body = {"state": post, "submission": {"topic": "licensing"}}
     assert _submit(api, body) == {"error": SOMETHING_WRONG}

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
+from typing import Any, NoReturn
 
 import pytest
 
 from app.fakes import FakeHost
 from escalations.app import render
 from escalations.app.activation import Activated, Activator, Settings
+from escalations.app.active_policy import ActivePolicy
 from escalations.app.errors import (
     AlreadyClaimed,
     AlreadyResolved,
@@ -28,7 +31,8 @@ from escalations.app.errors import (
 from escalations.app.gate import Gate
 from escalations.app.kv import MemoryKV
 from escalations.app.model import State
-from escalations.app.service import Workflow
+from escalations.app.ports import ChannelRef
+from escalations.app.service import Environment, Workflow
 from escalations.app.store import KVStore
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -51,26 +55,44 @@ class World:
         self.town = self.host.add_channel(self.team, "town-square")
         self.secret = self.host.add_channel(self.team, "secret", "P")
         self.host.members.add((self.secret.id, self.alice.id))
-        self.activated: Activated | None = None
-        self.activate(override)
+        self._activated: Activated | None = self._activation(override, None)
         self.workflow = Workflow(
             KVStore(self.kv),
             self.host,
-            lambda: self.activated.environment if self.activated else None,
-            lambda: self.activated.policy if self.activated else None,
+            lambda: self._activated.environment if self._activated else None,
+            lambda: self._activated.policy if self._activated else None,
             gate=Gate(self.host, self.kv),
         )
 
     def activate(self, override: str = "") -> Activated:
-        settings = Settings(team_name="private-core", policy_override=override)
-        current = self.activated.policy if self.activated else None
-        self.activated = Activator(self.host, self.kv).activate(settings, current)
+        self.activated = self._activation(override, self.activated.policy)
         return self.activated
+
+    def _activation(self, override: str, current: ActivePolicy | None) -> Activated:
+        settings = Settings(team_name="private-core", policy_override=override)
+        return Activator(self.host, self.kv).activate(settings, current)
+
+    @property
+    def activated(self) -> Activated:
+        """The last activation (a test may set ``None``: no policy)."""
+        assert self._activated is not None
+        return self._activated
+
+    @activated.setter
+    def activated(self, value: Activated | None) -> None:
+        self._activated = value
+
+    @property
+    def env(self) -> Environment:
+        """The activated environment (these worlds are always configured)."""
+        env = self.activated.environment
+        assert env is not None, self.activated.status
+        return env
 
     def uid(self, name: str) -> str:
         return self.people[name].id
 
-    def post(self, message: str = "hello", channel=None) -> str:
+    def post(self, message: str = "hello", channel: ChannelRef | None = None) -> str:
         return self.host.add_post(channel or self.town, self.alice, message).id
 
 
@@ -87,7 +109,7 @@ def test_activation_creates_private_channel_with_responders(world: World) -> Non
     for name in ("jason.blais", "corey.hulen", "daniel.schalla", "kendra.neidziejko"):
         assert (env.channel.id, world.uid(name)) in world.host.members
     again = world.activate()
-    assert again.environment.channel.id == env.channel.id
+    assert again.environment is not None and again.environment.channel.id == env.channel.id
     assert world.host.commands == ["escalation", "escalation"]
 
 
@@ -106,7 +128,7 @@ def test_escalate_newer_policy_routing(world: World) -> None:
     assert record.loop_in == ("katie.wiersgalla", "kendra.neidziejko")
     assert record.default_owner == "daniel.schalla"
     post = world.host.posts[record.escalation_post_id]
-    assert post.user_id == world.activated.environment.bot_user_id
+    assert post.user_id == world.env.bot_user_id
     assert "**cc:** @katie.wiersgalla (Lead PM) · @kendra.neidziejko (CFO)" in post.message
     assert post.message.count("@daniel.schalla") >= 1
     assert post.props[render.ESCALATION_PROP] == record.id
@@ -179,7 +201,7 @@ def test_concurrent_duplicates_post_once(world: World) -> None:
         t.join()
     assert sum(created for _, created in results) == 1
     assert len({r.escalation_post_id for r, _ in results}) == 1
-    bot = world.activated.environment.bot_user_id
+    bot = world.env.bot_user_id
     assert sum(1 for p in world.host.posts.values() if p.user_id == bot and not p.root_id) == 1
 
 
@@ -203,7 +225,8 @@ def test_claim_assign_release_resolve(world: World) -> None:
     with pytest.raises(NotClaimed):
         wf.release(ian, record.id)
     resolved, _ = wf.resolve(jason, record.id, "no_response_needed")
-    assert resolved.state is State.RESOLVED and resolved.outcome.value == "no_response_needed"
+    assert resolved.state is State.RESOLVED and resolved.outcome is not None
+    assert resolved.outcome.value == "no_response_needed"
     with pytest.raises(AlreadyResolved):
         wf.claim(jason, record.id)
     whats = [e.what.value for e in resolved.events]
@@ -225,12 +248,13 @@ def test_non_responder_changes_nothing(world: World) -> None:
     wf = world.workflow
     record, _ = wf.escalate(world.alice.id, world.post(), "licensing")
     before = world.host.posts[record.escalation_post_id]
-    for act in (
+    acts: tuple[Callable[[], object], ...] = (
         lambda: wf.claim(world.mallory.id, record.id),
         lambda: wf.assign(world.mallory.id, record.id, "jason.blais"),
         lambda: wf.release(world.mallory.id, record.id),
         lambda: wf.resolve(world.mallory.id, record.id, "responded"),
-    ):
+    )
+    for act in acts:
         with pytest.raises(NotAResponder):
             act()
     assert world.host.posts[record.escalation_post_id] == before
@@ -287,7 +311,7 @@ def test_stale_pending_reservation_is_taken_over(world: World) -> None:
 
 def test_archived_channel_name_is_a_setup_problem() -> None:
     w = World()
-    w.host.create_private_channel = _raise_exists  # type: ignore[method-assign]
+    w.host.create_private_channel = _raise_exists  # type: ignore[method-assign]  # name taken
     activated = Activator(w.host, w.kv).activate(
         Settings(team_name="private-core", channel_name="taken-name"), None
     )
@@ -295,7 +319,7 @@ def test_archived_channel_name_is_a_setup_problem() -> None:
     assert "cannot create the channel" in activated.status.setup_problems[0]
 
 
-def _raise_exists(team_id: str, name: str, display_name: str, creator_id: str):
+def _raise_exists(team_id: str, name: str, display_name: str, creator_id: str) -> NoReturn:
     from escalations.app.errors import HostError
 
     raise HostError("CreateChannel: a channel with that name exists")
@@ -323,11 +347,11 @@ def test_nodes_activating_at_once_create_one_channel() -> None:
     created: list[str] = []
     original = w.host.create_private_channel
 
-    def counting(team_id: str, name: str, display_name: str, creator_id: str):
+    def counting(team_id: str, name: str, display_name: str, creator_id: str) -> ChannelRef:
         created.append(name)
         return original(team_id, name, display_name, creator_id)
 
-    w.host.create_private_channel = counting  # type: ignore[method-assign]
+    w.host.create_private_channel = counting  # type: ignore[method-assign]  # counts the calls
     barrier = threading.Barrier(4)
     results = []
 
@@ -341,7 +365,8 @@ def test_nodes_activating_at_once_create_one_channel() -> None:
     for t in threads:
         t.join()
     assert created == ["community-escalations"]
-    assert len({r.environment.channel.id for r in results}) == 1
+    assert len({r.environment.channel.id for r in results if r.environment is not None}) == 1
+    assert all(r.environment is not None for r in results)
 
 
 def test_takeover_race_keeps_one_post(world: World) -> None:
@@ -361,13 +386,15 @@ def test_takeover_race_keeps_one_post(world: World) -> None:
     store.create_if_absent(stale)
     original = world.host.create_post
 
-    def racing_create(channel_id, user_id, message, props, root_id):  # type: ignore[no-untyped-def]
+    def racing_create(
+        channel_id: str, user_id: str, message: str, props: Mapping[str, Any], root_id: str
+    ) -> str:
         mine = original(channel_id, user_id, message, props, root_id)
         if not root_id:  # another node finishes its takeover first
             store.transition(stale.id, lambda r: r.with_changes(1, escalation_post_id="theirs"))
         return mine
 
-    world.host.create_post = racing_create  # type: ignore[method-assign]
+    world.host.create_post = racing_create  # type: ignore[method-assign]  # another node races
     result, _ = world.workflow.escalate(world.alice.id, post_id, "licensing")
     assert result.escalation_post_id == "theirs"
     ours = [
@@ -387,4 +414,5 @@ def test_template_response_is_shown_when_the_policy_has_one() -> None:
     record, _ = w.workflow.escalate(w.alice.id, w.post(), "licensing")
     message = w.host.posts[record.escalation_post_id].message
     assert "**Template:** Thanks for asking! Our licensing FAQ answers this." in message
-    assert w.activated.policy.topic("licensing").to_api()["template_response"].startswith("Thanks")
+    topic = w.activated.policy.topic("licensing")
+    assert topic is not None and str(topic.to_api()["template_response"]).startswith("Thanks")

@@ -31,7 +31,7 @@ class CountingRedactor:
 def _world(per_hour: int = 0) -> tuple[World, CountingRedactor]:
     world = World()
     redactor = CountingRedactor()
-    env = world.activated.environment
+    env = world.env
     world.activated = replace(
         world.activated, environment=replace(env, escalations_per_hour=per_hour)
     )
@@ -112,14 +112,14 @@ def test_only_the_bots_posts_that_a_record_points_to_are_escalation_posts() -> N
     world, _ = _world()
     record, _ = world.workflow.escalate(world.alice.id, world.post(), "licensing")
     responder = world.uid(record.responders[0])
-    world.host.members.add((world.activated.environment.channel.id, responder))
+    world.host.members.add((world.env.channel.id, responder))
     with pytest.raises(NotEscalatable):
         world.workflow.escalate(responder, record.escalation_post_id, "packaging")
     world.workflow.claim(responder, record.id)
     reply = next(p for p in world.host.posts.values() if p.root_id == record.escalation_post_id)
     with pytest.raises(NotEscalatable):
         world.workflow.escalate(responder, reply.id, "packaging")
-    bot = world.activated.environment.bot_user_id
+    bot = world.env.bot_user_id
     unrelated = PostRef("b" * 26, world.town.id, bot, "a bot post", "", 0, {})
     world.host.posts[unrelated.id] = unrelated
     _marked(world.host, unrelated.id, record.id)  # names a record that points elsewhere
@@ -164,6 +164,7 @@ def test_a_failure_at_any_call_of_escalate_leaves_one_live_post_after_a_retry() 
         world = World()
         faults = Faults()
         workflow = Workflow(
+            # Proxies that fail at the n-th call; the defaults bind this loop's world.
             KVStore(faults.wrap(world.kv)),  # type: ignore[arg-type]
             faults.wrap(world.host),  # type: ignore[arg-type]
             lambda w=world: w.activated.environment,  # type: ignore[misc]
@@ -179,7 +180,7 @@ def test_a_failure_at_any_call_of_escalate_leaves_one_live_post_after_a_retry() 
             failed = True
         faults.fail_at = 0
         record, _ = workflow.escalate(world.alice.id, post_id, "licensing")
-        bot = world.activated.environment.bot_user_id
+        bot = world.env.bot_user_id
         live = [
             p.id
             for p in world.host.posts.values()

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
 import pytest
 import yaml
@@ -27,7 +29,7 @@ from escalations.app.store import KVStore
 NEWER = (ROOT / "policy" / "community-response.yaml").read_text()
 
 
-def _policy(change_topics) -> str:  # type: ignore[no-untyped-def]
+def _policy(change_topics: Callable[[list[dict[str, Any]]], list[dict[str, Any]]]) -> str:
     data = yaml.safe_load(NEWER)
     data["topics"] = change_topics(data["topics"])
     data["version"] = "test-changed"
@@ -68,10 +70,11 @@ def test_a_responder_removed_from_the_policy_can_no_longer_act(w: World) -> None
     record = _escalate(w)
     w.activate(_licensing_answered_by("VP Legal"))
     assert w.activated is not None and w.activated.policy.origin == "override"
-    for act in (
+    acts: tuple[Callable[[], object], ...] = (
         lambda: w.workflow.claim(w.uid("jason.blais"), record.id),
         lambda: w.workflow.resolve(w.uid("ian.tien"), record.id, "responded"),
-    ):
+    )
+    for act in acts:
         with pytest.raises(NotAResponder):
             act()
     assert _stored(w, record.id).version == record.version
@@ -302,19 +305,19 @@ def test_a_stale_reservation_taken_over_by_another_node_meanwhile_is_busy(w: Wor
     not take it over a second time (that would post twice)."""
     post_id = w.post()
     stale = _reserve(w, post_id, age_ms=2 * service.PENDING_STALE_MS)
-    key = keys.escalation(stale.id)
+    stale_key = keys.escalation(stale.id)
     reads = [0]
     original_get = w.kv.get
 
-    def get(k: str) -> bytes | None:
-        if k == key:
+    def get(key: str) -> bytes | None:
+        if key == stale_key:
             reads[0] += 1
             if reads[0] == 2:  # after our first look, before our take-over's read
                 other = stale.with_changes(int(time.time() * 1000))
-                assert w.kv.compare_and_set(key, stale.to_json(), other.to_json())
-        return original_get(k)
+                assert w.kv.compare_and_set(stale_key, stale.to_json(), other.to_json())
+        return original_get(key)
 
-    w.kv.get = get  # type: ignore[method-assign]
+    w.kv.get = get  # type: ignore[method-assign]  # a KV that another node writes to meanwhile
     roots = len([p for p in w.host.posts.values() if not p.root_id])
     with pytest.raises(Busy, match="^The escalation is being created; try again.$"):
         w.workflow.escalate(w.alice.id, post_id, "licensing")

@@ -22,6 +22,7 @@ Run alone: ``.venv/bin/python tests/bench/bench_reports_server.py [--stored N] [
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import statistics
 import sys
@@ -150,7 +151,7 @@ def main(argv: list[str] | None = None) -> None:
         timed(f"/escalation stats 365, {args.stored} stored", args.runs, command)
         timed(f"GET /api/v1/stats?days=365, {args.stored} stored", args.runs, api_stats)
         for fmt in ("csv", "json"):
-            timed(f"export of {args.stored}, {fmt}", 2, lambda fmt=fmt: export_all(server, fmt))
+            timed(f"export of {args.stored}, {fmt}", 2, functools.partial(export_all, server, fmt))
     finally:
         unseed(kv, records)
         api.close()

@@ -30,6 +30,7 @@ from e2e.ops import (
     enable_plugin,
     upload_bundle,
 )
+from escalations.policy import Policy
 
 
 def _asked_for(config: pytest.Config) -> bool:
@@ -87,7 +88,7 @@ def plugin(server: Server) -> Iterator[dict[str, Any]]:
 
 
 @pytest.fixture(scope="session")
-def policy() -> Any:
+def policy() -> Policy:
     """The bundled policy, which the plugin uses when PolicyOverride is empty."""
     from escalations.policy import bundled_policy_path, load_policy_file
 

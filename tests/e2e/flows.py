@@ -73,7 +73,7 @@ def outsider_in_channel(policy: Policy, topic: str = TOPIC) -> str:
 def escalator(server: Server, policy: Policy, topic: str = TOPIC) -> str:
     """Staff who escalates but does not respond to ``topic`` (anyone may escalate)."""
     mine = set(responders(policy, topic))
-    return next(n for n in server.env["staff"] if n not in mine)
+    return str(next(n for n in server.env["staff"] if n not in mine))
 
 
 def make(

@@ -66,6 +66,7 @@ def test_escalation_post_names_responders_cc_owner_and_offers_buttons(
     made = make(server, policy, text=SENSITIVE, note="Asked twice on the forum")
     esc = made.escalation
     routing = route(policy, TOPIC)
+    assert routing.default_owner is not None
     assert esc["topic"] == TOPIC and esc["state"] == "open" and esc["acknowledged"] is False
     assert esc["default_owner"] == esc["owner"] == routing.default_owner.username
     assert esc["post_id"] == made.source_post["id"]

@@ -7,6 +7,7 @@ tests rely on.
 from __future__ import annotations
 
 from e2e.mmapi import Server
+from escalations.policy import Policy
 
 
 def test_server_answers_ping_with_its_version(server: Server) -> None:
@@ -29,7 +30,7 @@ def test_admin_is_system_admin_and_others_are_not(server: Server) -> None:
         assert "system_admin" not in roles, username
 
 
-def test_staff_includes_every_member_of_the_bundled_policy(server: Server, policy) -> None:
+def test_staff_includes_every_member_of_the_bundled_policy(server: Server, policy: Policy) -> None:
     members = {m.username for role in policy.roles for m in role.members}
     assert members <= set(server.env["staff"])
 

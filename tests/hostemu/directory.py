@@ -124,7 +124,7 @@ class Directory:
 
     def update_user(self, user_id: str, **changes: object) -> User:
         with self.lock:
-            user = dataclasses.replace(self.user(user_id), **changes)  # type: ignore[arg-type]
+            user = dataclasses.replace(self.user(user_id), **changes)  # type: ignore[arg-type]  # field names checked by replace
             self.users[user_id] = user
             return user
 
@@ -250,7 +250,7 @@ class Directory:
 
     def update_channel(self, channel_id: str, **changes: object) -> Channel:
         with self.lock:
-            channel = dataclasses.replace(self.channel(channel_id), **changes)  # type: ignore[arg-type]
+            channel = dataclasses.replace(self.channel(channel_id), **changes)  # type: ignore[arg-type]  # field names checked by replace
             self.channels[channel_id] = channel
             return channel
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from policy_testing import NEWEST, OLDER, load, newest, older
 
@@ -77,7 +79,7 @@ def test_table_covers_all_18_pairs() -> None:
 
 
 @pytest.mark.parametrize(("path", "key"), list(ROUTES), ids=[f"{p.stem}:{k}" for p, k in ROUTES])
-def test_route(path, key) -> None:
+def test_route(path: Path, key: str) -> None:
     responders, loop_in = ROUTES[(path, key)]
     routing = route(load(path), key)
     assert routing.topic.key == key
@@ -89,7 +91,7 @@ def test_route(path, key) -> None:
 
 
 @pytest.mark.parametrize("path", [NEWEST, OLDER], ids=["newest", "older"])
-def test_topic_keys_are_the_fixed_keys_in_document_order(path) -> None:
+def test_topic_keys_are_the_fixed_keys_in_document_order(path: Path) -> None:
     assert load(path).topic_keys == TOPIC_KEYS
 
 

@@ -18,7 +18,9 @@ ENTRY_POINTS = {
 }
 
 
-def run(*args: str | Path, entry: str = "console-script", stdin: str | None = None):
+def run(
+    *args: str | Path, entry: str = "console-script", stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [*ENTRY_POINTS[entry], *map(str, args)],
         capture_output=True,

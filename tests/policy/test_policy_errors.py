@@ -4,6 +4,7 @@ each with its source and the path of the offending value."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -23,9 +24,10 @@ def messages(result: LoadResult) -> list[str]:
     return [str(e) for e in result.errors]
 
 
-def minimal() -> dict:
+def minimal() -> dict[str, Any]:
     """A fresh copy of the minimal valid document, to break in one place."""
-    return yaml.safe_load(fixture("valid-minimal.yaml").read_text())
+    document: dict[str, Any] = yaml.safe_load(fixture("valid-minimal.yaml").read_text())
+    return document
 
 
 class _PlainDumper(yaml.CSafeDumper):

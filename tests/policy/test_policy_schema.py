@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
+from typing import Any
 
-import jsonschema
+import jsonschema  # type: ignore[import-untyped]  # no stubs in the dev extras; three calls
 import pytest
 import yaml
 from policy_testing import FIXTURES, NEWEST, OLDER, POLICY_DIR, SCHEMA
@@ -22,7 +24,7 @@ def test_schema_is_a_valid_draft_2020_12_schema() -> None:
 
 
 @pytest.mark.parametrize("path", [NEWEST, OLDER], ids=["newest", "older"])
-def test_bundled_policies_validate_against_the_schema(path) -> None:
+def test_bundled_policies_validate_against_the_schema(path: Path) -> None:
     errors = [e.message for e in VALIDATOR.iter_errors(yaml.safe_load(path.read_text()))]
     assert errors == []
 
@@ -46,7 +48,7 @@ def test_schema_and_loader_agree_on_the_fixtures() -> None:
         assert VALIDATOR.is_valid(document) == load_policy_file(FIXTURES / name).ok, name
 
 
-def _properties(schema: dict) -> dict[str, bool]:
+def _properties(schema: dict[str, Any]) -> dict[str, bool]:
     required = set(schema.get("required", []))
     return {key: key in required for key in schema["properties"]}
 

@@ -3,6 +3,8 @@ bundle ships PyYAML without libyaml). Same results, and no crash on hostile nest
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from policy_testing import NEWEST, OLDER, fixture, load
 
@@ -13,12 +15,13 @@ LOADERS = [_yaml.PureLoader] + ([_yaml.FastLoader] if hasattr(_yaml, "FastLoader
 
 @pytest.fixture(params=LOADERS, ids=lambda c: c.__name__)
 def loader(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> type:
-    monkeypatch.setattr(_yaml, "DEFAULT_LOADER", request.param)
-    return request.param
+    cls: type = request.param
+    monkeypatch.setattr(_yaml, "DEFAULT_LOADER", cls)
+    return cls
 
 
 @pytest.mark.parametrize("path", [NEWEST, OLDER], ids=["newest", "older"])
-def test_bundled_policies_load_the_same(loader: type, path) -> None:
+def test_bundled_policies_load_the_same(loader: type, path: Path) -> None:
     result = load_policy_file(path)
     assert result.ok
     assert result.policy == load(path)

@@ -15,12 +15,16 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from concurrent import futures
 from pathlib import Path
+from typing import TypeVar
 
 import grpc
 
 from escalations.runtime.pb import api_pb2, api_pb2_grpc, common_pb2, models_pb2
+
+_Resp = TypeVar("_Resp")
 
 FIXTURE_DIR = Path(__file__).parent / "fixtures" / "sample_plugin"
 
@@ -35,22 +39,28 @@ class FakeAPI(api_pb2_grpc.PluginAPIServicer):
         self.kv: dict[str, bytes] = {}
         self.logs: list[tuple[str, str]] = []
         self.users = {"alice": models_pb2.User(id="u-alice", username="alice")}
-        self.config = {"Greeting": "hi", "Limit": 5}
+        self.config: dict[str, str | int] = {"Greeting": "hi", "Limit": 5}
         self.commands: list[str] = []
 
-    def _fail(self, context, response_cls):
+    def _fail(
+        self, context: grpc.ServicerContext, response_cls: Callable[..., _Resp]
+    ) -> _Resp | None:
         if self.status is not None:
             context.abort(*self.status)
         if self.embedded is not None:
             return response_cls(error=self.embedded)
         return None
 
-    def KVGet(self, request, context):
+    def KVGet(
+        self, request: api_pb2.KVGetRequest, context: grpc.ServicerContext
+    ) -> api_pb2.KVGetResponse:
         return self._fail(context, api_pb2.KVGetResponse) or api_pb2.KVGetResponse(
             value=self.kv.get(request.key, b"")
         )
 
-    def KVSet(self, request, context):
+    def KVSet(
+        self, request: api_pb2.KVSetRequest, context: grpc.ServicerContext
+    ) -> api_pb2.KVSetResponse:
         failed = self._fail(context, api_pb2.KVSetResponse)
         if failed:
             return failed
@@ -60,10 +70,14 @@ class FakeAPI(api_pb2_grpc.PluginAPIServicer):
             self.kv.pop(request.key, None)
         return api_pb2.KVSetResponse()
 
-    def GetUser(self, request, context):
+    def GetUser(
+        self, request: api_pb2.GetUserRequest, context: grpc.ServicerContext
+    ) -> api_pb2.GetUserResponse:
         return self._fail(context, api_pb2.GetUserResponse) or api_pb2.GetUserResponse()
 
-    def GetUserByUsername(self, request, context):
+    def GetUserByUsername(
+        self, request: api_pb2.GetUserByUsernameRequest, context: grpc.ServicerContext
+    ) -> api_pb2.GetUserByUsernameResponse:
         failed = self._fail(context, api_pb2.GetUserByUsernameResponse)
         if failed:
             return failed
@@ -75,34 +89,51 @@ class FakeAPI(api_pb2_grpc.PluginAPIServicer):
             )
         return api_pb2.GetUserByUsernameResponse(user=user)
 
-    def GetPluginConfig(self, request, context):
+    def GetPluginConfig(
+        self, request: api_pb2.GetPluginConfigRequest, context: grpc.ServicerContext
+    ) -> api_pb2.GetPluginConfigResponse:
         response = api_pb2.GetPluginConfigResponse()
         response.config.update(self.config)
         return response
 
-    def RegisterCommand(self, request, context):
+    def RegisterCommand(
+        self, request: api_pb2.RegisterCommandRequest, context: grpc.ServicerContext
+    ) -> api_pb2.RegisterCommandResponse:
         self.commands.append(request.command.trigger)
         return api_pb2.RegisterCommandResponse()
 
-    def GetServerVersion(self, request, context):
+    def GetServerVersion(
+        self, request: api_pb2.GetServerVersionRequest, context: grpc.ServicerContext
+    ) -> api_pb2.GetServerVersionResponse:
         self.release.wait(5)
         return api_pb2.GetServerVersionResponse(version="10.5.0")
 
-    def _log(self, level, request):
-        self.logs.append((level, request.msg))
-        return getattr(api_pb2, f"Log{level}Response")()
+    def _log(self, level: str, msg: str) -> None:
+        self.logs.append((level, msg))
 
-    def LogDebug(self, request, context):
-        return self._log("Debug", request)
+    def LogDebug(
+        self, request: api_pb2.LogDebugRequest, context: grpc.ServicerContext
+    ) -> api_pb2.LogDebugResponse:
+        self._log("Debug", request.msg)
+        return api_pb2.LogDebugResponse()
 
-    def LogInfo(self, request, context):
-        return self._log("Info", request)
+    def LogInfo(
+        self, request: api_pb2.LogInfoRequest, context: grpc.ServicerContext
+    ) -> api_pb2.LogInfoResponse:
+        self._log("Info", request.msg)
+        return api_pb2.LogInfoResponse()
 
-    def LogWarn(self, request, context):
-        return self._log("Warn", request)
+    def LogWarn(
+        self, request: api_pb2.LogWarnRequest, context: grpc.ServicerContext
+    ) -> api_pb2.LogWarnResponse:
+        self._log("Warn", request.msg)
+        return api_pb2.LogWarnResponse()
 
-    def LogError(self, request, context):
-        return self._log("Error", request)
+    def LogError(
+        self, request: api_pb2.LogErrorRequest, context: grpc.ServicerContext
+    ) -> api_pb2.LogErrorResponse:
+        self._log("Error", request.msg)
+        return api_pb2.LogErrorResponse()
 
 
 class FakeAPIServer:
@@ -161,7 +192,7 @@ class PluginProc:
         return self.stdout_lines.get(timeout=timeout)
 
     def later_stdout(self) -> list[str]:
-        lines = []
+        lines: list[str] = []
         while True:
             try:
                 line = self.stdout_lines.get_nowait()

@@ -52,7 +52,9 @@ class _Opened:
     close: Callable[[], None]
 
 
-def _open(name: str, target: str, advance: Callable[[float], None], stop: Callable[[], None]):
+def _open(
+    name: str, target: str, advance: Callable[[float], None], stop: Callable[[], None]
+) -> _Opened:
     client = PluginAPIClient.connect(target)
     channel = grpc.insecure_channel(target)
     kv = KVTarget(
@@ -266,7 +268,9 @@ def test_keys_up_to_150_runes_are_accepted(kv: KVTarget) -> None:
     ],
     ids=["set", "set_with_expiry", "compare_and_set", "set_with_options", "compare_and_delete"],
 )
-def test_keys_over_150_runes_are_rejected(kv: KVTarget, write) -> None:
+def test_keys_over_150_runes_are_rejected(
+    kv: KVTarget, write: Callable[[PluginAPIClient, str], object]
+) -> None:
     key = kv.prefix + "k" * (151 - len(kv.prefix))
     with pytest.raises(errors.InvalidArgumentError) as info:
         write(kv.client, key)

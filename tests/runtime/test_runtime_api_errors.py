@@ -7,11 +7,12 @@ A small fake ``PluginAPI`` servicer answers each RPC in one of the two styles (e
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from concurrent import futures
 
 import grpc
 import pytest
-from runtime_support import FakeAPIServer
+from runtime_support import FakeAPI, FakeAPIServer
 
 from escalations.runtime import errors
 from escalations.runtime.api import PluginAPIClient
@@ -31,8 +32,11 @@ STATUS_CASES = [
 ]
 
 
+Fake = tuple[FakeAPI, PluginAPIClient]
+
+
 @pytest.fixture()
-def fake():
+def fake() -> Iterator[Fake]:
     server = FakeAPIServer()
     client = PluginAPIClient.connect(server.target, timeout=5.0)
     yield server.servicer, client
@@ -41,7 +45,9 @@ def fake():
 
 
 @pytest.mark.parametrize(("status", "code", "cls"), STATUS_CASES)
-def test_embedded_app_error_maps_by_status_code(fake, status, code, cls):
+def test_embedded_app_error_maps_by_status_code(
+    fake: Fake, status: int, code: grpc.StatusCode, cls: type[errors.PluginAPIError]
+) -> None:
     servicer, client = fake
     servicer.embedded = common_pb2.AppError(
         id="app.plugin_store.get.app_error",
@@ -64,7 +70,9 @@ def test_embedded_app_error_maps_by_status_code(fake, status, code, cls):
 
 
 @pytest.mark.parametrize(("status", "code", "cls"), STATUS_CASES)
-def test_grpc_status_error_maps_by_code_and_splits_id(fake, status, code, cls):
+def test_grpc_status_error_maps_by_code_and_splits_id(
+    fake: Fake, status: int, code: grpc.StatusCode, cls: type[errors.PluginAPIError]
+) -> None:
     servicer, client = fake
     servicer.status = (code, "app.user.missing_account.const: Unable to find the user.")
     with pytest.raises(cls) as info:
@@ -77,7 +85,7 @@ def test_grpc_status_error_maps_by_code_and_splits_id(fake, status, code, cls):
     assert err.status_code == cls.default_status
 
 
-def test_both_conventions_are_checked_on_every_rpc(fake):
+def test_both_conventions_are_checked_on_every_rpc(fake: Fake) -> None:
     # KV RPCs usually embed, user RPCs usually use status: each is handled either way.
     servicer, client = fake
     servicer.status = (grpc.StatusCode.NOT_FOUND, "app.x.y: gone")
@@ -91,7 +99,7 @@ def test_both_conventions_are_checked_on_every_rpc(fake):
         client.get_user("u1")
 
 
-def test_status_message_without_id_keeps_whole_text(fake):
+def test_status_message_without_id_keeps_whole_text(fake: Fake) -> None:
     servicer, client = fake
     servicer.status = (grpc.StatusCode.INTERNAL, "something broke: badly")
     with pytest.raises(errors.InternalError) as info:
@@ -100,13 +108,13 @@ def test_status_message_without_id_keeps_whole_text(fake):
     assert info.value.message == "something broke: badly"
 
 
-def test_empty_embedded_error_is_not_a_failure(fake):
+def test_empty_embedded_error_is_not_a_failure(fake: Fake) -> None:
     servicer, client = fake
     servicer.embedded = common_pb2.AppError()
     assert client.kv_get("missing") is None
 
 
-def test_kv_round_trip_and_empty_means_missing(fake):
+def test_kv_round_trip_and_empty_means_missing(fake: Fake) -> None:
     _, client = fake
     assert client.kv_get("k") is None
     client.kv_set("k", b"v")
@@ -115,7 +123,7 @@ def test_kv_round_trip_and_empty_means_missing(fake):
     assert client.kv_get("k") is None
 
 
-def test_deadline_maps_to_deadline_error(fake):
+def test_deadline_maps_to_deadline_error(fake: Fake) -> None:
     servicer, client = fake
     slow = PluginAPIClient(client._channel, timeout=0.2)
     with pytest.raises(errors.DeadlineError) as info:
@@ -125,13 +133,13 @@ def test_deadline_maps_to_deadline_error(fake):
     assert client.get_server_version() == "10.5.0"
 
 
-def test_unimplemented_rpc_on_the_server(fake):
+def test_unimplemented_rpc_on_the_server(fake: Fake) -> None:
     _, client = fake
     with pytest.raises(errors.UnimplementedError):
         client.get_team("t1")
 
 
-def test_nobody_listening_is_unavailable():
+def test_nobody_listening_is_unavailable() -> None:
     # Reserve a port, then close it so nothing listens there.
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=1))
     port = server.add_insecure_port("127.0.0.1:0")
@@ -142,7 +150,7 @@ def test_nobody_listening_is_unavailable():
             client.kv_get("k")
 
 
-def test_old_value_without_atomic_is_refused_locally(fake):
+def test_old_value_without_atomic_is_refused_locally(fake: Fake) -> None:
     _, client = fake
     with pytest.raises(errors.InvalidArgumentError):
         client.kv_set_with_options("k", b"v", old_value=b"x")
@@ -164,11 +172,11 @@ def test_old_value_without_atomic_is_refused_locally(fake):
         ("", ("", "")),
     ],
 )
-def test_split_status_message(details, expected):
+def test_split_status_message(details: str, expected: tuple[str, str]) -> None:
     assert errors.split_status_message(details) == expected
 
 
-def test_every_grpc_failure_code_maps_to_a_subclass():
+def test_every_grpc_failure_code_maps_to_a_subclass() -> None:
     for code in grpc.StatusCode:
         if code is grpc.StatusCode.OK:
             continue
@@ -176,7 +184,7 @@ def test_every_grpc_failure_code_maps_to_a_subclass():
         assert issubclass(cls, errors.PluginAPIError)
 
 
-def test_hook_error_fields():
+def test_hook_error_fields() -> None:
     assert errors.to_app_error_fields(
         errors.HookError("no team", error_id="x.y", status_code=400), "OnActivate"
     ) == ("x.y", "no team", 400)

@@ -4,18 +4,22 @@ each RPC's upstream style). Also MessageHasBeenPosted end to end."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from runtime_support import FIXTURE_DIR
 
 from escalations.runtime import errors
 from escalations.runtime.api import PluginAPIClient
 from escalations.runtime.models import Command, Post
-from hostemu import Host
+from hostemu import Channel, Host, Team, User
 from hostemu.testing import venv_env
+
+World = tuple[Host, PluginAPIClient, Team, User, User, User, Channel, Channel]
 
 
 @pytest.fixture(scope="module")
-def world():
+def world() -> Iterator[World]:
     host = Host(FIXTURE_DIR, env=venv_env())
     host.start()
     team = host.add_team("core")
@@ -30,7 +34,7 @@ def world():
     host.stop()
 
 
-def test_users(world):
+def test_users(world: World) -> None:
     host, api, team, alice, bob, admin, town, secret = world
     assert api.get_user_by_email("alice@example.com").id == alice.id
     got = {u.username for u in api.get_users_by_ids([alice.id, bob.id])}
@@ -39,7 +43,7 @@ def test_users(world):
         api.get_user("x" * 26)
 
 
-def test_channels_and_teams(world):
+def test_channels_and_teams(world: World) -> None:
     host, api, team, alice, bob, admin, town, secret = world
     assert api.get_team(team.id).name == "core"
     assert api.get_channel_by_name(team.id, "town-square").id == town.id
@@ -54,7 +58,7 @@ def test_channels_and_teams(world):
         api.get_team_by_name("no-such-team")
 
 
-def test_permissions(world):
+def test_permissions(world: World) -> None:
     host, api, team, alice, bob, admin, town, secret = world
     assert api.has_permission_to(admin.id, "manage_system") is True
     assert api.has_permission_to(alice.id, "manage_system") is False
@@ -62,7 +66,7 @@ def test_permissions(world):
     assert api.has_permission_to_team(alice.id, team.id, "view_team") is True
 
 
-def test_posts_and_ephemerals(world):
+def test_posts_and_ephemerals(world: World) -> None:
     host, api, team, alice, bob, admin, town, secret = world
     post = api.create_post(Post(channel_id=town.id, user_id=alice.id, message="to delete"))
     api.delete_post(post.id)
@@ -75,7 +79,7 @@ def test_posts_and_ephemerals(world):
     assert host.ephemerals(bob.id) == []
 
 
-def test_kv_remaining_methods(world):
+def test_kv_remaining_methods(world: World) -> None:
     host, api, *_ = world
     api.kv_set("a", b"1")
     assert api.kv_compare_and_delete("a", b"2") is False
@@ -94,7 +98,7 @@ def test_kv_remaining_methods(world):
         api.kv_set("k" * 151, b"v")
 
 
-def test_config_commands_logs_and_server_info(world):
+def test_config_commands_logs_and_server_info(world: World) -> None:
     host, api, team, *_ = world
     api.save_plugin_config({"Greeting": "saved", "Limit": 9})
     assert api.get_plugin_config()["Limit"] == 9.0
@@ -112,7 +116,7 @@ def test_config_commands_logs_and_server_info(world):
     assert api.get_server_version() == "10.5.0"
 
 
-def test_message_has_been_posted_reaches_the_plugin(world):
+def test_message_has_been_posted_reaches_the_plugin(world: World) -> None:
     host, api, team, alice, bob, admin, town, secret = world
     host.add_post(town.id, alice.id, "hello plugin", props={"hidden": True})
     assert "hello plugin" in host.http("GET", "/posted").json()

@@ -8,10 +8,14 @@ import io
 import json
 import logging
 import threading
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any, cast
 
 import grpc
 import pytest
 
+from escalations.runtime.api import PluginAPIClient
 from escalations.runtime.errors import HookError, ManifestError
 from escalations.runtime.hooks import CHUNK_SIZE, SINGLE_MESSAGE_MAX_BODY
 from escalations.runtime.http import Request, Response, Router, json_response
@@ -26,11 +30,15 @@ from escalations.runtime.pb import (
 )
 from escalations.runtime.plugin import Manifest, Plugin, ServerLogHandler, serve
 
+# The hooks under test never call the PluginAPI.
+NO_API = cast(PluginAPIClient, None)
+Running = tuple["Sample", hooks_pb2_grpc.PluginHooksStub, grpc.Channel]
+
 
 class Sample(Plugin):
     max_request_body = 200 * 1024
 
-    def __init__(self, api, manifest):
+    def __init__(self, api: PluginAPIClient, manifest: Manifest) -> None:
         super().__init__(api, manifest)
         self.activations = 0
         self.fail_activation: Exception | None = None
@@ -82,8 +90,8 @@ class Minimal(Plugin):
 
 
 @pytest.fixture()
-def running():
-    plugin = Sample(None, Manifest("sample"))
+def running() -> Iterator[Running]:
+    plugin = Sample(NO_API, Manifest("sample"))
     server = serve(plugin)
     channel = grpc.insecure_channel(server.address)
     yield plugin, hooks_pb2_grpc.PluginHooksStub(channel), channel
@@ -91,7 +99,15 @@ def running():
     server.stop(0.1)
 
 
-def http(stub, method, url, body=b"", headers=(), chunk=CHUNK_SIZE, content_length=None):
+def http(
+    stub: hooks_pb2_grpc.PluginHooksStub,
+    method: str,
+    url: str,
+    body: bytes = b"",
+    headers: Sequence[tuple[str, str]] = (),
+    chunk: int = CHUNK_SIZE,
+    content_length: int | None = None,
+) -> list[hooks_pb2.ServeHTTPResponse]:
     init = hooks_pb2.ServeHTTPRequestInit(
         method=method,
         url=url,
@@ -99,7 +115,7 @@ def http(stub, method, url, body=b"", headers=(), chunk=CHUNK_SIZE, content_leng
         content_length=len(body) if content_length is None else content_length,
     )
 
-    def messages():
+    def messages() -> Iterator[hooks_pb2.ServeHTTPRequest]:
         if not body:
             yield hooks_pb2.ServeHTTPRequest(init=init, body_complete=True)
             return
@@ -112,7 +128,7 @@ def http(stub, method, url, body=b"", headers=(), chunk=CHUNK_SIZE, content_leng
     return list(stub.ServeHTTP(messages(), timeout=10))
 
 
-def test_implemented_lists_exact_go_names_of_overrides(running):
+def test_implemented_lists_exact_go_names_of_overrides(running: Running) -> None:
     _, stub, _ = running
     hooks = list(stub.Implemented(hooks_pb2.ImplementedRequest()).hooks)
     assert sorted(hooks) == sorted(
@@ -122,7 +138,7 @@ def test_implemented_lists_exact_go_names_of_overrides(running):
     assert Plugin.implemented_hooks() == ()
 
 
-def test_on_activate_success_and_failure(running):
+def test_on_activate_success_and_failure(running: Running) -> None:
     plugin, stub, _ = running
     ok = stub.OnActivate(hooks_pb2.OnActivateRequest())
     assert not ok.HasField("error")
@@ -142,7 +158,7 @@ def test_on_activate_success_and_failure(running):
     assert plugin.activations == 3
 
 
-def test_default_hooks_answer_without_error(running):
+def test_default_hooks_answer_without_error(running: Running) -> None:
     _, stub, _ = running
     assert not stub.OnDeactivate(hooks_pb2.OnDeactivateRequest()).HasField("error")
     assert not stub.OnConfigurationChange(hooks_pb2.OnConfigurationChangeRequest()).HasField(
@@ -150,7 +166,7 @@ def test_default_hooks_answer_without_error(running):
     )
 
 
-def test_execute_command(running):
+def test_execute_command(running: Running) -> None:
     _, stub, _ = running
     args = models_pb2.CommandArgs(user_id="u1", channel_id="c1", command="/escalation policy")
     resp = stub.ExecuteCommand(hooks_pb2.ExecuteCommandRequest(args=args))
@@ -163,7 +179,7 @@ def test_execute_command(running):
     assert (failed.error.id, failed.error.status_code) == ("plugin.cmd.nope", 400)
 
 
-def test_message_has_been_posted_swallows_errors(running):
+def test_message_has_been_posted_swallows_errors(running: Running) -> None:
     plugin, stub, _ = running
     stub.MessageHasBeenPosted(
         hooks_pb2.MessageHasBeenPostedRequest(post=models_pb2.Post(id="p1", message="hi"))
@@ -175,7 +191,7 @@ def test_message_has_been_posted_swallows_errors(running):
     assert plugin.posts[0].props == {}
 
 
-def test_serve_http_small_answer_is_one_message(running):
+def test_serve_http_small_answer_is_one_message(running: Running) -> None:
     _, stub, _ = running
     out = http(stub, "POST", "/echo?q=x", b"{}", [("Mattermost-User-Id", "u1")])
     assert len(out) == 1
@@ -186,14 +202,14 @@ def test_serve_http_small_answer_is_one_message(running):
     assert headers["Set-Cookie"] == ["a=1", "b=2"]
 
 
-def test_serve_http_reassembles_chunked_body(running):
+def test_serve_http_reassembles_chunked_body(running: Running) -> None:
     _, stub, _ = running
     body = b"a" * (3 * CHUNK_SIZE + 17)
     out = http(stub, "POST", "/echo", body)
     assert json.loads(out[0].body_chunk)["len"] == len(body)
 
 
-def test_serve_http_body_at_cap_is_accepted(running):
+def test_serve_http_body_at_cap_is_accepted(running: Running) -> None:
     plugin, stub, _ = running
     out = http(stub, "POST", "/echo", b"b" * plugin.max_request_body)
     assert out[0].init.status_code == 200
@@ -203,12 +219,12 @@ def test_serve_http_body_at_cap_is_accepted(running):
 FLOW_CONTROL_SLACK = 8 * 1024 * 1024
 
 
-def test_serve_http_oversized_body_413_without_reading_all(running):
+def test_serve_http_oversized_body_413_without_reading_all(running: Running) -> None:
     plugin, stub, _ = running
-    consumed = []
+    consumed: list[int] = []
     init = hooks_pb2.ServeHTTPRequestInit(method="POST", url="/echo")
 
-    def endless():
+    def endless() -> Iterator[hooks_pb2.ServeHTTPRequest]:
         yield hooks_pb2.ServeHTTPRequest(init=init, body_chunk=b"x" * CHUNK_SIZE)
         while True:  # never completes: the servicer must stop reading on its own
             consumed.append(1)
@@ -226,13 +242,13 @@ def test_serve_http_oversized_body_413_without_reading_all(running):
     assert len(consumed) < allowance
 
 
-def test_serve_http_announced_oversize_is_refused_up_front(running):
+def test_serve_http_announced_oversize_is_refused_up_front(running: Running) -> None:
     plugin, stub, _ = running
     out = http(stub, "POST", "/echo", b"{}", content_length=plugin.max_request_body + 1)
     assert out[0].init.status_code == 413
 
 
-def test_serve_http_large_answer_is_chunked(running):
+def test_serve_http_large_answer_is_chunked(running: Running) -> None:
     _, stub, _ = running
     out = http(stub, "GET", "/big")
     assert len(out) > 1
@@ -242,7 +258,7 @@ def test_serve_http_large_answer_is_chunked(running):
     assert sum(len(m.body_chunk) for m in out) == SINGLE_MESSAGE_MAX_BODY + 5
 
 
-def test_serve_http_errors(running):
+def test_serve_http_errors(running: Running) -> None:
     _, stub, _ = running
     crash = http(stub, "GET", "/crash")[0]
     assert crash.init.status_code == 500
@@ -252,12 +268,12 @@ def test_serve_http_errors(running):
     assert http(stub, "DELETE", "/echo")[0].init.status_code == 405
 
 
-def test_serve_http_concurrent_streams(running):
+def test_serve_http_concurrent_streams(running: Running) -> None:
     _, stub, _ = running
     results: list[int] = []
     lock = threading.Lock()
 
-    def one(i):
+    def one(i: int) -> None:
         out = http(stub, "POST", f"/echo?q={i}", b"x" * (i * 100))
         with lock:
             results.append(json.loads(out[0].body_chunk)["len"])
@@ -270,7 +286,7 @@ def test_serve_http_concurrent_streams(running):
     assert sorted(results) == [i * 100 for i in range(32)]
 
 
-def test_health_plugin_and_empty_service_serving(running):
+def test_health_plugin_and_empty_service_serving(running: Running) -> None:
     _, _, channel = running
     health = health_pb2_grpc.HealthStub(channel)
     for service in ("plugin", ""):
@@ -281,7 +297,7 @@ def test_health_plugin_and_empty_service_serving(running):
     assert info.value.code() == grpc.StatusCode.NOT_FOUND
 
 
-def test_serve_http_passes_session_id(running):
+def test_serve_http_passes_session_id(running: Running) -> None:
     _, stub, _ = running
     init = hooks_pb2.ServeHTTPRequestInit(
         method="POST",
@@ -293,14 +309,14 @@ def test_serve_http_passes_session_id(running):
     assert json.loads(out[0].body_chunk)["session"] == "s1"
 
 
-def test_serve_http_stream_without_init_is_400(running):
+def test_serve_http_stream_without_init_is_400(running: Running) -> None:
     _, stub, _ = running
     out = list(stub.ServeHTTP(iter([hooks_pb2.ServeHTTPRequest(body_complete=True)]), timeout=10))
     assert out[0].init.status_code == 400
 
 
-def test_health_watch_streams_changes():
-    server = serve(Minimal(None, Manifest("m")))
+def test_health_watch_streams_changes() -> None:
+    server = serve(Minimal(NO_API, Manifest("m")))
     channel = grpc.insecure_channel(server.address)
     try:
         watch = health_pb2_grpc.HealthStub(channel).Watch(
@@ -314,7 +330,7 @@ def test_health_watch_streams_changes():
         server.stop(0.1)
 
 
-def test_manifest_load(tmp_path):
+def test_manifest_load(tmp_path: Path) -> None:
     (tmp_path / "plugin.json").write_text('{"id": "Com.Example.X", "version": "1.2.3"}')
     manifest = Manifest.load(tmp_path / "plugin.json")
     assert (manifest.id, manifest.version) == ("com.example.x", "1.2.3")
@@ -327,32 +343,32 @@ def test_manifest_load(tmp_path):
 
 class _RecordingAPI:
     def __init__(self, fail: bool = False) -> None:
-        self.calls: list[tuple[str, str, dict]] = []
+        self.calls: list[tuple[str, str, dict[str, Any]]] = []
         self.fail = fail
         self.done = threading.Event()
 
-    def _record(self, level, msg, **fields):
+    def _record(self, level: str, msg: str, **fields: Any) -> None:
         self.calls.append((level, msg, fields))
         if msg == "last":
             self.done.set()
         if self.fail:
             raise RuntimeError("server log down")
 
-    def log_debug(self, msg, **f):
+    def log_debug(self, msg: str, **f: Any) -> None:
         self._record("debug", msg, **f)
 
-    def log_info(self, msg, **f):
+    def log_info(self, msg: str, **f: Any) -> None:
         self._record("info", msg, **f)
 
-    def log_warn(self, msg, **f):
+    def log_warn(self, msg: str, **f: Any) -> None:
         self._record("warn", msg, **f)
 
-    def log_error(self, msg, **f):
+    def log_error(self, msg: str, **f: Any) -> None:
         self._record("error", msg, **f)
 
 
 @pytest.mark.parametrize("fail", [False, True])
-def test_server_log_handler_forwards_by_level(fail):
+def test_server_log_handler_forwards_by_level(fail: bool) -> None:
     api = _RecordingAPI(fail)
     handler = ServerLogHandler(api)
     logger = logging.getLogger("test.serverlog")
@@ -382,7 +398,7 @@ def test_server_log_handler_forwards_by_level(fail):
 
 
 @pytest.mark.parametrize("fail", [False, True])
-def test_each_record_reaches_the_server_log_once(fail):
+def test_each_record_reaches_the_server_log_once(fail: bool) -> None:
     """The server copies stderr into its log too: a forwarded record must not also go to
     stderr, a record the API refused must, and after close stderr takes everything again."""
     api = _RecordingAPI(fail)

@@ -5,10 +5,12 @@ SIGTERM)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from runtime_support import FIXTURE_DIR
 
-from hostemu import Host, PluginActivationError
+from hostemu import Channel, Host, PluginActivationError, Team, User
 from hostemu.testing import venv_env
 
 
@@ -16,8 +18,11 @@ def host(**env: str) -> Host:
     return Host(FIXTURE_DIR, env=venv_env(**env), hook_timeout=2.0)
 
 
+Running = tuple[Host, Team, Channel, User]
+
+
 @pytest.fixture()
-def running():
+def running() -> Iterator[Running]:
     h = host()
     h.start()
     team = h.add_team("core")
@@ -29,7 +34,7 @@ def running():
     h.stop()
 
 
-def test_activation_loads_config_and_registers_command(running):
+def test_activation_loads_config_and_registers_command(running: Running) -> None:
     h, _, _, _ = running
     assert h.implemented == {
         "OnActivate",
@@ -48,7 +53,7 @@ def test_activation_loads_config_and_registers_command(running):
     assert config["Limit"] == 7.0  # Struct numbers come back as floats
 
 
-def test_identity_only_from_server_header(running):
+def test_identity_only_from_server_header(running: Running) -> None:
     h, _, _, alice = running
     assert h.http("POST", "/echo", body={"x": 1}).status == 401
     forged = h.http("POST", "/echo", body={}, headers={"Mattermost-User-Id": alice.id})
@@ -59,7 +64,7 @@ def test_identity_only_from_server_header(running):
     assert len(resp.chunks) == 1
 
 
-def test_every_api_family(running):
+def test_every_api_family(running: Running) -> None:
     h, team, channel, alice = running
     resp = h.http(
         "POST",
@@ -87,7 +92,7 @@ def test_every_api_family(running):
     assert [p.message for p in h.ephemerals(alice.id)] == ["only you"]
 
 
-def test_commands_and_dialog(running):
+def test_commands_and_dialog(running: Running) -> None:
     h, _, channel, alice = running
     result = h.command(alice.id, channel.id, "/fixture hello")
     assert result.error is None
@@ -99,7 +104,7 @@ def test_commands_and_dialog(running):
     assert opened.dialog["elements"][0]["name"] == "note"
 
 
-def test_api_errors_of_each_convention(running):
+def test_api_errors_of_each_convention(running: Running) -> None:
     h, _, _, _ = running
     h.inject_error("KVGet", "app.plugin_store.get.app_error", "db down", 500)
     embedded = h.http("GET", "/kv/anything").json()
@@ -116,7 +121,7 @@ def test_api_errors_of_each_convention(running):
     assert h.http("GET", "/users/alice").json()["username"] == "alice"
 
 
-def test_oversized_body_is_413(running):
+def test_oversized_body_is_413(running: Running) -> None:
     h, _, _, alice = running
     resp = h.http("POST", "/echo", alice.id, body=b"x" * (64 * 1024 + 1))
     assert resp.status == 413
@@ -124,7 +129,7 @@ def test_oversized_body_is_413(running):
     assert h.http("POST", "/echo", alice.id, body=b"x" * (64 * 1024)).status == 200
 
 
-def test_stdout_stays_clean_and_sigterm_exits_cleanly():
+def test_stdout_stays_clean_and_sigterm_exits_cleanly() -> None:
     h = host()
     h.start()
     assert h.http("GET", "/noise").status == 418
@@ -135,26 +140,26 @@ def test_stdout_stays_clean_and_sigterm_exits_cleanly():
     assert (result.exit_code, result.killed) == (0, False)
 
 
-def test_crash_before_handshake():
+def test_crash_before_handshake() -> None:
     with pytest.raises(PluginActivationError) as info:
         host(FIXTURE_MODE="crash").start()
     assert "crash" in str(info.value)
     assert "crashing before the handshake" in info.value.stderr_tail
 
 
-def test_junk_before_handshake():
+def test_junk_before_handshake() -> None:
     with pytest.raises(PluginActivationError) as info:
         host(FIXTURE_MODE="junk").start()
     assert "junk" in str(info.value)
 
 
-def test_activation_refused():
+def test_activation_refused() -> None:
     with pytest.raises(PluginActivationError) as info:
         host(FIXTURE_MODE="fail_activate").start()
     assert "fixture.activate" in str(info.value)
 
 
-def test_hook_timeout_on_activate():
+def test_hook_timeout_on_activate() -> None:
     with pytest.raises(PluginActivationError) as info:
         host(FIXTURE_ACTIVATE_SLEEP="30").start()
     assert "DEADLINE_EXCEEDED" in str(info.value)

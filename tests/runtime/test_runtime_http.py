@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import pytest
 
 from escalations.runtime.http import (
@@ -16,12 +18,17 @@ from escalations.runtime.http import (
 )
 
 
-def make(method="GET", url="/", headers=(), body=b""):
+def make(
+    method: str = "GET",
+    url: str = "/",
+    headers: Iterable[tuple[str, str]] = (),
+    body: bytes = b"",
+) -> Request:
     return Request.build(method, url, headers, body)
 
 
 @pytest.fixture()
-def router():
+def router() -> Router:
     r = Router()
 
     @r.get("/api/v1/escalations/{id}")
@@ -49,7 +56,7 @@ def router():
     return r
 
 
-def test_request_build_splits_path_and_query():
+def test_request_build_splits_path_and_query() -> None:
     req = make("post", "/api/v1/topics?x=1&x=2&empty=", [("Content-Type", "application/json")])
     assert req.method == "POST"
     assert req.path == "/api/v1/topics"
@@ -59,42 +66,42 @@ def test_request_build_splits_path_and_query():
     assert req.headers.get("content-type") == "application/json"
 
 
-def test_user_id_only_from_header_case_insensitive():
+def test_user_id_only_from_header_case_insensitive() -> None:
     assert make(headers=[("mattermost-user-id", "u1")]).user_id == "u1"
     assert make(headers=[("Mattermost-User-Id", "  ")]).user_id is None
     assert make(body=b'{"user_id": "evil"}').user_id is None
 
 
-def test_path_params_are_decoded(router):
+def test_path_params_are_decoded(router: Router) -> None:
     resp = router.dispatch(make("GET", "/api/v1/escalations/a%20b"))
     assert resp.status == 200
     assert resp.json() == {"id": "a b"}
 
 
-def test_multiple_params_and_methods(router):
+def test_multiple_params_and_methods(router: Router) -> None:
     resp = router.dispatch(make("DELETE", "/api/v1/escalations/e1/owner/u2"))
     assert resp.json() == {"id": "e1", "user": "u2"}
 
 
-def test_unknown_route_is_json_404(router):
+def test_unknown_route_is_json_404(router: Router) -> None:
     resp = router.dispatch(make("GET", "/nope"))
     assert resp.status == 404
     assert resp.json() == {"error": "not found"}
     assert resp.header("content-type") == "application/json"
 
 
-def test_param_does_not_span_segments(router):
+def test_param_does_not_span_segments(router: Router) -> None:
     assert router.dispatch(make("GET", "/api/v1/escalations/a/b")).status == 404
 
 
-def test_wrong_method_is_405_with_allow(router):
+def test_wrong_method_is_405_with_allow(router: Router) -> None:
     resp = router.dispatch(make("PATCH", "/api/v1/escalations/e1/owner/u2"))
     assert resp.status == 405
     assert resp.header("Allow") == "DELETE, PUT"
     assert "error" in resp.json()
 
 
-def test_require_user_rejects_missing_header(router):
+def test_require_user_rejects_missing_header(router: Router) -> None:
     resp = router.dispatch(
         make("POST", "/api/v1/escalations", [("Content-Type", "application/json")], b"{}")
     )
@@ -102,7 +109,7 @@ def test_require_user_rejects_missing_header(router):
     assert resp.json() == {"error": "not logged in"}
 
 
-def test_authenticated_json_post(router):
+def test_authenticated_json_post(router: Router) -> None:
     headers = [("Mattermost-User-Id", "u1"), ("Content-Type", "application/json; charset=utf-8")]
     resp = router.dispatch(
         make("POST", "/api/v1/escalations", headers, b'{"topic": "licensing", "user_id": "evil"}')
@@ -121,26 +128,28 @@ def test_authenticated_json_post(router):
         ([("Content-Type", "application/json")], b"\xff\xfe", 400),
     ],
 )
-def test_bad_bodies(router, headers, body, status):
+def test_bad_bodies(
+    router: Router, headers: list[tuple[str, str]], body: bytes, status: int
+) -> None:
     headers = [("Mattermost-User-Id", "u1"), *headers]
     resp = router.dispatch(make("POST", "/api/v1/escalations", headers, body))
     assert resp.status == status
     assert isinstance(resp.json()["error"], str)
 
 
-def test_handler_exception_is_logged_500(router, caplog):
+def test_handler_exception_is_logged_500(router: Router, caplog: pytest.LogCaptureFixture) -> None:
     resp = router.dispatch(make("GET", "/boom"))
     assert resp.status == 500
     assert resp.json() == {"error": "internal error"}
     assert "HTTP handler failed" in caplog.text
 
 
-def test_http_error_becomes_json(router):
+def test_http_error_becomes_json(router: Router) -> None:
     resp = router.dispatch(make("GET", "/teapot"))
     assert (resp.status, resp.json()) == (418, {"error": "short and stout"})
 
 
-def test_duplicate_route_rejected():
+def test_duplicate_route_rejected() -> None:
     r = Router()
     r.add("GET", "/x", lambda req: Response())
     with pytest.raises(ValueError):
@@ -149,7 +158,7 @@ def test_duplicate_route_rejected():
         r.add("GET", "relative", lambda req: Response())
 
 
-def test_json_helpers():
+def test_json_helpers() -> None:
     resp = json_response({"é": 1}, 202, [("X-A", "b")])
     assert resp.status == 202
     assert resp.body == '{"é":1}'.encode()
@@ -157,7 +166,7 @@ def test_json_helpers():
     assert error_response(409, "not configured").json() == {"error": "not configured"}
 
 
-def test_headers_multi_values():
+def test_headers_multi_values() -> None:
     h = Headers.of([("A", "1"), ("a", "2"), ("B", "3")])
     assert h.get("A") == "1"
     assert h.get_all("a") == ("1", "2")

@@ -13,6 +13,9 @@ from __future__ import annotations
 import json
 import shutil
 import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
 
 import grpc
 import pytest
@@ -27,16 +30,18 @@ from escalations.runtime.pb import (
     hooks_pb2_grpc,
 )
 
+Plugin = tuple[PluginProc, hooks_pb2_grpc.PluginHooksStub, grpc.Channel]
+
 
 @pytest.fixture()
-def api():
+def api() -> Iterator[FakeAPIServer]:
     server = FakeAPIServer()
     yield server
     server.stop()
 
 
 @pytest.fixture()
-def plugin(api):
+def plugin(api: FakeAPIServer) -> Iterator[Plugin]:
     proc = PluginProc(api.target)
     line = proc.first_line()
     assert line is not None, proc.stderr_text()
@@ -49,7 +54,19 @@ def plugin(api):
     proc.kill()
 
 
-def http(stub, method, url, body=b"", headers=()):
+def _handshake_address(proc: PluginProc) -> str:
+    line = proc.first_line()
+    assert line is not None, proc.stderr_text()
+    return line.split("|")[3]
+
+
+def http(
+    stub: hooks_pb2_grpc.PluginHooksStub,
+    method: str,
+    url: str,
+    body: bytes = b"",
+    headers: Sequence[tuple[str, str]] = (),
+) -> tuple[int, Any, int]:
     init = hooks_pb2.ServeHTTPRequestInit(
         method=method,
         url=url,
@@ -67,7 +84,7 @@ def http(stub, method, url, body=b"", headers=()):
     return out[0].init.status_code, json.loads(body_out), len(out)
 
 
-def test_handshake_health_implemented_activate(plugin, api):
+def test_handshake_health_implemented_activate(plugin: Plugin, api: FakeAPIServer) -> None:
     proc, stub, channel = plugin
     health = health_pb2_grpc.HealthStub(channel)
     assert health.Check(health_pb2.HealthCheckRequest(service="plugin"), timeout=5).status == 1
@@ -88,7 +105,7 @@ def test_handshake_health_implemented_activate(plugin, api):
     assert proc.later_stdout() == []
 
 
-def test_execute_command_and_message_posted(plugin):
+def test_execute_command_and_message_posted(plugin: Plugin) -> None:
     _, stub, _ = plugin
     from escalations.runtime.pb import models_pb2
 
@@ -102,7 +119,9 @@ def test_execute_command_and_message_posted(plugin):
     assert http(stub, "GET", "/posted")[1] == ["hello"]
 
 
-def test_api_errors_of_both_conventions_reach_plugin_code(plugin, api):
+def test_api_errors_of_both_conventions_reach_plugin_code(
+    plugin: Plugin, api: FakeAPIServer
+) -> None:
     _, stub, _ = plugin
     api.servicer.kv["k"] = b"v"
     assert http(stub, "GET", "/kv/k")[1] == {"value": "v"}
@@ -132,7 +151,7 @@ def test_api_errors_of_both_conventions_reach_plugin_code(plugin, api):
     assert http(stub, "GET", "/channels/c1")[1]["class"] == "UnimplementedError"
 
 
-def test_auth_header_and_oversized_body(plugin):
+def test_auth_header_and_oversized_body(plugin: Plugin) -> None:
     _, stub, _ = plugin
     assert http(stub, "POST", "/echo", b"{}")[:2] == (401, {"error": "not logged in"})
     status, body, count = http(stub, "POST", "/echo", b"{}", [("Mattermost-User-Id", "u1")])
@@ -143,7 +162,9 @@ def test_auth_header_and_oversized_body(plugin):
     assert status == 413 and "error" in body
 
 
-def test_stray_output_never_reaches_stdout_and_logs_reach_server(plugin, api):
+def test_stray_output_never_reaches_stdout_and_logs_reach_server(
+    plugin: Plugin, api: FakeAPIServer
+) -> None:
     proc, stub, _ = plugin
     assert http(stub, "GET", "/noise")[0] == 418
     stub.OnActivate(hooks_pb2.OnActivateRequest(), timeout=5)
@@ -161,13 +182,13 @@ def test_stray_output_never_reaches_stdout_and_logs_reach_server(plugin, api):
     assert "serving hooks" not in err
 
 
-def test_sigterm_exits_cleanly_and_quickly(plugin, api):
+def test_sigterm_exits_cleanly_and_quickly(plugin: Plugin, api: FakeAPIServer) -> None:
     proc, stub, _ = plugin
     assert proc.terminate(timeout=15) == 0
     assert any("received signal 15" in msg for _, msg in api.servicer.logs)
 
 
-def test_sigint_exits_cleanly(plugin):
+def test_sigint_exits_cleanly(plugin: Plugin) -> None:
     import signal
 
     proc, _, _ = plugin
@@ -175,10 +196,10 @@ def test_sigint_exits_cleanly(plugin):
     assert proc.wait(15) == 0
 
 
-def test_failed_activation_is_reported_in_error_field(api):
+def test_failed_activation_is_reported_in_error_field(api: FakeAPIServer) -> None:
     proc = PluginProc(api.target, FIXTURE_MODE="fail_activate")
     try:
-        address = proc.first_line().split("|")[3]
+        address = _handshake_address(proc)
         with grpc.insecure_channel(address) as channel:
             resp = hooks_pb2_grpc.PluginHooksStub(channel).OnActivate(
                 hooks_pb2.OnActivateRequest(), timeout=5
@@ -191,10 +212,10 @@ def test_failed_activation_is_reported_in_error_field(api):
         proc.kill()
 
 
-def test_slow_activate_hits_the_callers_deadline(api):
+def test_slow_activate_hits_the_callers_deadline(api: FakeAPIServer) -> None:
     proc = PluginProc(api.target, FIXTURE_ACTIVATE_SLEEP="60")
     try:
-        address = proc.first_line().split("|")[3]
+        address = _handshake_address(proc)
         with grpc.insecure_channel(address) as channel:
             with pytest.raises(grpc.RpcError) as info:
                 hooks_pb2_grpc.PluginHooksStub(channel).OnActivate(
@@ -208,31 +229,32 @@ def test_slow_activate_hits_the_callers_deadline(api):
         proc.kill()
 
 
-def test_crash_before_handshake(api):
+def test_crash_before_handshake(api: FakeAPIServer) -> None:
     proc = PluginProc(api.target, FIXTURE_MODE="crash")
     assert proc.first_line() is None
     assert proc.wait() == 3
     assert "crashing before the handshake" in proc.stderr_text()
 
 
-def test_junk_before_handshake_is_visible_to_the_host(api):
+def test_junk_before_handshake_is_visible_to_the_host(api: FakeAPIServer) -> None:
     # The runtime cannot undo output written before run(); the host must reject it.
     proc = PluginProc(api.target, FIXTURE_MODE="junk")
     try:
         assert proc.first_line() == "Hello from a careless plugin"
-        assert proc.first_line().startswith("1|1|tcp|127.0.0.1:")
+        handshake = proc.first_line()
+        assert handshake is not None and handshake.startswith("1|1|tcp|127.0.0.1:")
     finally:
         proc.kill()
 
 
-def test_missing_api_target_fails_before_handshake(api):
+def test_missing_api_target_fails_before_handshake(api: FakeAPIServer) -> None:
     proc = PluginProc("")
     assert proc.first_line() is None
     assert proc.wait() == 1
     assert "MATTERMOST_PLUGIN_API_TARGET is not set" in proc.stderr_text()
 
 
-def test_missing_manifest_fails_before_handshake(api, tmp_path):
+def test_missing_manifest_fails_before_handshake(api: FakeAPIServer, tmp_path: Path) -> None:
     shutil.copy(FIXTURE_DIR / "plugin.py", tmp_path / "plugin.py")
     proc = PluginProc(
         api.target, plugin_dir=tmp_path, PYTHONPATH=str(FIXTURE_DIR.parents[3] / "server")

@@ -32,9 +32,12 @@ Callers catch the classes above and never see a raw ``grpc.RpcError``.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING
 
 import grpc
+
+if TYPE_CHECKING:
+    from escalations.runtime.pb import common_pb2
 
 
 class RuntimeLayerError(Exception):
@@ -172,12 +175,12 @@ _BY_CODE: dict[grpc.StatusCode, type[PluginAPIError]] = {
 _ID_PREFIX = re.compile(r"^(?P<id>[A-Za-z0-9_\-]+(?:\.[A-Za-z0-9_\-]+)+): (?P<msg>.*)\Z", re.S)
 
 
-def has_app_error(app_error: Any) -> bool:
+def has_app_error(app_error: common_pb2.AppError) -> bool:
     """True if an ``AppError`` message (possibly default/empty) denotes a failure."""
     return bool(app_error.id or app_error.message or app_error.status_code)
 
 
-def from_app_error(rpc: str, app_error: Any) -> PluginAPIError:
+def from_app_error(rpc: str, app_error: common_pb2.AppError) -> PluginAPIError:
     """Map an embedded ``AppError`` proto (convention 1) to our exception."""
     status = int(app_error.status_code)
     cls = _BY_STATUS.get(status, InternalError)

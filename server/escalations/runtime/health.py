@@ -8,20 +8,20 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from typing import Any
+from typing import TypeAlias
 
 import grpc
 
 from escalations.runtime.pb import health_pb2, health_pb2_grpc
 
-ServingStatus = health_pb2.HealthCheckResponse.ServingStatus
+ServingStatus: TypeAlias = health_pb2.HealthCheckResponse.ServingStatus.ValueType
 SERVING = health_pb2.HealthCheckResponse.SERVING
 NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING
 SERVICE_UNKNOWN = health_pb2.HealthCheckResponse.SERVICE_UNKNOWN
 PLUGIN_SERVICES = ("plugin", "")
 
 
-class HealthServicer(health_pb2_grpc.HealthServicer):  # type: ignore[misc]
+class HealthServicer(health_pb2_grpc.HealthServicer):
     """Thread-safe map of service name -> serving status."""
 
     def __init__(self) -> None:
@@ -50,13 +50,17 @@ class HealthServicer(health_pb2_grpc.HealthServicer):  # type: ignore[misc]
         with self._changed:
             return self._statuses.get(service)
 
-    def Check(self, request: Any, context: grpc.ServicerContext) -> Any:
+    def Check(
+        self, request: health_pb2.HealthCheckRequest, context: grpc.ServicerContext
+    ) -> health_pb2.HealthCheckResponse:
         status = self.status(request.service)
         if status is None:
             context.abort(grpc.StatusCode.NOT_FOUND, f"unknown service {request.service!r}")
         return health_pb2.HealthCheckResponse(status=status)
 
-    def Watch(self, request: Any, context: grpc.ServicerContext) -> Iterator[Any]:
+    def Watch(
+        self, request: health_pb2.HealthCheckRequest, context: grpc.ServicerContext
+    ) -> Iterator[health_pb2.HealthCheckResponse]:
         last: ServingStatus | None = None
         while context.is_active():
             with self._changed:

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import grpc
 
@@ -43,12 +43,12 @@ SINGLE_MESSAGE_MAX_BODY = 1024 * 1024
 log = logging.getLogger(__name__)
 
 
-def app_error(error_id: str, message: str, status_code: int = 500) -> Any:
+def app_error(error_id: str, message: str, status_code: int = 500) -> common_pb2.AppError:
     """An ``AppError`` proto."""
     return common_pb2.AppError(id=error_id, message=message, status_code=status_code)
 
 
-def _run_hook(hook: str, call: Callable[[], object]) -> Any | None:
+def _run_hook(hook: str, call: Callable[[], object]) -> common_pb2.AppError | None:
     """Run plugin code; ``None`` on success, else the ``AppError`` describing the failure."""
     try:
         call()
@@ -58,27 +58,37 @@ def _run_hook(hook: str, call: Callable[[], object]) -> Any | None:
     return None
 
 
-class HooksServicer(hooks_pb2_grpc.PluginHooksServicer):  # type: ignore[misc]
+class HooksServicer(hooks_pb2_grpc.PluginHooksServicer):
     """``mattermost.pluginapi.v1.PluginHooks`` backed by one :class:`Plugin` instance."""
 
     def __init__(self, plugin: Plugin) -> None:
         self._plugin = plugin
 
-    def Implemented(self, request: Any, context: grpc.ServicerContext) -> Any:
+    def Implemented(
+        self, request: hooks_pb2.ImplementedRequest, context: grpc.ServicerContext
+    ) -> hooks_pb2.ImplementedResponse:
         return hooks_pb2.ImplementedResponse(hooks=list(self._plugin.implemented_hooks()))
 
-    def OnActivate(self, request: Any, context: grpc.ServicerContext) -> Any:
+    def OnActivate(
+        self, request: hooks_pb2.OnActivateRequest, context: grpc.ServicerContext
+    ) -> hooks_pb2.OnActivateResponse:
         return hooks_pb2.OnActivateResponse(error=_run_hook("OnActivate", self._plugin.on_activate))
 
-    def OnDeactivate(self, request: Any, context: grpc.ServicerContext) -> Any:
+    def OnDeactivate(
+        self, request: hooks_pb2.OnDeactivateRequest, context: grpc.ServicerContext
+    ) -> hooks_pb2.OnDeactivateResponse:
         error = _run_hook("OnDeactivate", self._plugin.on_deactivate)
         return hooks_pb2.OnDeactivateResponse(error=error)
 
-    def OnConfigurationChange(self, request: Any, context: grpc.ServicerContext) -> Any:
+    def OnConfigurationChange(
+        self, request: hooks_pb2.OnConfigurationChangeRequest, context: grpc.ServicerContext
+    ) -> hooks_pb2.OnConfigurationChangeResponse:
         error = _run_hook("OnConfigurationChange", self._plugin.on_configuration_change)
         return hooks_pb2.OnConfigurationChangeResponse(error=error)
 
-    def ExecuteCommand(self, request: Any, context: grpc.ServicerContext) -> Any:
+    def ExecuteCommand(
+        self, request: hooks_pb2.ExecuteCommandRequest, context: grpc.ServicerContext
+    ) -> hooks_pb2.ExecuteCommandResponse:
         args = CommandArgs.from_proto(request.args)
         try:
             result = self._plugin.execute_command(args)
@@ -88,12 +98,16 @@ class HooksServicer(hooks_pb2_grpc.PluginHooksServicer):  # type: ignore[misc]
             return hooks_pb2.ExecuteCommandResponse(error=app_error(*fields))
         return hooks_pb2.ExecuteCommandResponse(response=result.to_proto())
 
-    def MessageHasBeenPosted(self, request: Any, context: grpc.ServicerContext) -> Any:
+    def MessageHasBeenPosted(
+        self, request: hooks_pb2.MessageHasBeenPostedRequest, context: grpc.ServicerContext
+    ) -> hooks_pb2.MessageHasBeenPostedResponse:
         post = Post.from_proto(request.post)
         _run_hook("MessageHasBeenPosted", lambda: self._plugin.message_has_been_posted(post))
         return hooks_pb2.MessageHasBeenPostedResponse()
 
-    def UserHasJoinedChannel(self, request: Any, context: grpc.ServicerContext) -> Any:
+    def UserHasJoinedChannel(
+        self, request: hooks_pb2.UserHasJoinedChannelRequest, context: grpc.ServicerContext
+    ) -> hooks_pb2.UserHasJoinedChannelResponse:
         member = ChannelMember.from_proto(request.channel_member)
         actor_id = request.actor.id if request.HasField("actor") else ""
         _run_hook(
@@ -102,7 +116,9 @@ class HooksServicer(hooks_pb2_grpc.PluginHooksServicer):  # type: ignore[misc]
         )
         return hooks_pb2.UserHasJoinedChannelResponse()
 
-    def ServeHTTP(self, request_iterator: Iterator[Any], context: grpc.ServicerContext) -> Any:
+    def ServeHTTP(
+        self, request_iterator: Iterator[hooks_pb2.ServeHTTPRequest], context: grpc.ServicerContext
+    ) -> Iterator[hooks_pb2.ServeHTTPResponse]:
         request_or_refusal = read_http_request(request_iterator, self._plugin.max_request_body)
         if isinstance(request_or_refusal, Response):
             yield from response_messages(request_or_refusal)
@@ -121,7 +137,9 @@ class HooksServicer(hooks_pb2_grpc.PluginHooksServicer):  # type: ignore[misc]
         return response
 
 
-def read_http_request(messages: Iterator[Any], max_body: int) -> Request | Response:
+def read_http_request(
+    messages: Iterator[hooks_pb2.ServeHTTPRequest], max_body: int
+) -> Request | Response:
     """Reassemble a ServeHTTP request stream, or a 413/400 response to send instead.
 
     Stops reading as soon as the body is known to exceed ``max_body``: the rest of the stream
@@ -154,14 +172,14 @@ def read_http_request(messages: Iterator[Any], max_body: int) -> Request | Respo
     )
 
 
-def _proto_headers(pairs: Iterable[tuple[str, str]]) -> list[Any]:
+def _proto_headers(pairs: Iterable[tuple[str, str]]) -> list[hooks_pb2.HTTPHeader]:
     grouped: dict[str, list[str]] = {}
     for key, value in pairs:
         grouped.setdefault(key, []).append(value)
     return [hooks_pb2.HTTPHeader(key=k, values=v) for k, v in grouped.items()]
 
 
-def response_messages(response: Response) -> Iterator[Any]:
+def response_messages(response: Response) -> Iterator[hooks_pb2.ServeHTTPResponse]:
     """The ServeHTTPResponse stream for ``response`` (one message when the body fits)."""
     init = hooks_pb2.ServeHTTPResponseInit(
         status_code=response.status, headers=_proto_headers(response.headers)

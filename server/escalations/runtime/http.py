@@ -175,10 +175,10 @@ class HTTPError(Exception):
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-def _has_lone_surrogate(data: Any) -> bool:
+def _has_lone_surrogate(data: object) -> bool:
     """True if any string (key or value) in parsed JSON holds a UTF-16 surrogate; iterative, so
     depth is no concern."""
-    stack = [data]
+    stack: list[object] = [data]
     while stack:
         item = stack.pop()
         if isinstance(item, str):
@@ -193,7 +193,7 @@ def _has_lone_surrogate(data: Any) -> bool:
 
 
 def json_response(
-    data: Any, status: int = 200, headers: Iterable[tuple[str, str]] = ()
+    data: object, status: int = 200, headers: Iterable[tuple[str, str]] = ()
 ) -> Response:
     """``data`` serialised as compact UTF-8 JSON."""
     body = json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode("utf-8")

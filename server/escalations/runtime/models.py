@@ -19,15 +19,19 @@ import dataclasses
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from google.protobuf import json_format, struct_pb2
+from google.protobuf.message import Message
 
-from escalations.runtime.pb import models_pb2
+from escalations.runtime.pb import common_pb2, models_pb2
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 JSONObject = Mapping[str, Any]
 
-_R = TypeVar("_R")
+_R = TypeVar("_R", bound="DataclassInstance")
 
 # ChannelType enum value <-> model letter.
 _CHANNEL_TYPES: dict[int, str] = {1: "O", 2: "P", 3: "D", 4: "G"}
@@ -36,7 +40,7 @@ _TEAM_TYPES: dict[int, str] = {1: "O", 2: "I"}
 _TEAM_TYPE_IDS: dict[str, int] = {v: k for k, v in _TEAM_TYPES.items()}
 
 
-def struct_to_dict(struct: Any) -> dict[str, Any]:
+def struct_to_dict(struct: struct_pb2.Struct) -> dict[str, Any]:
     """A ``google.protobuf.Struct`` as a plain dict (numbers are floats)."""
     result: dict[str, Any] = json_format.MessageToDict(struct)
     return result
@@ -50,14 +54,14 @@ def dict_to_struct(data: Mapping[str, Any]) -> struct_pb2.Struct:
     return struct
 
 
-def value_to_proto(value: Any) -> struct_pb2.Value:
+def value_to_proto(value: object) -> struct_pb2.Value:
     """A JSON-compatible value as a ``google.protobuf.Value`` (used for log key/values)."""
     proto = struct_pb2.Value()
     json_format.ParseDict(json.loads(json.dumps(value, default=str)), proto)
     return proto
 
 
-def as_int(value: Any, default: int = 0) -> int:
+def as_int(value: object, default: int = 0) -> int:
     """An integer from a Struct number (a float) or a numeric string; ``default`` otherwise."""
     if isinstance(value, bool):
         return default
@@ -71,10 +75,10 @@ def as_int(value: Any, default: int = 0) -> int:
     return default
 
 
-def _plain(cls: type[_R], msg: Any, skip: frozenset[str] = frozenset()) -> dict[str, Any]:
+def _plain(cls: type[_R], msg: Message, skip: frozenset[str] = frozenset()) -> dict[str, Any]:
     """Same-named scalar, repeated and map fields of ``msg`` for ``cls``'s constructor."""
     out: dict[str, Any] = {}
-    for f in dataclasses.fields(cls):  # type: ignore[arg-type]
+    for f in dataclasses.fields(cls):
         if f.name in skip:
             continue
         value = getattr(msg, f.name)
@@ -86,7 +90,7 @@ def _plain(cls: type[_R], msg: Any, skip: frozenset[str] = frozenset()) -> dict[
     return out
 
 
-def _set_fields(obj: Any, skip: frozenset[str] = frozenset()) -> dict[str, Any]:
+def _set_fields(obj: DataclassInstance, skip: frozenset[str] = frozenset()) -> dict[str, Any]:
     """The record's fields as proto constructor kwargs, leaving out ``skip`` and empty values."""
     out: dict[str, Any] = {}
     for f in dataclasses.fields(obj):
@@ -126,11 +130,11 @@ class Post:
     _SKIP = frozenset({"props"})
 
     @classmethod
-    def from_proto(cls, msg: Any) -> Post:
+    def from_proto(cls, msg: models_pb2.Post) -> Post:
         props = struct_to_dict(msg.props) if msg.HasField("props") else {}
         return cls(props=props, **_plain(cls, msg, cls._SKIP))
 
-    def to_proto(self) -> Any:
+    def to_proto(self) -> models_pb2.Post:
         post = models_pb2.Post(**_set_fields(self, self._SKIP))
         post.props.CopyFrom(dict_to_struct(self.props))
         return post
@@ -147,7 +151,7 @@ class PostList:
     has_next: bool = False
 
     @classmethod
-    def from_proto(cls, msg: Any) -> PostList:
+    def from_proto(cls, msg: models_pb2.PostList) -> PostList:
         return cls(
             order=tuple(msg.order),
             posts={k: Post.from_proto(v) for k, v in msg.posts.items()},
@@ -178,10 +182,10 @@ class User:
     delete_at: int = 0
 
     @classmethod
-    def from_proto(cls, msg: Any) -> User:
+    def from_proto(cls, msg: models_pb2.User) -> User:
         return cls(**_plain(cls, msg))
 
-    def to_proto(self) -> Any:
+    def to_proto(self) -> models_pb2.User:
         return models_pb2.User(**_set_fields(self))
 
     @property
@@ -214,12 +218,12 @@ class Channel:
     _SKIP = frozenset({"type", "props"})
 
     @classmethod
-    def from_proto(cls, msg: Any) -> Channel:
+    def from_proto(cls, msg: models_pb2.Channel) -> Channel:
         props = struct_to_dict(msg.props) if msg.HasField("props") else {}
         kind = _CHANNEL_TYPES.get(int(msg.type), "")
         return cls(type=kind, props=props, **_plain(cls, msg, cls._SKIP))
 
-    def to_proto(self) -> Any:
+    def to_proto(self) -> models_pb2.Channel:
         kwargs = _set_fields(self, self._SKIP)
         kwargs["type"] = _CHANNEL_TYPE_IDS.get(self.type, 0)
         channel = models_pb2.Channel(**kwargs)
@@ -242,7 +246,7 @@ class ChannelMember:
     notify_props: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
-    def from_proto(cls, msg: Any) -> ChannelMember:
+    def from_proto(cls, msg: models_pb2.ChannelMember) -> ChannelMember:
         return cls(**_plain(cls, msg))
 
 
@@ -260,11 +264,11 @@ class Team:
     delete_at: int = 0
 
     @classmethod
-    def from_proto(cls, msg: Any) -> Team:
+    def from_proto(cls, msg: models_pb2.Team) -> Team:
         kind = _TEAM_TYPES.get(int(msg.type), "")
         return cls(type=kind, **_plain(cls, msg, frozenset({"type"})))
 
-    def to_proto(self) -> Any:
+    def to_proto(self) -> models_pb2.Team:
         kwargs = _set_fields(self, frozenset({"type"}))
         kwargs["type"] = _TEAM_TYPE_IDS.get(self.type, 0)
         return models_pb2.Team(**kwargs)
@@ -282,10 +286,10 @@ class Bot:
     delete_at: int = 0
 
     @classmethod
-    def from_proto(cls, msg: Any) -> Bot:
+    def from_proto(cls, msg: models_pb2.Bot) -> Bot:
         return cls(**_plain(cls, msg))
 
-    def to_proto(self) -> Any:
+    def to_proto(self) -> models_pb2.Bot:
         return models_pb2.Bot(**_set_fields(self))
 
 
@@ -309,10 +313,10 @@ class Command:
     creator_id: str = ""
 
     @classmethod
-    def from_proto(cls, msg: Any) -> Command:
+    def from_proto(cls, msg: models_pb2.Command) -> Command:
         return cls(**_plain(cls, msg))
 
-    def to_proto(self) -> Any:
+    def to_proto(self) -> models_pb2.Command:
         return models_pb2.Command(**_set_fields(self))
 
 
@@ -330,10 +334,10 @@ class CommandArgs:
     site_url: str = ""
 
     @classmethod
-    def from_proto(cls, msg: Any) -> CommandArgs:
+    def from_proto(cls, msg: models_pb2.CommandArgs) -> CommandArgs:
         return cls(**_plain(cls, msg))
 
-    def to_proto(self) -> Any:
+    def to_proto(self) -> models_pb2.CommandArgs:
         return models_pb2.CommandArgs(**_set_fields(self))
 
 
@@ -360,11 +364,11 @@ class CommandResponse:
         return cls(response_type="in_channel", text=text)
 
     @classmethod
-    def from_proto(cls, msg: Any) -> CommandResponse:
+    def from_proto(cls, msg: models_pb2.CommandResponse) -> CommandResponse:
         props = struct_to_dict(msg.props) if msg.HasField("props") else {}
         return cls(props=props, **_plain(cls, msg, frozenset({"props"})))
 
-    def to_proto(self) -> Any:
+    def to_proto(self) -> models_pb2.CommandResponse:
         response = models_pb2.CommandResponse(**_set_fields(self, frozenset({"props"})))
         if self.props:
             response.props.CopyFrom(dict_to_struct(self.props))
@@ -394,14 +398,14 @@ class DialogElement:
     data_source: str = ""
     options: tuple[DialogElementOption, ...] = ()
 
-    def to_proto(self) -> Any:
+    def to_proto(self) -> models_pb2.DialogElement:
         element = models_pb2.DialogElement(**_set_fields(self, frozenset({"options"})))
         for option in self.options:
             element.options.add(text=option.text, value=option.value)
         return element
 
     @classmethod
-    def from_proto(cls, msg: Any) -> DialogElement:
+    def from_proto(cls, msg: models_pb2.DialogElement) -> DialogElement:
         options = tuple(DialogElementOption(o.text, o.value) for o in msg.options)
         return cls(options=options, **_plain(cls, msg, frozenset({"options"})))
 
@@ -419,13 +423,13 @@ class Dialog:
     state: str = ""
     icon_url: str = ""
 
-    def to_proto(self) -> Any:
+    def to_proto(self) -> models_pb2.Dialog:
         dialog = models_pb2.Dialog(**_set_fields(self, frozenset({"elements"})))
         dialog.elements.extend(e.to_proto() for e in self.elements)
         return dialog
 
     @classmethod
-    def from_proto(cls, msg: Any) -> Dialog:
+    def from_proto(cls, msg: models_pb2.Dialog) -> Dialog:
         elements = tuple(DialogElement.from_proto(e) for e in msg.elements)
         return cls(elements=elements, **_plain(cls, msg, frozenset({"elements"})))
 
@@ -441,7 +445,7 @@ class PluginContext:
     user_agent: str = ""
 
     @classmethod
-    def from_proto(cls, msg: Any) -> PluginContext:
+    def from_proto(cls, msg: common_pb2.PluginContext) -> PluginContext:
         return cls(**_plain(cls, msg))
 
 
@@ -461,5 +465,5 @@ class WebsocketBroadcast:
     omit_connection_id: bool = False
     reliable_cluster_send: bool = False
 
-    def to_proto(self) -> Any:
+    def to_proto(self) -> models_pb2.WebsocketBroadcast:
         return models_pb2.WebsocketBroadcast(**_set_fields(self))

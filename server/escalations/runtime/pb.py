@@ -1,7 +1,8 @@
 """Short, stable import path for the generated protobuf/gRPC modules.
 
-The stubs are produced by ``make gen`` into ``escalations.runtime._pb`` (git-ignored, untyped for
-mypy: every name here is ``Any`` to the type checker). Import them from here::
+The stubs are produced by ``make gen`` into ``escalations.runtime._pb`` (git-ignored), with typed
+``.pyi`` stubs for mypy (mypy-protobuf): messages, enums, the ``PluginAPIStub`` and the servicer
+base classes are checked like our own code. Import them from here::
 
     from escalations.runtime.pb import api_pb2, api_pb2_grpc, hooks_pb2, models_pb2
 

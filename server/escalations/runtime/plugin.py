@@ -47,7 +47,7 @@ from concurrent import futures
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
-from typing import IO, Any, NoReturn
+from typing import IO, Any, NoReturn, Protocol
 
 import grpc
 
@@ -219,6 +219,15 @@ class _StderrFormatter(logging.Formatter):
         return text
 
 
+class ServerLog(Protocol):
+    """The server's log, as :class:`ServerLogHandler` writes to it (``PluginAPIClient`` is one)."""
+
+    def log_debug(self, msg: str, **fields: Any) -> None: ...
+    def log_info(self, msg: str, **fields: Any) -> None: ...
+    def log_warn(self, msg: str, **fields: Any) -> None: ...
+    def log_error(self, msg: str, **fields: Any) -> None: ...
+
+
 class ServerLogHandler(logging.Handler):
     """Forwards records to the server's log API from one background thread.
 
@@ -231,7 +240,7 @@ class ServerLogHandler(logging.Handler):
 
     def __init__(
         self,
-        api: PluginAPIClient,
+        api: ServerLog,
         level: int = logging.INFO,
         capacity: int = 1000,
         fallback: logging.Handler | None = None,

@@ -70,10 +70,10 @@ func startSession(cfg ProcessConfig) (*session, error) {
 	defer icancel()
 	impl, err := s.hooks.Implemented(ictx, &pb.ImplementedRequest{})
 	if err != nil {
-		return fail(fmt.Errorf("Implemented failed: %w", err))
+		return fail(fmt.Errorf("hook Implemented failed: %w", err))
 	}
 	if appErr := impl.GetError(); appErr != nil && (appErr.Id != "" || appErr.Message != "") {
-		return fail(fmt.Errorf("Implemented failed: %s: %s", appErr.Id, appErr.Message))
+		return fail(fmt.Errorf("hook Implemented failed: %s: %s", appErr.Id, appErr.Message))
 	}
 	s.implemented = make(map[string]bool, len(impl.Hooks))
 	for _, h := range impl.Hooks {

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
-import re2  # type: ignore[import-untyped]
+import re2  # type: ignore[import-untyped]  # google-re2 ships no type information
 
 _UNANCHORED: Any = re2._Anchor.UNANCHORED
 _ANCHOR_BOTH: Any = re2._Anchor.ANCHOR_BOTH

@@ -28,7 +28,9 @@ def channel(host: Host, alice: User) -> Channel:
     return host.add_channel(team.id, "cmd", type="P", members=[alice.id])
 
 
-def test_command_args_carry_only_the_hook_side_fields(host: Host, alice: User, channel) -> None:
+def test_command_args_carry_only_the_hook_side_fields(
+    host: Host, alice: User, channel: Channel
+) -> None:
     result = host.command(alice.id, channel.id, "/echo hello world", root_id="")
     assert result.error is None and result.trigger_id
     args = json.loads(result.text)["args"]
@@ -45,7 +47,9 @@ def test_command_args_carry_only_the_hook_side_fields(host: Host, alice: User, c
     assert host.ephemerals(alice.id)[-1].id == result.ephemeral.id
 
 
-def test_in_channel_response_becomes_a_post_by_the_user(host: Host, alice: User, channel) -> None:
+def test_in_channel_response_becomes_a_post_by_the_user(
+    host: Host, alice: User, channel: Channel
+) -> None:
     result = host.command(alice.id, channel.id, "/echo shout")
     assert result.post is not None and result.post.user_id == alice.id
     assert host.posts(channel.id)[-1].id == result.post.id
@@ -86,7 +90,9 @@ def test_dialog_from_command_and_submission(host: Host, alice: User, channel: Ch
     assert not host.submit_dialog(alice.id, {}, cancelled=True).sent  # notify_on_cancel unset
 
 
-def test_dialog_from_button_and_cancel_notification(host: Host, alice: User, channel) -> None:
+def test_dialog_from_button_and_cancel_notification(
+    host: Host, alice: User, channel: Channel
+) -> None:
     action = {
         "id": "d",
         "name": "Open",
@@ -109,7 +115,9 @@ def test_submit_without_dialog_is_a_scenario_error(host: Host) -> None:
         host.submit_dialog(nobody.id, {})
 
 
-def test_user_posts_reach_message_has_been_posted_without_props(host: Host, alice, channel) -> None:
+def test_user_posts_reach_message_has_been_posted_without_props(
+    host: Host, alice: User, channel: Channel
+) -> None:
     post = host.add_post(channel.id, alice.id, "hello", props={"attachments": [{"text": "a"}]})
     seen = json.loads(host.kv_get(f"posted:{post.id}") or b"{}")
     assert seen["message"] == "hello" and seen["user_id"] == alice.id

@@ -22,8 +22,11 @@ from hostemu.errors import grpc_code_for
 PLUGIN = "com.example.api"
 
 
+World = tuple[ServerState, PluginAPIServer, api_pb2_grpc.PluginAPIStub]
+
+
 @pytest.fixture()
-def world() -> Iterator[tuple[ServerState, PluginAPIServer, Any]]:
+def world() -> Iterator[World]:
     state = ServerState(PLUGIN)
     server = PluginAPIServer(state, "/plugins/bundle", "10.5.0")
     channel = grpc.insecure_channel(server.start())
@@ -35,12 +38,12 @@ def world() -> Iterator[tuple[ServerState, PluginAPIServer, Any]]:
 
 
 @pytest.fixture()
-def stub(world) -> Any:
+def stub(world: World) -> api_pb2_grpc.PluginAPIStub:
     return world[2]
 
 
 @pytest.fixture()
-def state(world) -> ServerState:
+def state(world: World) -> ServerState:
     return world[0]
 
 
@@ -72,7 +75,7 @@ def status_error(call: Any) -> grpc.RpcError:
 
 
 # -- conventions ----------------------------------------------------------------------------------
-def test_every_declared_rpc_has_a_handler_and_a_convention(world) -> None:
+def test_every_declared_rpc_has_a_handler_and_a_convention(world: World) -> None:
     _, server, _ = world
     handlers = server._handlers()
     assert set(SERVICE.methods_by_name) == set(handlers)
@@ -99,19 +102,19 @@ def test_app_error_status_mapping(status: int, code: str) -> None:
     assert grpc_code_for(status).name == code
 
 
-def test_embedded_convention_kv_invalid_key(stub) -> None:
+def test_embedded_convention_kv_invalid_key(stub: api_pb2_grpc.PluginAPIStub) -> None:
     answer = stub.KVSet(api_pb2.KVSetRequest(key="k" * 151, value=b"v"))
     assert answer.error.id == "model.plugin_key_value.is_valid.key.app_error"
     assert answer.error.status_code == 400
 
 
-def test_status_convention_missing_user(stub) -> None:
+def test_status_convention_missing_user(stub: api_pb2_grpc.PluginAPIStub) -> None:
     err = status_error(lambda: stub.GetUser(api_pb2.GetUserRequest(user_id="nobody")))
     assert err.code() == grpc.StatusCode.NOT_FOUND
-    assert err.details().startswith("app.user.missing_account.const: ")
+    assert (err.details() or "").startswith("app.user.missing_account.const: ")
 
 
-def test_injected_errors_follow_each_rpc_convention(world) -> None:
+def test_injected_errors_follow_each_rpc_convention(world: World) -> None:
     _, server, stub = world
     server.inject_error("KVGet", AppError("x.kv", "broken", 500))
     assert stub.KVGet(api_pb2.KVGetRequest(key="a")).error.id == "x.kv"
@@ -135,7 +138,7 @@ def make_post(channel_id: str, user_id: str, message: str = "m", **props: Any) -
     return post
 
 
-def test_create_post_rules(stub, state) -> None:
+def test_create_post_rules(stub: api_pb2_grpc.PluginAPIStub, state: ServerState) -> None:
     w = seed(state)
     no_user = stub.CreatePost(api_pb2.CreatePostRequest(post=make_post(w["town"].id, "")))
     assert no_user.error.id == "app.user.missing_account.const"  # verified on 11.4.0
@@ -153,7 +156,9 @@ def test_create_post_rules(stub, state) -> None:
     assert state.posts.get(root.post.id).reply_count == 1
 
 
-def test_create_answers_lose_action_integrations_but_get_keeps_them(stub, state) -> None:
+def test_create_answers_lose_action_integrations_but_get_keeps_them(
+    stub: api_pb2_grpc.PluginAPIStub, state: ServerState
+) -> None:
     w = seed(state)
     action = {"name": "Go", "integration": {"url": "/plugins/x/y", "context": {"n": 1}}}
     post = make_post(w["town"].id, w["alice"].id, attachments=[{"actions": [action]}], count=3)
@@ -173,7 +178,9 @@ def test_create_answers_lose_action_integrations_but_get_keeps_them(stub, state)
     assert dict(plain.post.props) == {"k": "v", "from_plugin": "true"}
 
 
-def test_update_post_replaces_props_and_sets_edit_at(stub, state) -> None:
+def test_update_post_replaces_props_and_sets_edit_at(
+    stub: api_pb2_grpc.PluginAPIStub, state: ServerState
+) -> None:
     w = seed(state)
     created = stub.CreatePost(
         api_pb2.CreatePostRequest(post=make_post(w["town"].id, w["alice"].id, "old", a="b"))
@@ -186,7 +193,7 @@ def test_update_post_replaces_props_and_sets_edit_at(stub, state) -> None:
     assert missing.error.status_code == 404
 
 
-def test_thread_and_delete(stub, state) -> None:
+def test_thread_and_delete(stub: api_pb2_grpc.PluginAPIStub, state: ServerState) -> None:
     w = seed(state)
     root = state.posts.create(Post("", w["town"].id, w["alice"].id, "root"))
     r1 = state.posts.create(Post("", w["town"].id, w["bob"].id, "r1", root_id=root.id))
@@ -200,7 +207,9 @@ def test_thread_and_delete(stub, state) -> None:
     assert stub.DeletePost(api_pb2.DeletePostRequest(post_id=root.id)).error.status_code == 404
 
 
-def test_ephemeral_posts_are_kept_per_user(stub, state) -> None:
+def test_ephemeral_posts_are_kept_per_user(
+    stub: api_pb2_grpc.PluginAPIStub, state: ServerState
+) -> None:
     w = seed(state)
     alice = w["alice"].id
     sent = stub.SendEphemeralPost(
@@ -215,7 +224,7 @@ def test_ephemeral_posts_are_kept_per_user(stub, state) -> None:
 
 
 # -- users, teams, channels -----------------------------------------------------------------------
-def test_users(stub, state) -> None:
+def test_users(stub: api_pb2_grpc.PluginAPIStub, state: ServerState) -> None:
     w = seed(state)
     by_name = stub.GetUserByUsername(api_pb2.GetUserByUsernameRequest(name="ALICE")).user
     assert by_name.id == w["alice"].id and by_name.username == "alice"
@@ -229,7 +238,7 @@ def test_users(stub, state) -> None:
     assert err.code() == grpc.StatusCode.NOT_FOUND
 
 
-def test_channels(stub, state) -> None:
+def test_channels(stub: api_pb2_grpc.PluginAPIStub, state: ServerState) -> None:
     w = seed(state)
     get = stub.GetChannelByNameForTeamName(
         api_pb2.GetChannelByNameForTeamNameRequest(team_name="core", channel_name="secret")
@@ -240,7 +249,7 @@ def test_channels(stub, state) -> None:
             api_pb2.GetChannelByNameForTeamNameRequest(team_name="nope", channel_name="x")
         )
     )
-    assert err.details().startswith("app.team.get_by_name.missing.app_error")
+    assert (err.details() or "").startswith("app.team.get_by_name.missing.app_error")
     new = models_pb2.Channel(
         team_id=w["team"].id, name="esc", display_name="Esc", type=models_pb2.CHANNEL_TYPE_PRIVATE
     )
@@ -250,7 +259,7 @@ def test_channels(stub, state) -> None:
     assert dup.code() == grpc.StatusCode.INVALID_ARGUMENT
     new.name = "Bad Name"
     bad = status_error(lambda: stub.CreateChannel(api_pb2.CreateChannelRequest(channel=new)))
-    assert bad.details().startswith("model.channel.is_valid.name.app_error")
+    assert (bad.details() or "").startswith("model.channel.is_valid.name.app_error")
     outsider = state.directory.add_user("outsider")
     denied = status_error(
         lambda: stub.AddChannelMember(
@@ -278,7 +287,7 @@ def test_channels(stub, state) -> None:
     assert again.id == dm.id
 
 
-def test_permissions(stub, state) -> None:
+def test_permissions(stub: api_pb2_grpc.PluginAPIStub, state: ServerState) -> None:
     w = seed(state)
 
     def chan(user: str, channel: str, perm: str) -> bool:
@@ -312,7 +321,7 @@ def test_permissions(stub, state) -> None:
 
 
 # -- bots, commands, dialogs, websocket, config, logs ---------------------------------------------
-def test_ensure_bot_user(stub, state) -> None:
+def test_ensure_bot_user(stub: api_pb2_grpc.PluginAPIStub, state: ServerState) -> None:
     err = status_error(lambda: stub.EnsureBotUser(api_pb2.EnsureBotUserRequest()))
     assert err.code() == grpc.StatusCode.INVALID_ARGUMENT
     bot = models_pb2.Bot(username="helper", display_name="Helper")
@@ -328,7 +337,7 @@ def test_ensure_bot_user(stub, state) -> None:
     assert state.kv.get("mmi_botid") is None  # upstream only logs for a non-bot user
 
 
-def test_commands(stub, state) -> None:
+def test_commands(stub: api_pb2_grpc.PluginAPIStub, state: ServerState) -> None:
     cmd = models_pb2.Command(trigger="Esc", team_id="", auto_complete=True)
     stub.RegisterCommand(api_pb2.RegisterCommandRequest(command=cmd))
     assert state.command_for("any-team", "esc") is not None
@@ -343,7 +352,9 @@ def test_commands(stub, state) -> None:
     assert state.command_for("any-team", "esc") is None
 
 
-def test_dialog_needs_a_fresh_trigger_id(stub, state) -> None:
+def test_dialog_needs_a_fresh_trigger_id(
+    stub: api_pb2_grpc.PluginAPIStub, state: ServerState
+) -> None:
     alice = state.directory.add_user("alice")
     dialog = models_pb2.Dialog(callback_id="c", title="T")
 
@@ -359,10 +370,12 @@ def test_dialog_needs_a_fresh_trigger_id(stub, state) -> None:
     old = state.new_trigger(alice.id)
     state.clock.advance(31)
     expired = status_error(lambda: open_dialog(old))
-    assert expired.details().startswith("interactive_message.decode_trigger_id.expired")
+    assert (expired.details() or "").startswith("interactive_message.decode_trigger_id.expired")
 
 
-def test_websocket_config_logs_and_server_info(stub, state) -> None:
+def test_websocket_config_logs_and_server_info(
+    stub: api_pb2_grpc.PluginAPIStub, state: ServerState
+) -> None:
     payload = struct_pb2.Struct()
     payload.update({"id": "e1", "n": 2})
     broadcast = models_pb2.WebsocketBroadcast(user_id="u1")

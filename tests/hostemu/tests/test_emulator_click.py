@@ -75,7 +75,9 @@ def test_button_request_and_update(host: Host, channel: Channel, people: dict[st
     assert eph.message == "selected -" and eph.root_id == post_id and eph.channel_id == channel.id
 
 
-def test_null_props_keep_the_original_props(host: Host, channel: Channel, people) -> None:
+def test_null_props_keep_the_original_props(
+    host: Host, channel: Channel, people: dict[str, User]
+) -> None:
     post_id = bot_post(host, channel, "keep_props")
     before = host.get_post(post_id)
     host.click(post_id, "go", people["bob"].id)
@@ -83,7 +85,9 @@ def test_null_props_keep_the_original_props(host: Host, channel: Channel, people
     assert after.props == before.props and after.message == "clicked by bob-click"
 
 
-def test_retained_props_survive_a_props_replacement(host: Host, channel: Channel, people) -> None:
+def test_retained_props_survive_a_props_replacement(
+    host: Host, channel: Channel, people: dict[str, User]
+) -> None:
     props = {**attachment("update"), "from_webhook": "true", "override_username": "hook"}
     post = host.add_post(channel.id, people["alice"].id, "hooked", props=props)
     host.click(post.id, "go", people["alice"].id)
@@ -91,14 +95,18 @@ def test_retained_props_survive_a_props_replacement(host: Host, channel: Channel
     assert after == {"clicked": "alice-click", "from_webhook": "true", "override_username": "hook"}
 
 
-def test_menu_selection_goes_into_context(host: Host, channel: Channel, people) -> None:
+def test_menu_selection_goes_into_context(
+    host: Host, channel: Channel, people: dict[str, User]
+) -> None:
     post_id = bot_post(host, channel, "update", type="select")
     result = host.click(post_id, "go", people["bob"].id, selected_option="opt-2")
     assert result.request["context"]["selected_option"] == "opt-2"
     assert result.ephemeral is not None and result.ephemeral.message == "selected opt-2"
 
 
-def test_only_the_last_chunk_survives_in_process(host: Host, channel: Channel, people) -> None:
+def test_only_the_last_chunk_survives_in_process(
+    host: Host, channel: Channel, people: dict[str, User]
+) -> None:
     post_id = bot_post(host, channel, "split")
     before = host.get_post(post_id)
     result = host.click(post_id, "go", people["alice"].id)
@@ -107,7 +115,9 @@ def test_only_the_last_chunk_survives_in_process(host: Host, channel: Channel, p
     assert host.get_post(post_id) == before
 
 
-def test_empty_answer_means_no_change(host: Host, channel: Channel, people) -> None:
+def test_empty_answer_means_no_change(
+    host: Host, channel: Channel, people: dict[str, User]
+) -> None:
     post_id = bot_post(host, channel, "empty")
     before = host.get_post(post_id)
     result = host.click(post_id, "go", people["alice"].id)
@@ -115,14 +125,16 @@ def test_empty_answer_means_no_change(host: Host, channel: Channel, people) -> N
     assert host.get_post(post_id) == before
 
 
-def test_clicker_must_be_able_to_read_the_channel(host: Host, channel: Channel, people) -> None:
+def test_clicker_must_be_able_to_read_the_channel(
+    host: Host, channel: Channel, people: dict[str, User]
+) -> None:
     post_id = bot_post(host, channel, "update")
     result = host.click(post_id, "go", people["eve"].id)
     assert result.error is not None and result.error.status_code == 403
     assert host.get_post(post_id).message == "question"
 
 
-def test_unknown_action_and_post(host: Host, channel: Channel, people) -> None:
+def test_unknown_action_and_post(host: Host, channel: Channel, people: dict[str, User]) -> None:
     post_id = bot_post(host, channel, "update")
     missing_action = host.click(post_id, "nope", people["alice"].id).error
     assert missing_action is not None and missing_action.status_code == 404
@@ -172,7 +184,9 @@ def test_twenty_concurrent_claims_have_exactly_one_winner(host: Host) -> None:
         ("/plugins/other/action", False),
     ],
 )
-def test_integration_urls_reach_only_this_plugin(host: Host, channel: Channel, people, url, ok):
+def test_integration_urls_reach_only_this_plugin(
+    host: Host, channel: Channel, people: dict[str, User], url: str, ok: bool
+) -> None:
     action = {
         "id": "u",
         "name": "U",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -111,12 +112,14 @@ def test_crash_while_running_answers_500_then_not_running() -> None:
     with echo_host() as host:
         resp = host.http("GET", "/exit")
         assert resp.status == 500 and resp.grpc_error.startswith("UNAVAILABLE")
-        host._process.popen.wait(timeout=5)  # type: ignore[union-attr]
+        process = host._process
+        assert process is not None
+        process.popen.wait(timeout=5)
         with pytest.raises(PluginNotRunningError):
             host.http("GET", "/echo")
 
 
-def _plugin_dir(tmp_path: Path, server: dict[str, object], script: str | None) -> Path:
+def _plugin_dir(tmp_path: Path, server: Mapping[str, object], script: str | None) -> Path:
     (tmp_path / "plugin.json").write_text(json.dumps({"id": "t", "server": server}))
     if script:
         (tmp_path / script).write_text("")
@@ -131,7 +134,9 @@ def _plugin_dir(tmp_path: Path, server: dict[str, object], script: str | None) -
         ({"executable": "../main.py"}, None, "invalid executable path"),
     ],
 )
-def test_manifest_errors(tmp_path: Path, server, script, message) -> None:
+def test_manifest_errors(
+    tmp_path: Path, server: dict[str, object], script: str | None, message: str
+) -> None:
     with pytest.raises(PluginActivationError, match=message):
         read_manifest(_plugin_dir(tmp_path, server, script))
 
