@@ -117,14 +117,14 @@ class _Api:
         if action == render.TIPS:  # anyone who can see the post may read them
             return sentences.tips_text(self._workflow.active_policy().policy)
         if action == render.CLAIM:
-            _, changed = self._workflow.claim(actor, record.id)
+            _, changed = self._workflow.claim(actor, record.id, record)
             return "" if changed else "You already own this escalation."
         if action == render.ASSIGN:
             selected = str(context.get("selected_option") or "")
-            _, changed = self._workflow.assign(actor, record.id, selected)
+            _, changed = self._workflow.assign(actor, record.id, selected, record)
             return "" if changed else f"@{selected} already owns this escalation."
         if action == render.RELEASE:
-            self._workflow.release(actor, record.id)
+            self._workflow.release(actor, record.id, record)
             return ""
         outcome = str(context.get("outcome") or "")
         trigger_id = body.get("trigger_id")
@@ -132,7 +132,7 @@ class _Api:
             # Ask for the response first; the dialog's submission resolves.
             self._workflow.ask_for_response(actor, record.id, trigger_id)
             return ""
-        self._workflow.resolve(actor, record.id, outcome)
+        self._workflow.resolve(actor, record.id, outcome, known=record)
         return ""
 
     # --- dialogs -----------------------------------------------------------------------------

@@ -15,6 +15,7 @@ the outcome, never what only the escalations channel may see (excerpt, note, the
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import time
@@ -37,10 +38,11 @@ from .errors import (
     PostNotFound,
     TopicNotFound,
 )
+from .fanout import Fanout
 from .gate import DEFAULT_PER_HOUR, WHO_TEAM, Gate, Rules
 from .index import Summary
 from .model import REF_CHARS, Action, Escalation, Event, Outcome, escalation_id
-from .ports import CHANNEL_DIRECT, CHANNEL_GROUP, CHANNEL_OPEN, ChannelRef, Host, PostRef
+from .ports import CHANNEL_DIRECT, CHANNEL_GROUP, CHANNEL_OPEN, ChannelRef, Host, PostRef, UserRef
 from .store import Store
 
 log = logging.getLogger(__name__)
@@ -106,9 +108,11 @@ class Workflow:
         *,
         gate: Gate | None = None,
         redactor: excerpt.Redactor = excerpt.in_process,
+        fanout: Fanout | None = None,
     ) -> None:
         """``gate``: who may escalate and how often (``None``: anyone, unlimited);
-        ``redactor``: turns the original message into the excerpt."""
+        ``redactor``: turns the original message into the excerpt; ``fanout``: runs a request's
+        independent server calls together."""
         self._store = store
         self._host = host
         self._environment = environment
@@ -117,6 +121,7 @@ class Workflow:
         self._gate = gate
         self._redact = redactor
         self._unavailable = unavailable
+        self._fanout = fanout or Fanout()
 
     # --- escalate ----------------------------------------------------------------------------
 
@@ -129,7 +134,7 @@ class Workflow:
         only counted for a new escalation, and the costly redaction runs only once this request
         holds the reservation."""
         env, policy = self._require()
-        self._check_allowed(env, actor_id)
+        actor = self._check_allowed(env, actor_id)
         if len(note) > NOTE_MAX_CHARS:
             raise NoteTooLong(f"The note is longer than {NOTE_MAX_CHARS} characters.")
         topic = policy.topic(topic_key)
@@ -139,11 +144,11 @@ class Workflow:
         self._refuse_escalation_post(env, post)
         # The note is short (NOTE_MAX_CHARS) and redaction is linear: redacted before it is stored.
         clean_note = redact.redact_note(note.strip(), env.public_domains)
-        record = self._new_record(env, topic, actor_id, post, channel, clean_note.text)
-        if self._gate is not None and self._store.get(record.id) is None:
-            self._gate.take(env.rules, actor_id)
+        record = self._new_record(env, topic, actor, actor_id, post, channel, clean_note.text)
         stored, created = self._store.create_if_absent(record)
-        if not created:
+        if created:
+            self._count(env, record)
+        else:
             stored = self._await_or_take_over(stored)
             if not stored.pending:
                 # The same visibility as ``get``: someone else's escalation (its owner, state,
@@ -158,9 +163,21 @@ class Workflow:
         removed = (shown.removed, clean_note.removed)
         return self._publish_new(env, policy, stored, shown.text, removed), True
 
-    def _check_allowed(self, env: Environment, actor_id: str) -> None:
-        if self._gate is not None:
-            self._gate.check_allowed(env.rules, actor_id)
+    def _check_allowed(self, env: Environment, actor_id: str) -> UserRef | None:
+        """The actor, if the gate looked them up (``None`` without a gate)."""
+        return self._gate.check_allowed(env.rules, actor_id) if self._gate is not None else None
+
+    def _count(self, env: Environment, reserved: Escalation) -> None:
+        """Count a new escalation against the rate limit; over it, give the reservation back.
+        (Counted after the reservation, so a repeated escalation, which finds the record, never
+        counts, without a read of its own before.)"""
+        if self._gate is None:
+            return
+        try:
+            self._gate.take(env.rules, reserved.created_by_id)
+        except Exception:
+            self._best_effort(self._store.discard, reserved)
+            raise
 
     def _readable_post(self, actor_id: str, post_id: str) -> tuple[PostRef, ChannelRef]:
         post = self._host.get_post(post_id)
@@ -175,12 +192,14 @@ class Workflow:
         self,
         env: Environment,
         topic: TopicRoute,
+        actor: UserRef | None,
         actor_id: str,
         post: PostRef,
         channel: ChannelRef,
         note: str,
     ) -> Escalation:
-        actor = self._host.get_user(actor_id)
+        if actor is None:
+            actor = self._host.get_user(actor_id)
         username = actor.username if actor else actor_id
         now = self._now()
         return Escalation(
@@ -277,9 +296,13 @@ class Workflow:
         except Exception:
             self._abandon_post(record, post_id)
             raise
-        self._best_effort(self._store.note_escalated, done.created_by_id, done.id)
-        self._confirm_to_escalator(env, done, removed)
-        self._publish_event(done)
+        self._fanout.run(
+            [
+                lambda: self._best_effort(self._store.note_escalated, done.created_by_id, done.id),
+                lambda: self._confirm_to_escalator(env, done, removed),
+                *self._event_calls(done),
+            ]
+        )
         return done
 
     def _abandon_post(self, reserved: Escalation, post_id: str) -> None:
@@ -316,10 +339,16 @@ class Workflow:
 
     # --- ownership ---------------------------------------------------------------------------
 
-    def claim(self, actor_id: str, esc_id: str) -> tuple[Escalation, bool]:
-        return self._act(actor_id, esc_id, "claim", lambda who: transitions.claim(who, self._now()))
+    def claim(
+        self, actor_id: str, esc_id: str, known: Escalation | None = None
+    ) -> tuple[Escalation, bool]:
+        """``known``: the record as the caller just read it (saves a read; see ``_act``)."""
+        claim = lambda who: transitions.claim(who, self._now())  # noqa: E731
+        return self._act(actor_id, esc_id, "claim", claim, known=known)
 
-    def assign(self, actor_id: str, esc_id: str, assignee: str) -> tuple[Escalation, bool]:
+    def assign(
+        self, actor_id: str, esc_id: str, assignee: str, known: Escalation | None = None
+    ) -> tuple[Escalation, bool]:
         target = assignee.strip().removeprefix("@").lower()
         if not target:
             raise InvalidAssignee("Choose an owner.")
@@ -329,15 +358,22 @@ class Workflow:
             "assign",
             lambda who: transitions.assign(who, target, self._now()),
             target,
+            known=known,
         )
 
-    def release(self, actor_id: str, esc_id: str) -> tuple[Escalation, bool]:
-        return self._act(
-            actor_id, esc_id, "release", lambda who: transitions.release(who, self._now())
-        )
+    def release(
+        self, actor_id: str, esc_id: str, known: Escalation | None = None
+    ) -> tuple[Escalation, bool]:
+        release = lambda who: transitions.release(who, self._now())  # noqa: E731
+        return self._act(actor_id, esc_id, "release", release, known=known)
 
     def resolve(
-        self, actor_id: str, esc_id: str, outcome: str, response: str = ""
+        self,
+        actor_id: str,
+        esc_id: str,
+        outcome: str,
+        response: str = "",
+        known: Escalation | None = None,
     ) -> tuple[Escalation, bool]:
         """Resolve with ``outcome``; ``response`` (the link to the public response or its
         text) is kept for ``responded``."""
@@ -353,6 +389,7 @@ class Workflow:
             esc_id,
             "resolve",
             lambda who: transitions.resolve(who, result, self._now(), answer),
+            known=known,
         )
 
     def ask_for_response(self, actor_id: str, esc_id: str, trigger_id: str) -> None:
@@ -377,11 +414,15 @@ class Workflow:
         verb: str,
         make_change: Callable[[str], Callable[[Escalation], Escalation]],
         assignee: str | None = None,
+        *,
+        known: Escalation | None = None,
     ) -> tuple[Escalation, bool]:
         """Authorise ``actor_id`` on the stored record, then apply the change with CAS.
-        Returns (record, changed)."""
+        Returns (record, changed). ``known``: the stored record as this request just read it
+        (``get_for_action``), used instead of another read; the change itself is still a
+        compare-and-set against what is stored."""
         env, policy = self._require()
-        record = self._store.get(esc_id)
+        record = known if known is not None and known.id == esc_id else self._store.get(esc_id)
         if record is None or record.pending:
             raise EscalationNotFound("Unknown escalation.")
         responders = dict(zip(*self._responder_ids(policy, record), strict=True))
@@ -428,19 +469,25 @@ class Workflow:
         return tuple(i for i, _ in pinned), tuple(n for _, n in pinned)
 
     def _after_change(self, env: Environment, policy: ActivePolicy, record: Escalation) -> None:
-        self._refresh_post(env, policy, record)
-        self._best_effort(outreach.close_the_loop, self._host, env.bot_user_id, record)
+        """The post edit, the direct messages, the thread reply and the events, together."""
+        calls = [
+            lambda: self._refresh_post(env, policy, record),
+            lambda: self._best_effort(outreach.close_the_loop, self._host, env.bot_user_id, record),
+            *self._event_calls(record),
+        ]
         if record.last_event is not None:
             reply = sentences.thread_reply(record)
-            self._best_effort(
-                self._host.create_post,
-                record.escalation_channel_id,
-                env.bot_user_id,
-                reply,
-                {render.ESCALATION_PROP: record.id},
-                record.escalation_post_id,
+            calls.append(
+                lambda: self._best_effort(
+                    self._host.create_post,
+                    record.escalation_channel_id,
+                    env.bot_user_id,
+                    reply,
+                    {render.ESCALATION_PROP: record.id},
+                    record.escalation_post_id,
+                )
             )
-        self._publish_event(record)
+        self._fanout.run(calls)
 
     def _refresh_post(self, env: Environment, policy: ActivePolicy, record: Escalation) -> None:
         """Edit the post to show ``record``; if a newer version landed meanwhile, show that one
@@ -460,7 +507,8 @@ class Workflow:
                 return
             record = latest
 
-    def _publish_event(self, r: Escalation) -> None:
+    def _event_calls(self, r: Escalation) -> list[Callable[[], None]]:
+        """The two sends of ``EVENT_UPDATED`` for ``r``, as calls (best effort)."""
         payload = {
             "escalation_id": r.id,
             "state": r.state.value,
@@ -471,9 +519,15 @@ class Workflow:
         }
         # The escalations channel's members, and the person who escalated: usually not a member,
         # their client shows a notice that follows the escalation.
-        publish = self._host.publish_event
-        self._best_effort(publish, EVENT_UPDATED, payload, channel_id=r.escalation_channel_id)
-        self._best_effort(publish, EVENT_UPDATED, payload, user_id=r.created_by_id)
+        publish, channel_id, user_id = (
+            self._host.publish_event,
+            r.escalation_channel_id,
+            r.created_by_id,
+        )
+        return [
+            lambda: self._best_effort(publish, EVENT_UPDATED, payload, channel_id=channel_id),
+            lambda: self._best_effort(publish, EVENT_UPDATED, payload, user_id=user_id),
+        ]
 
     # --- reading -----------------------------------------------------------------------------
 
@@ -530,12 +584,8 @@ class Workflow:
         """The records behind one page of ``list_open`` (which authorised the reader), in its
         order: what the list shows besides the index's summary (reference, excerpt, source).
         One read per entry, so only for a page; an escalation resolved meanwhile is left out."""
-        found: list[Escalation] = []
-        for summary in page:
-            record = self._store.get(summary.id)
-            if record is not None and not record.pending and not record.resolved:
-                found.append(record)
-        return found
+        read = [functools.partial(self._store.get, s.id) for s in page]
+        return [r for r in self._fanout.run(read) if r and not r.pending and not r.resolved]
 
     def mine(self, actor_id: str) -> list[Escalation]:
         """The escalations ``actor_id`` raised, newest first (at most ``MINE_LIMIT``)."""
