@@ -55,7 +55,7 @@ check-bridge: ## go vet on the bridge
 	$(MAKE) -C server/bridge gen
 	cd server/bridge && go vet ./...
 
-bench: gen ## benchmarks; each prints its figures
+bench: gen dist ## benchmarks; each prints its figures (the real-server one starts the local server)
 	$(PY) tests/bench/run.py
 
 webapp: ## build webapp/dist/main.js

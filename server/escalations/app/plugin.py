@@ -22,6 +22,7 @@ from . import channel, commands, identity, routes
 from .activation import Activated, Activator, PolicyStatus, Settings
 from .active_policy import ActivePolicy
 from .excerpt import IsolatedRedactor
+from .fanout import Fanout
 from .gate import Gate
 from .host import ClientKV, RuntimeHost
 from .reminders import Reminders, ScheduleSettings
@@ -45,7 +46,8 @@ class EscalationsPlugin(Plugin):
         self._activated: Activated | None = None
         self.host = RuntimeHost(api)
         self.kv = ClientKV(api)
-        store = KVStore(self.kv)
+        fanout = Fanout()
+        store = KVStore(self.kv, fanout=fanout)
         self.redactor = IsolatedRedactor()
         self.workflow = Workflow(
             store,
@@ -56,6 +58,7 @@ class EscalationsPlugin(Plugin):
             lambda: self._status().unavailable,
             gate=Gate(self.host, self.kv, _now_ms),
             redactor=self.redactor,
+            fanout=fanout,
         )
         self.router = routes.build_router(self.workflow)
         self.commands = commands.CommandContext(

@@ -90,8 +90,9 @@ class _Api:
 
     def action_handler(self, action: str) -> Callable[[Request], Response]:
         def handle(request: Request) -> Response:
+            changed: Escalation | None = None
             try:
-                text = self._action(action, request)
+                text, changed = self._action(action, request)
             except WorkflowError as exc:
                 text = exc.public
             except (HTTPError, ValueError) as exc:
@@ -99,13 +100,18 @@ class _Api:
             except PluginAPIError:
                 log.exception("action %s failed", action)
                 text = _SOMETHING_WRONG
-            return json_response({"ephemeral_text": text} if text else {})
+            answer: dict[str, Any] = {"ephemeral_text": text} if text else {}
+            if changed is not None:  # the server applies the post's new look when we answer
+                message, props = self._workflow.post_edit(changed)
+                answer["update"] = {"message": message, "props": props}
+            return json_response(answer)
 
         return handle
 
-    def _action(self, action: str, request: Request) -> str:
+    def _action(self, action: str, request: Request) -> tuple[str, Escalation | None]:
+        """(ephemeral text, the record if this press changed it)."""
         if request.user_id is None:
-            return "You are not logged in."
+            return "You are not logged in.", None
         body = request.json_object(require_content_type=False)
         actor = _actor(request, body)
         context = body.get("context")
@@ -115,25 +121,25 @@ class _Api:
         post_id = str(body.get("post_id") or "")
         record = self._workflow.get_for_action(esc_id, post_id)
         if action == render.TIPS:  # anyone who can see the post may read them
-            return sentences.tips_text(self._workflow.active_policy().policy)
+            return sentences.tips_text(self._workflow.active_policy().policy), None
         if action == render.CLAIM:
-            _, changed = self._workflow.claim(actor, record.id, record)
-            return "" if changed else "You already own this escalation."
+            done, changed = self._workflow.claim(actor, record.id, record, answer=True)
+            return ("", done) if changed else ("You already own this escalation.", None)
         if action == render.ASSIGN:
             selected = str(context.get("selected_option") or "")
-            _, changed = self._workflow.assign(actor, record.id, selected, record)
-            return "" if changed else f"@{selected} already owns this escalation."
+            done, changed = self._workflow.assign(actor, record.id, selected, record, answer=True)
+            return ("", done) if changed else (f"@{selected} already owns this escalation.", None)
         if action == render.RELEASE:
-            self._workflow.release(actor, record.id, record)
-            return ""
+            done, changed = self._workflow.release(actor, record.id, record, answer=True)
+            return "", done if changed else None
         outcome = str(context.get("outcome") or "")
         trigger_id = body.get("trigger_id")
         if outcome == Outcome.RESPONDED.value and isinstance(trigger_id, str) and trigger_id:
             # Ask for the response first; the dialog's submission resolves.
             self._workflow.ask_for_response(actor, record.id, trigger_id)
-            return ""
-        self._workflow.resolve(actor, record.id, outcome, known=record)
-        return ""
+            return "", None
+        done, changed = self._workflow.resolve(actor, record.id, outcome, known=record, answer=True)
+        return "", done if changed else None
 
     # --- dialogs -----------------------------------------------------------------------------
 

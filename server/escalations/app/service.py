@@ -41,6 +41,7 @@ from .errors import (
 from .fanout import Fanout
 from .gate import DEFAULT_PER_HOUR, WHO_TEAM, Gate, Rules
 from .index import Summary
+from .later import Later
 from .model import REF_CHARS, Action, Escalation, Event, Outcome, escalation_id
 from .ports import CHANNEL_DIRECT, CHANNEL_GROUP, CHANNEL_OPEN, ChannelRef, Host, PostRef, UserRef
 from .store import Store
@@ -62,6 +63,10 @@ NOT_CONFIGURED_TEXT = (
     "in the plugin settings."
 )
 RESPONSE_MAX_CHARS = 3000
+# A button's answer carries the post's new look, which the server applies once the plugin has
+# answered; this long after, the record is read again and a newer version, if one landed
+# meanwhile, is shown instead (its own answer may have been applied before this one).
+SETTLE_SECONDS = 1.0
 # How many of my escalations ``mine`` shows (the newest).
 MINE_LIMIT = 25
 LIST_MINE = "mine"
@@ -109,10 +114,12 @@ class Workflow:
         gate: Gate | None = None,
         redactor: excerpt.Redactor = excerpt.in_process,
         fanout: Fanout | None = None,
+        later: Later | None = None,
     ) -> None:
         """``gate``: who may escalate and how often (``None``: anyone, unlimited);
         ``redactor``: turns the original message into the excerpt; ``fanout``: runs a request's
-        independent server calls together."""
+        independent server calls together; ``later``: runs the check after a button's answer
+        (``SETTLE_SECONDS``)."""
         self._store = store
         self._host = host
         self._environment = environment
@@ -122,6 +129,7 @@ class Workflow:
         self._redact = redactor
         self._unavailable = unavailable
         self._fanout = fanout or Fanout()
+        self._later = later or Later(SETTLE_SECONDS)
 
     # --- escalate ----------------------------------------------------------------------------
 
@@ -340,14 +348,22 @@ class Workflow:
     # --- ownership ---------------------------------------------------------------------------
 
     def claim(
-        self, actor_id: str, esc_id: str, known: Escalation | None = None
+        self, actor_id: str, esc_id: str, known: Escalation | None = None, *, answer: bool = False
     ) -> tuple[Escalation, bool]:
-        """``known``: the record as the caller just read it (saves a read; see ``_act``)."""
+        """``known``: the record as the caller just read it (saves a read; see ``_act``);
+        ``answer``: the caller answers a button press with ``post_edit`` of the result, so the
+        post is not edited here (see ``_act``)."""
         claim = lambda who: transitions.claim(who, self._now())  # noqa: E731
-        return self._act(actor_id, esc_id, "claim", claim, known=known)
+        return self._act(actor_id, esc_id, "claim", claim, known=known, answer=answer)
 
     def assign(
-        self, actor_id: str, esc_id: str, assignee: str, known: Escalation | None = None
+        self,
+        actor_id: str,
+        esc_id: str,
+        assignee: str,
+        known: Escalation | None = None,
+        *,
+        answer: bool = False,
     ) -> tuple[Escalation, bool]:
         target = assignee.strip().removeprefix("@").lower()
         if not target:
@@ -359,13 +375,14 @@ class Workflow:
             lambda who: transitions.assign(who, target, self._now()),
             target,
             known=known,
+            answer=answer,
         )
 
     def release(
-        self, actor_id: str, esc_id: str, known: Escalation | None = None
+        self, actor_id: str, esc_id: str, known: Escalation | None = None, *, answer: bool = False
     ) -> tuple[Escalation, bool]:
         release = lambda who: transitions.release(who, self._now())  # noqa: E731
-        return self._act(actor_id, esc_id, "release", release, known=known)
+        return self._act(actor_id, esc_id, "release", release, known=known, answer=answer)
 
     def resolve(
         self,
@@ -374,6 +391,8 @@ class Workflow:
         outcome: str,
         response: str = "",
         known: Escalation | None = None,
+        *,
+        answer: bool = False,
     ) -> tuple[Escalation, bool]:
         """Resolve with ``outcome``; ``response`` (the link to the public response or its
         text) is kept for ``responded``."""
@@ -381,15 +400,16 @@ class Workflow:
             result = Outcome(outcome)
         except ValueError:
             raise InvalidRequest("Unknown outcome.") from None
-        answer = response.strip() if result is Outcome.RESPONDED else ""
-        if len(answer) > RESPONSE_MAX_CHARS:
+        text = response.strip() if result is Outcome.RESPONDED else ""
+        if len(text) > RESPONSE_MAX_CHARS:
             raise InvalidRequest(f"The response is longer than {RESPONSE_MAX_CHARS} characters.")
         return self._act(
             actor_id,
             esc_id,
             "resolve",
-            lambda who: transitions.resolve(who, result, self._now(), answer),
+            lambda who: transitions.resolve(who, result, self._now(), text),
             known=known,
+            answer=answer,
         )
 
     def ask_for_response(self, actor_id: str, esc_id: str, trigger_id: str) -> None:
@@ -416,11 +436,13 @@ class Workflow:
         assignee: str | None = None,
         *,
         known: Escalation | None = None,
+        answer: bool = False,
     ) -> tuple[Escalation, bool]:
         """Authorise ``actor_id`` on the stored record, then apply the change with CAS.
         Returns (record, changed). ``known``: the stored record as this request just read it
         (``get_for_action``), used instead of another read; the change itself is still a
-        compare-and-set against what is stored."""
+        compare-and-set against what is stored. ``answer``: the post's edit travels in the
+        caller's answer to a button press (``post_edit``) instead of an edit call here."""
         env, policy = self._require()
         record = known if known is not None and known.id == esc_id else self._store.get(esc_id)
         if record is None or record.pending:
@@ -445,7 +467,7 @@ class Workflow:
         updated = self._store.transition(esc_id, tracked, known=record)
         changed = noop == [False]
         if changed:
-            self._after_change(env, policy, updated)
+            self._after_change(env, policy, updated, edit_post=not answer)
         return updated, changed
 
     def _responders(self, policy: ActivePolicy, record: Escalation) -> tuple[str, ...]:
@@ -468,13 +490,32 @@ class Workflow:
         pinned = [(policy.pins[n], n) for n in record.responders if n in policy.pins]
         return tuple(i for i, _ in pinned), tuple(n for _, n in pinned)
 
-    def _after_change(self, env: Environment, policy: ActivePolicy, record: Escalation) -> None:
-        """The post edit, the direct messages, the thread reply and the events, together."""
-        calls = [
-            lambda: self._refresh_post(env, policy, record),
+    def post_edit(self, record: Escalation) -> tuple[str, dict[str, object]]:
+        """(message, props) of the escalation post showing ``record``, for a button's answer
+        (the server applies it to the pressed post, saving an edit call). A moment later
+        (``SETTLE_SECONDS``) the record is read again: if a newer version landed meanwhile, the
+        post shows that one, whichever answer the server applied last."""
+        env, policy = self._require()
+        settle = functools.partial(self._settle, env, policy, record.id, record.version)
+        self._later.submit(settle)
+        return render.escalation_post(record, self._responders(policy, record))
+
+    def _settle(self, env: Environment, policy: ActivePolicy, esc_id: str, shown: int) -> None:
+        latest = self._store.get(esc_id)
+        if latest is not None and latest.version > shown:
+            self._refresh_post(env, policy, latest)
+
+    def _after_change(
+        self, env: Environment, policy: ActivePolicy, record: Escalation, *, edit_post: bool = True
+    ) -> None:
+        """The post edit (unless the caller's answer carries it), the direct messages, the
+        thread reply and the events, together."""
+        calls: list[Callable[[], None]] = [
             lambda: self._best_effort(outreach.close_the_loop, self._host, env.bot_user_id, record),
             *self._event_calls(record),
         ]
+        if edit_post:
+            calls.append(lambda: self._refresh_post(env, policy, record))
         if record.last_event is not None:
             reply = sentences.thread_reply(record)
             calls.append(

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from . import keys
 from .errors import Busy, EscalationNotFound, WorkflowError
+from .fanout import Fanout
 from .index import OpenIndex, Summary
 from .kv import KV
 from .model import Escalation
@@ -109,10 +110,13 @@ class Store(Protocol):
 class KVStore:
     """``Store`` over a ``KV``."""
 
-    def __init__(self, kv: KV, *, retries: int = TRANSITION_RETRIES) -> None:
+    def __init__(
+        self, kv: KV, *, retries: int = TRANSITION_RETRIES, fanout: Fanout | None = None
+    ) -> None:
+        """``fanout``: runs independent reads together (the index's shards)."""
         self._kv = kv
         self._retries = retries
-        self._index = OpenIndex(kv)
+        self._index = OpenIndex(kv, fanout)
 
     def create_if_absent(self, record: Escalation) -> tuple[Escalation, bool]:
         key = keys.escalation(record.id)
