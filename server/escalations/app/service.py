@@ -21,6 +21,7 @@ import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from typing import TypeVar, cast
 
 from . import excerpt, guard, outreach, redact, render, sanitize, sentences, transitions
 from .active_policy import ActivePolicy, TopicRoute
@@ -37,6 +38,7 @@ from .errors import (
     NoteTooLong,
     PostNotFound,
     TopicNotFound,
+    WorkflowError,
 )
 from .fanout import Fanout
 from .gate import DEFAULT_PER_HOUR, WHO_TEAM, Gate, Rules
@@ -47,6 +49,7 @@ from .ports import CHANNEL_DIRECT, CHANNEL_GROUP, CHANNEL_OPEN, ChannelRef, Host
 from .store import Store
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 _REF_RE = re.compile(rf"^[a-z2-7]{{{REF_CHARS},26}}$")
 
@@ -142,13 +145,24 @@ class Workflow:
         only counted for a new escalation, and the costly redaction runs only once this request
         holds the reservation."""
         env, policy = self._require()
-        actor = self._check_allowed(env, actor_id)
+        # Who the actor is and the post they escalate are read together; the answers keep their
+        # order (not allowed, then the note and the topic, then the post).
+        results: list[object] = self._fanout.run(
+            [
+                lambda: self._check_allowed(env, actor_id),
+                lambda: _or_refusal(lambda: self._readable_post(actor_id, post_id)),
+            ]
+        )
+        actor = cast("UserRef | None", results[0])
+        read = cast("tuple[PostRef, ChannelRef] | WorkflowError", results[1])
         if len(note) > NOTE_MAX_CHARS:
             raise NoteTooLong(f"The note is longer than {NOTE_MAX_CHARS} characters.")
         topic = policy.topic(topic_key)
         if topic is None:
             raise TopicNotFound(f"Unknown topic {topic_key!r}.")
-        post, channel = self._readable_post(actor_id, post_id)
+        if isinstance(read, WorkflowError):
+            raise read
+        post, channel = read
         self._refuse_escalation_post(env, post)
         # The note is short (NOTE_MAX_CHARS) and redaction is linear: redacted before it is stored.
         clean_note = redact.redact_note(note.strip(), env.public_domains)
@@ -728,3 +742,11 @@ class Workflow:
             fn(*args, **kwargs)
         except Exception:  # a side effect; the stored record stays the truth
             log.exception("side effect %s failed", getattr(fn, "__name__", fn))
+
+
+def _or_refusal(call: Callable[[], T]) -> T | WorkflowError:
+    """``call()``, or the refusal it raised (to be raised later, in its turn)."""
+    try:
+        return call()
+    except WorkflowError as exc:
+        return exc
