@@ -19,7 +19,8 @@ alike. Rows (p50 / p90 / p99 in ms, ratio of the p50s):
   running plugin (found through /proc; test tooling only, nothing in the product) and removed
   afterwards.
 
-Then the resident memory (RSS) of the Python backend and of the Go bridge, before and after.
+The bench's own escalations are removed from the KV store at the end (their posts stay), so that
+runs do not pile up. Then the resident memory (RSS) of the Python backend and of the Go bridge, before and after.
 Timings are printed, never asserted.
 
 Run alone: ``.venv/bin/python tests/bench/bench_real_server.py [--pairs N] [--rounds R]``.
@@ -47,6 +48,7 @@ for _p in (_ROOT / "server", _ROOT / "tests"):
 from bench.realserver import (  # noqa: E402
     Session,
     cpu_seconds,
+    forget,
     pct,
     plugin_pids,
     rss_mb,
@@ -104,6 +106,7 @@ class Bench:
         self.topics = [t.key for t in loaded.topics if route(loaded, t.key).responders]
         self.rows: list[Row] = []
         self._made = 0
+        self.made_ids: list[str] = []
         self.pids = plugin_pids(server)
         self._cpu = 0.0
 
@@ -153,6 +156,7 @@ class Bench:
             return self.session(who).ok("POST", f"{PLUGIN_ROUTE}/escalations", body, 201)
 
         esc, elapsed = self.timed_cpu(send) if counted else send()
+        self.made_ids.append(str(esc["id"]))
         return dict(esc), elapsed
 
     def core_post(self, n: int) -> tuple[dict[str, Any], float]:
@@ -409,6 +413,7 @@ def main(argv: list[str] | None = None) -> None:
         print(f"   RSS after the lists: {memory(server)}", flush=True)
         print_table(bench.rows)
     finally:
+        forget(bench.kv, bench.made_ids)
         bench.reset_rate_limits()
         bench.close()
         api.close()

@@ -157,15 +157,22 @@ def seed(api: PluginAPIClient, records: Iterable[Escalation]) -> None:
 
 def unseed(kv: ClientKV, records: Iterable[Escalation]) -> None:
     """Delete the seeded records and drop their index entries."""
-    with ThreadPoolExecutor(4) as pool:
-        list(pool.map(lambda r: kv.delete(keys.escalation(r.id)), records))
+    forget(kv, [r.id for r in records])
+
+
+def forget(kv: ClientKV, ids: Iterable[str]) -> None:
+    """Delete the records of ``ids`` and their entries in the open index (the bench's own
+    escalations and seeded records), so that repeated runs do not pile up in the KV store."""
+    gone = set(ids)
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda i: kv.delete(keys.escalation(i)), gone))
     for shard in range(SHARDS):
         key = keys.open_index(shard)
         for _ in range(20):
             raw = kv.get(key)
             if not raw:
                 break
-            kept = {k: v for k, v in json.loads(raw).items() if not k.startswith(SEED_PREFIX)}
+            kept = {k: v for k, v in json.loads(raw).items() if k not in gone}
             new = json.dumps(kept, separators=(",", ":")).encode() if kept else None
             if kv.compare_and_set(key, raw, new):
                 break
