@@ -20,8 +20,9 @@ alike. Rows (p50 / p90 / p99 in ms, ratio of the p50s):
   afterwards.
 
 The bench's own escalations are removed from the KV store at the end (their posts stay), so that
-runs do not pile up. Then the resident memory (RSS) of the Python backend and of the Go bridge, before and after.
-Timings are printed, never asserted.
+runs do not pile up. The resident memory (RSS) of the Python backend, the Go bridge and the
+redaction worker is printed after the start, after the presses and after the lists. Each row also
+gives the processor time of those processes per plugin call. Timings are printed, never asserted.
 
 Run alone: ``.venv/bin/python tests/bench/bench_real_server.py [--pairs N] [--rounds R]``.
 """
