@@ -55,7 +55,7 @@ check-webapp: ## tsc --noEmit and eslint
 check-bridge: ## go vet, gofmt and staticcheck (pinned, installed by make setup) on the bridge
 	$(MAKE) -C server/bridge vet lint
 
-bench: gen ## benchmarks; each prints its figures
+bench: gen dist ## benchmarks; each prints its figures (the real-server one starts the local server)
 	$(PY) tests/bench/run.py
 
 webapp: ## build webapp/dist/main.js

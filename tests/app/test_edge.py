@@ -86,8 +86,8 @@ def test_slash(error: Exception, status: int, text: str, logged: bool) -> None:
 
 
 def test_success_passes_through() -> None:
-    assert _body(edge.run_button(lambda: "")) == {}
-    assert _body(edge.run_button(lambda: "done")) == {"ephemeral_text": "done"}
+    assert _body(edge.run_button(dict)) == {}
+    assert _body(edge.run_button(lambda: {"ephemeral_text": "done"})) == {"ephemeral_text": "done"}
     assert edge.run_slash(lambda: "hi").text == "hi"
 
 

@@ -186,30 +186,45 @@ def _press(api: Api, action: str, who: str, record: Any, **context: str) -> dict
     return dict(resp.json())
 
 
+def _edit(answer: dict[str, Any]) -> str:
+    """The first line of the post edit a changing press answers with (and nothing else)."""
+    assert set(answer) == {"update"}, answer
+    props = answer["update"]["props"]
+    assert props["attachments"], "the edit carries the post's buttons"
+    return str(answer["update"]["message"]).splitlines()[0]
+
+
 def test_each_button_changes_the_record(api: Api) -> None:
     w = api.w
     record, _ = w.workflow.escalate(w.alice.id, w.post(), "licensing")
     jason, ian = w.uid("jason.blais"), w.uid("ian.tien")
     store = KVStore(w.kv)
-    assert _press(api, render.CLAIM, jason, record) == {}
+    posted = w.host.posts[record.escalation_post_id].message
+    claimed = _edit(_press(api, render.CLAIM, jason, record))
+    assert claimed == "**Licensing** · Claimed · Owner: `@jason.blais`"
     stored = store.get(record.id)
     assert stored is not None and stored.owner == "jason.blais"
     assert _press(api, render.CLAIM, jason, record) == {
         "ephemeral_text": "You already own this escalation."
     }
-    assert _press(api, render.ASSIGN, ian, record, selected_option="ian.tien") == {}
+    assigned = _edit(_press(api, render.ASSIGN, ian, record, selected_option="ian.tien"))
+    assert "`@ian.tien`" in assigned
     stored = store.get(record.id)
     assert stored is not None and stored.owner == "ian.tien"
     assert _press(api, render.ASSIGN, ian, record, selected_option="ian.tien") == {
         "ephemeral_text": "@ian.tien already owns this escalation."
     }
-    assert _press(api, render.RELEASE, ian, record) == {}
-    released = store.get(record.id)  # back with the default owner, not acknowledged
-    assert released is not None and released.owner == "jason.blais" and not released.acknowledged
-    assert _press(api, render.RESOLVE, jason, record, outcome="no_response_needed") == {}
+    released = _edit(_press(api, render.RELEASE, ian, record))
+    assert "`@jason.blais`" in released and "default" in released
+    stored = store.get(record.id)  # back with the default owner, not acknowledged
+    assert stored is not None and stored.owner == "jason.blais" and not stored.acknowledged
+    resolved = _edit(_press(api, render.RESOLVE, jason, record, outcome="no_response_needed"))
+    assert "Resolved" in resolved
     final = store.get(record.id)
     assert final is not None and final.outcome is not None
     assert final.outcome.value == "no_response_needed"
+    # the plugin did not edit the post itself: the server applies the answers' edits
+    assert w.host.posts[record.escalation_post_id].message == posted
 
 
 @pytest.mark.parametrize(

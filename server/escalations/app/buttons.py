@@ -2,8 +2,10 @@
 the button's URL (``render``'s names) to its handler. The routes register one endpoint per entry.
 
 A handler gets the press, already checked at the edge (server-set user, a context naming one of
-our escalations whose post is the pressed one), and returns the ephemeral text to show the presser
-("" for none: the updated post is the answer). Errors are raised, and answered by ``edge``.
+our escalations whose post is the pressed one), and returns its ``Answer``: the ephemeral text to
+show the presser ("" for none) and the record if the press changed it, whose new post the route
+sends back as the answer's ``update`` (the server applies it; no separate post edit). Errors are
+raised, and answered by ``edge``.
 """
 
 from __future__ import annotations
@@ -25,38 +27,47 @@ class Press:
     trigger_id: str
 
 
-Handler = Callable[[Workflow, Press], str]
+@dataclass(frozen=True)
+class Answer:
+    text: str = ""
+    changed: Escalation | None = None
 
 
-def _claim(workflow: Workflow, press: Press) -> str:
-    _, changed = workflow.claim(press.actor, press.record.id)
-    return "" if changed else "You already own this escalation."
+Handler = Callable[[Workflow, Press], Answer]
 
 
-def _assign(workflow: Workflow, press: Press) -> str:
+def _claim(workflow: Workflow, press: Press) -> Answer:
+    r = press.record
+    done, changed = workflow.claim(press.actor, r.id, r, answer=True)
+    return Answer(changed=done) if changed else Answer("You already own this escalation.")
+
+
+def _assign(workflow: Workflow, press: Press) -> Answer:
     selected = str(press.context.get("selected_option") or "")
-    _, changed = workflow.assign(press.actor, press.record.id, selected)
-    return "" if changed else f"@{selected} already owns this escalation."
+    r = press.record
+    done, changed = workflow.assign(press.actor, r.id, selected, r, answer=True)
+    return Answer(changed=done) if changed else Answer(f"@{selected} already owns this escalation.")
 
 
-def _release(workflow: Workflow, press: Press) -> str:
-    workflow.release(press.actor, press.record.id)
-    return ""
+def _release(workflow: Workflow, press: Press) -> Answer:
+    done, changed = workflow.release(press.actor, press.record.id, press.record, answer=True)
+    return Answer(changed=done if changed else None)
 
 
-def _resolve(workflow: Workflow, press: Press) -> str:
+def _resolve(workflow: Workflow, press: Press) -> Answer:
     outcome = str(press.context.get("outcome") or "")
+    r = press.record
     if outcome == Outcome.RESPONDED.value and press.trigger_id:
         # Ask for the response first; the dialog's submission resolves.
-        workflow.ask_for_response(press.actor, press.record.id, press.trigger_id)
-        return ""
-    workflow.resolve(press.actor, press.record.id, outcome)
-    return ""
+        workflow.ask_for_response(press.actor, r.id, press.trigger_id)
+        return Answer()
+    done, changed = workflow.resolve(press.actor, r.id, outcome, known=r, answer=True)
+    return Answer(changed=done if changed else None)
 
 
-def _tips(workflow: Workflow, press: Press) -> str:
+def _tips(workflow: Workflow, press: Press) -> Answer:
     """Anyone who can see the post may read them."""
-    return sentences.tips_text(workflow.active_policy().policy)
+    return Answer(sentences.tips_text(workflow.active_policy().policy))
 
 
 BUTTONS: Mapping[str, Handler] = {

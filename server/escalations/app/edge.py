@@ -7,7 +7,7 @@ refusal the shape of a surface, and the ``run_*`` helpers run a handler and answ
 surface        success                                      error
 =============  ===========================================  ==================================
 HTTP (JSON)    the handler's response                       ``{"error": text}`` with the status
-button         ``{"ephemeral_text": text}`` or ``{}``       HTTP 200 ``{"ephemeral_text": text}``
+button         ``{"ephemeral_text": ..., "update": ...}``   HTTP 200 ``{"ephemeral_text": text}``
 dialog         ``{}``                                       ``{"errors": {field: text}}`` when
                                                             the error belongs to a field, else
                                                             ``{"error": text}`` (HTTP 200)
@@ -27,6 +27,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from escalations.runtime.http import HTTPError, Response, error_response, json_response
 from escalations.runtime.models import CommandResponse
@@ -89,13 +90,13 @@ def run_http(call: Callable[[], Response]) -> Response:
         return http_answer(exc)
 
 
-def run_button(call: Callable[[], str]) -> Response:
-    """``call`` returns the ephemeral text to show, or "" for none."""
+def run_button(call: Callable[[], Mapping[str, Any]]) -> Response:
+    """``call`` returns the answer's body (``ephemeral_text``, ``update``; ``{}`` for none)."""
     try:
-        text = call()
+        body = call()
     except Exception as exc:  # noqa: BLE001 - the edge: every error gets an answer
         return button_answer(exc)
-    return json_response({"ephemeral_text": text} if text else {})
+    return json_response(dict(body))
 
 
 def run_dialog(call: Callable[[], Response], fields: DialogFields) -> Response:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from . import keys
 from .errors import Busy, NotAllowedToEscalate, TooManyEscalations
 from .kv import KV
-from .ports import Host
+from .ports import Host, UserRef
 
 WHO_TEAM = "team"
 WHO_EVERYONE = "everyone"
@@ -53,20 +53,21 @@ class Gate:
         self._kv = kv
         self._now = clock_ms
 
-    def check_allowed(self, rules: Rules, user_id: str) -> None:
-        """Raise ``NotAllowedToEscalate`` unless ``user_id`` may escalate at all."""
+    def check_allowed(self, rules: Rules, user_id: str) -> UserRef:
+        """Raise ``NotAllowedToEscalate`` unless ``user_id`` may escalate at all; the user."""
         user = self._host.get_user(user_id)
         if user is None or not user.active or user.is_bot:
             raise NotAllowedToEscalate("Your account cannot escalate posts.")
         if user.is_guest:
             raise NotAllowedToEscalate("Guest accounts cannot escalate posts.")
         if rules.who == WHO_EVERYONE or user.is_system_admin:
-            return
+            return user
         if not self._host.is_team_member(rules.team_id, user_id):
             raise NotAllowedToEscalate(
                 f"Only members of the {rules.team_name} team can escalate posts; ask one of "
                 "them or a moderator."
             )
+        return user
 
     def check_rate(self, rules: Rules, user_id: str) -> None:
         """Raise ``TooManyEscalations`` if ``user_id`` has no escalation left now (takes none)."""

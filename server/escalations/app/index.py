@@ -14,6 +14,7 @@ same newest-version rule (the reminder scheduler runs it when it takes over and 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -24,6 +25,7 @@ from typing import Any, NamedTuple
 
 from . import keys
 from .errors import Busy
+from .fanout import Fanout
 from .kv import KV
 from .model import Escalation
 
@@ -93,8 +95,10 @@ def shard_of(escalation_id: str) -> int:
 
 
 class OpenIndex:
-    def __init__(self, kv: KV) -> None:
+    def __init__(self, kv: KV, fanout: Fanout | None = None) -> None:
+        """``fanout``: reads the shards of a list together (one after another without)."""
         self._kv = kv
+        self._fanout = fanout
         # The last parse of each shard, by its exact bytes: a shard that did not change since is
         # not parsed again (parsing is most of a list's cost). Never mutated once stored.
         self._parsed: dict[int, tuple[bytes, Entries]] = {}
@@ -107,9 +111,11 @@ class OpenIndex:
 
     def entries(self) -> list[Summary]:
         """Every open escalation, oldest first."""
+        reads = [functools.partial(self._read, shard) for shard in range(SHARDS)]
+        shards = self._fanout.run(reads) if self._fanout else [read() for read in reads]
         found: list[Summary] = []
-        for shard in range(SHARDS):
-            found.extend(self._read(shard)[1].values())
+        for _, entries in shards:
+            found.extend(entries.values())
         found.sort(key=_age_order)
         return found
 
@@ -141,20 +147,36 @@ class OpenIndex:
             return raw, {}
 
     def _update(self, shard: int, change: Callable[[Entries], Entries | None]) -> None:
+        """Compare-and-set ``change`` into the shard. The first attempt starts from the shard as
+        this process last read or wrote it, without reading it again: when no other process
+        wrote since (the usual case) that saves a read; otherwise the compare-and-set fails and
+        the next attempts read it afresh."""
         key = keys.open_index(shard)
         for attempt in range(INDEX_RETRIES):
-            raw, entries = self._read(shard)
+            cached = self._parsed.get(shard) if attempt == 0 else None
+            raw, entries = cached if cached is not None else self._read(shard)
             updated = change(entries)
             if updated is None:
-                return
+                if cached is None:
+                    return
+                continue  # nothing to do on a copy that may be stale: decide on a fresh read
             body = {k: v.to_entry() for k, v in sorted(updated.items())}
             new = json.dumps(body, separators=(",", ":")).encode() if body else None
             if raw is None and new is None:
                 return
             if self._kv.compare_and_set(key, raw, new):
+                self._remember(shard, new, updated)
                 return
-            time.sleep(_RETRY_PAUSE_SECONDS * (1 + attempt) * random.random())
+            if cached is None:
+                time.sleep(_RETRY_PAUSE_SECONDS * (1 + attempt) * random.random())
         raise Busy("The list of open escalations is busy; try again.")
+
+    def _remember(self, shard: int, raw: bytes | None, entries: Entries) -> None:
+        """What this process just wrote to the shard, as if it had read it."""
+        if raw is None:
+            self._parsed.pop(shard, None)
+        else:
+            self._parsed[shard] = (raw, entries)
 
 
 def _age_order(s: Summary) -> tuple[int, str]:

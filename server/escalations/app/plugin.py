@@ -22,6 +22,7 @@ from . import channel, commands, identity, routes
 from .activation import Activated, Activator, PolicyStatus, Settings
 from .active_policy import ActivePolicy
 from .excerpt import IsolatedRedactor
+from .fanout import Fanout
 from .gate import Gate
 from .host import ClientKV, RuntimeHost
 from .official import OfficialResponses
@@ -49,7 +50,8 @@ class EscalationsPlugin(Plugin):
         self._activated: Activated | None = None
         self.host = RuntimeHost(api)
         self.kv = ClientKV(api)
-        store = KVStore(self.kv)
+        fanout = Fanout()
+        store = KVStore(self.kv, fanout=fanout)
         book, responses = TemplateBook(self.kv), ResponseLog(self.kv)
         self.redactor = IsolatedRedactor()
         self.workflow = Workflow(
@@ -63,6 +65,7 @@ class EscalationsPlugin(Plugin):
             redactor=self.redactor,
             book=book,
             responses=responses,
+            fanout=fanout,
         )
         self.reports = Reports(store, self.host, self.workflow, _now_ms)
         self.router = routes.build_router(self.workflow, self.reports)

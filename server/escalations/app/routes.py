@@ -93,7 +93,7 @@ class _Api:
         handler = BUTTONS[action]
 
         def handle(request: Request) -> Response:
-            def call() -> str:
+            def call() -> dict[str, Any]:
                 _user(request)
                 body = request.json_object(require_content_type=False)
                 actor = _actor(request, body)
@@ -105,7 +105,12 @@ class _Api:
                 record = self._workflow.get_for_action(esc_id, post_id)
                 trigger_id = body.get("trigger_id")
                 trigger = trigger_id if isinstance(trigger_id, str) else ""
-                return handler(self._workflow, Press(actor, record, context, trigger))
+                answer = handler(self._workflow, Press(actor, record, context, trigger))
+                reply: dict[str, Any] = {"ephemeral_text": answer.text} if answer.text else {}
+                if answer.changed is not None:  # the server applies the post's new look
+                    message, props = self._workflow.post_edit(answer.changed)
+                    reply["update"] = {"message": message, "props": props}
+                return reply
 
             return edge.run_button(call)
 

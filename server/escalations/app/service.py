@@ -2,8 +2,9 @@
 
 Authorization uses only the server-set acting user id and stored data (the record and the active
 policy): button contexts and request bodies are hints. Every state change is a compare-and-set
-transition (``store.Store.transition``); after it lands the post is edited in place, a thread reply
-says who did what and when, and a WebSocket event tells clients.
+transition (``store.Store.transition``); after it lands the post is edited in place (for a button
+press by the server, from the press's answer: ``post_edit``), a thread reply says who did what and
+when, and a WebSocket event tells clients; these calls run together (``fanout``).
 
 Side effects after a transition (post edit, reply, event) are best effort: the record is the truth,
 and a failed edit is repaired by the next change, which re-renders from the record.
@@ -15,11 +16,13 @@ the outcome, never what only the escalations channel may see (excerpt, note, the
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from typing import TypeVar, cast
 
 from . import excerpt, guard, outreach, redact, render, sanitize, sentences, templates, transitions
 from .active_policy import ActivePolicy, TopicRoute
@@ -37,16 +40,20 @@ from .errors import (
     NoteTooLong,
     PostNotFound,
     TopicNotFound,
+    WorkflowError,
 )
+from .fanout import Fanout
 from .gate import DEFAULT_PER_HOUR, WHO_TEAM, Gate, Rules
 from .index import Summary
+from .later import Later
 from .model import REF_CHARS, Action, Escalation, Event, Outcome, escalation_id
-from .ports import CHANNEL_DIRECT, CHANNEL_GROUP, CHANNEL_OPEN, ChannelRef, Host, PostRef
+from .ports import CHANNEL_DIRECT, CHANNEL_GROUP, CHANNEL_OPEN, ChannelRef, Host, PostRef, UserRef
 from .responses import ResponseEntry, ResponseLog
 from .store import Store
 from .templates import TemplateBook
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 _REF_RE = re.compile(rf"^[a-z2-7]{{{REF_CHARS},26}}$")
 
@@ -63,6 +70,10 @@ NOT_CONFIGURED_TEXT = (
     "in the plugin settings."
 )
 RESPONSE_MAX_CHARS = 3000
+# A button's answer carries the post's new look, which the server applies once the plugin has
+# answered; this long after, the record is read again and a newer version, if one landed
+# meanwhile, is shown instead (its own answer may have been applied before this one).
+SETTLE_SECONDS = 1.0
 # How many of my escalations ``mine`` shows (the newest).
 MINE_LIMIT = 25
 LIST_MINE = "mine"
@@ -113,11 +124,15 @@ class Workflow:
         redactor: excerpt.Redactor = excerpt.in_process,
         book: TemplateBook | None = None,
         responses: ResponseLog | None = None,
+        fanout: Fanout | None = None,
+        later: Later | None = None,
     ) -> None:
         """``gate``: who may escalate and how often (``None``: anyone, unlimited);
         ``redactor``: turns the original message into the excerpt; ``book``: the templates
         approved in the plugin (``None``: the policy file's only); ``responses``: where the
-        answers of "Resolve: responded" are collected per topic (``None``: nowhere)."""
+        answers of "Resolve: responded" are collected per topic (``None``: nowhere);
+        ``fanout``: runs a request's independent server calls together; ``later``: runs the
+        check after a button's answer (``SETTLE_SECONDS``)."""
         self._store = store
         self._host = host
         self._environment = environment
@@ -128,6 +143,8 @@ class Workflow:
         self._unavailable = unavailable
         self._book = book
         self._responses = responses
+        self._fanout = fanout or Fanout()
+        self._later = later or Later(SETTLE_SECONDS)
 
     # --- escalate ----------------------------------------------------------------------------
 
@@ -140,22 +157,33 @@ class Workflow:
         only counted for a new escalation, and the costly redaction runs only once this request
         holds the reservation."""
         env, policy = self._require()
-        self._check_allowed(env, actor_id)
+        # Who the actor is and the post they escalate are read together; the answers keep their
+        # order (not allowed, then the note and the topic, then the post).
+        results: list[object] = self._fanout.run(
+            [
+                lambda: self._check_allowed(env, actor_id),
+                lambda: _or_refusal(lambda: self._readable_post(actor_id, post_id)),
+            ]
+        )
+        actor = cast("UserRef | None", results[0])
+        read = cast("tuple[PostRef, ChannelRef] | WorkflowError", results[1])
         if len(note) > NOTE_MAX_CHARS:
             raise NoteTooLong(f"The note is longer than {NOTE_MAX_CHARS} characters.")
         topic = policy.topic(topic_key)
         if topic is None:
             raise TopicNotFound(f"Unknown topic {topic_key!r}.")
         topic = self.with_templates(policy).topic(topic_key) or topic
-        post, channel = self._readable_post(actor_id, post_id)
+        if isinstance(read, WorkflowError):
+            raise read
+        post, channel = read
         self._refuse_escalation_post(env, post)
         # The note is short (NOTE_MAX_CHARS) and redaction is linear: redacted before it is stored.
         clean_note = redact.redact_note(note.strip(), env.public_domains)
-        record = self._new_record(env, topic, actor_id, post, channel, clean_note.text)
-        if self._gate is not None and self._store.get(record.id) is None:
-            self._gate.take(env.rules, actor_id)
+        record = self._new_record(env, topic, actor, actor_id, post, channel, clean_note.text)
         stored, created = self._store.create_if_absent(record)
-        if not created:
+        if created:
+            self._count(env, record)
+        else:
             stored = self._await_or_take_over(stored)
             if not stored.pending:
                 # The same visibility as ``get``: someone else's escalation (its owner, state,
@@ -170,9 +198,21 @@ class Workflow:
         removed = (shown.removed, clean_note.removed)
         return self._publish_new(env, policy, stored, shown.text, removed), True
 
-    def _check_allowed(self, env: Environment, actor_id: str) -> None:
-        if self._gate is not None:
-            self._gate.check_allowed(env.rules, actor_id)
+    def _check_allowed(self, env: Environment, actor_id: str) -> UserRef | None:
+        """The actor, if the gate looked them up (``None`` without a gate)."""
+        return self._gate.check_allowed(env.rules, actor_id) if self._gate is not None else None
+
+    def _count(self, env: Environment, reserved: Escalation) -> None:
+        """Count a new escalation against the rate limit; over it, give the reservation back.
+        (Counted after the reservation, so a repeated escalation, which finds the record, never
+        counts, without a read of its own before.)"""
+        if self._gate is None:
+            return
+        try:
+            self._gate.take(env.rules, reserved.created_by_id)
+        except Exception:
+            self._best_effort(self._store.discard, reserved)
+            raise
 
     def _readable_post(self, actor_id: str, post_id: str) -> tuple[PostRef, ChannelRef]:
         post = self._host.get_post(post_id)
@@ -187,12 +227,14 @@ class Workflow:
         self,
         env: Environment,
         topic: TopicRoute,
+        actor: UserRef | None,
         actor_id: str,
         post: PostRef,
         channel: ChannelRef,
         note: str,
     ) -> Escalation:
-        actor = self._host.get_user(actor_id)
+        if actor is None:
+            actor = self._host.get_user(actor_id)
         username = actor.username if actor else actor_id
         now = self._now()
         source_link = self._permalink(env, channel, post.id)
@@ -304,9 +346,13 @@ class Workflow:
         except Exception:
             self._abandon_post(record, post_id)
             raise
-        self._best_effort(self._store.note_escalated, done.created_by_id, done.id)
-        self._confirm_to_escalator(env, done, removed)
-        self._publish_event(done)
+        self._fanout.run(
+            [
+                lambda: self._best_effort(self._store.note_escalated, done.created_by_id, done.id),
+                lambda: self._confirm_to_escalator(env, done, removed),
+                *self._event_calls(done),
+            ]
+        )
         return done
 
     def _abandon_post(self, reserved: Escalation, post_id: str) -> None:
@@ -343,10 +389,24 @@ class Workflow:
 
     # --- ownership ---------------------------------------------------------------------------
 
-    def claim(self, actor_id: str, esc_id: str) -> tuple[Escalation, bool]:
-        return self._act(actor_id, esc_id, "claim", lambda who: transitions.claim(who, self._now()))
+    def claim(
+        self, actor_id: str, esc_id: str, known: Escalation | None = None, *, answer: bool = False
+    ) -> tuple[Escalation, bool]:
+        """``known``: the record as the caller just read it (saves a read; see ``_act``);
+        ``answer``: the caller answers a button press with ``post_edit`` of the result, so the
+        post is not edited here (see ``_act``)."""
+        claim = lambda who: transitions.claim(who, self._now())  # noqa: E731
+        return self._act(actor_id, esc_id, "claim", claim, known=known, answer=answer)
 
-    def assign(self, actor_id: str, esc_id: str, assignee: str) -> tuple[Escalation, bool]:
+    def assign(
+        self,
+        actor_id: str,
+        esc_id: str,
+        assignee: str,
+        known: Escalation | None = None,
+        *,
+        answer: bool = False,
+    ) -> tuple[Escalation, bool]:
         target = assignee.strip().removeprefix("@").lower()
         if not target:
             raise InvalidAssignee("Choose an owner.")
@@ -356,15 +416,25 @@ class Workflow:
             "assign",
             lambda who: transitions.assign(who, target, self._now()),
             target,
+            known=known,
+            answer=answer,
         )
 
-    def release(self, actor_id: str, esc_id: str) -> tuple[Escalation, bool]:
-        return self._act(
-            actor_id, esc_id, "release", lambda who: transitions.release(who, self._now())
-        )
+    def release(
+        self, actor_id: str, esc_id: str, known: Escalation | None = None, *, answer: bool = False
+    ) -> tuple[Escalation, bool]:
+        release = lambda who: transitions.release(who, self._now())  # noqa: E731
+        return self._act(actor_id, esc_id, "release", release, known=known, answer=answer)
 
     def resolve(
-        self, actor_id: str, esc_id: str, outcome: str, response: str = ""
+        self,
+        actor_id: str,
+        esc_id: str,
+        outcome: str,
+        response: str = "",
+        known: Escalation | None = None,
+        *,
+        answer: bool = False,
     ) -> tuple[Escalation, bool]:
         """Resolve with ``outcome``; ``response`` (the link to the public response or its
         text) is kept for ``responded``."""
@@ -372,15 +442,17 @@ class Workflow:
             result = Outcome(outcome)
         except ValueError:
             raise InvalidRequest("Unknown outcome.") from None
-        answer = response.strip() if result is Outcome.RESPONDED else ""
-        if len(answer) > RESPONSE_MAX_CHARS:
+        text = response.strip() if result is Outcome.RESPONDED else ""
+        if len(text) > RESPONSE_MAX_CHARS:
             raise InvalidRequest(f"The response is longer than {RESPONSE_MAX_CHARS} characters.")
         try:
             record, changed = self._act(
                 actor_id,
                 esc_id,
                 "resolve",
-                lambda who: transitions.resolve(who, result, self._now(), answer),
+                lambda who: transitions.resolve(who, result, self._now(), text),
+                known=known,
+                answer=answer,
                 before_effects=lambda r: self._collect_response(r, actor_id),
             )
         except AlreadyResolved:
@@ -424,13 +496,20 @@ class Workflow:
         verb: str,
         make_change: Callable[[str], Callable[[Escalation], Escalation]],
         assignee: str | None = None,
+        *,
+        known: Escalation | None = None,
+        answer: bool = False,
         before_effects: Callable[[Escalation], None] | None = None,
     ) -> tuple[Escalation, bool]:
         """Authorise ``actor_id`` on the stored record, then apply the change with CAS.
+        Returns (record, changed). ``known``: the stored record as this request just read it
+        (``get_for_action``), used instead of another read; the change itself is still a
+        compare-and-set against what is stored. ``answer``: the post's edit travels in the
+        caller's answer to a button press (``post_edit``) instead of an edit call here.
         ``before_effects``: more to record once the change landed, before the post and the
-        messages. Returns (record, changed)."""
+        messages."""
         env, policy = self._require()
-        record = self._store.get(esc_id)
+        record = known if known is not None and known.id == esc_id else self._store.get(esc_id)
         if record is None or record.pending:
             raise EscalationNotFound("Unknown escalation.")
         responders = dict(zip(*self._responder_ids(policy, record), strict=True))
@@ -455,7 +534,7 @@ class Workflow:
         if changed:
             if before_effects is not None:
                 before_effects(updated)
-            self._after_change(env, policy, updated)
+            self._after_change(env, policy, updated, edit_post=not answer)
         return updated, changed
 
     def _responders(self, policy: ActivePolicy, record: Escalation) -> tuple[str, ...]:
@@ -478,20 +557,45 @@ class Workflow:
         pinned = [(policy.pins[n], n) for n in record.responders if n in policy.pins]
         return tuple(i for i, _ in pinned), tuple(n for _, n in pinned)
 
-    def _after_change(self, env: Environment, policy: ActivePolicy, record: Escalation) -> None:
-        self._refresh_post(env, policy, record)
-        self._best_effort(outreach.close_the_loop, self._host, env.bot_user_id, record)
+    def post_edit(self, record: Escalation) -> tuple[str, dict[str, object]]:
+        """(message, props) of the escalation post showing ``record``, for a button's answer
+        (the server applies it to the pressed post, saving an edit call). A moment later
+        (``SETTLE_SECONDS``) the record is read again: if a newer version landed meanwhile, the
+        post shows that one, whichever answer the server applied last."""
+        env, policy = self._require()
+        settle = functools.partial(self._settle, env, policy, record.id, record.version)
+        self._later.submit(settle)
+        return render.escalation_post(record, self._responders(policy, record))
+
+    def _settle(self, env: Environment, policy: ActivePolicy, esc_id: str, shown: int) -> None:
+        latest = self._store.get(esc_id)
+        if latest is not None and latest.version > shown:
+            self._refresh_post(env, policy, latest)
+
+    def _after_change(
+        self, env: Environment, policy: ActivePolicy, record: Escalation, *, edit_post: bool = True
+    ) -> None:
+        """The post edit (unless the caller's answer carries it), the direct messages, the
+        thread reply and the events, together."""
+        calls: list[Callable[[], None]] = [
+            lambda: self._best_effort(outreach.close_the_loop, self._host, env.bot_user_id, record),
+            *self._event_calls(record),
+        ]
+        if edit_post:
+            calls.append(lambda: self._refresh_post(env, policy, record))
         if record.last_event is not None:
             reply = sentences.thread_reply(record)
-            self._best_effort(
-                self._host.create_post,
-                record.escalation_channel_id,
-                env.bot_user_id,
-                reply,
-                {render.ESCALATION_PROP: record.id},
-                record.escalation_post_id,
+            calls.append(
+                lambda: self._best_effort(
+                    self._host.create_post,
+                    record.escalation_channel_id,
+                    env.bot_user_id,
+                    reply,
+                    {render.ESCALATION_PROP: record.id},
+                    record.escalation_post_id,
+                )
             )
-        self._publish_event(record)
+        self._fanout.run(calls)
 
     def _refresh_post(self, env: Environment, policy: ActivePolicy, record: Escalation) -> None:
         """Edit the post to show ``record``; if a newer version landed meanwhile, show that one
@@ -511,7 +615,8 @@ class Workflow:
                 return
             record = latest
 
-    def _publish_event(self, r: Escalation) -> None:
+    def _event_calls(self, r: Escalation) -> list[Callable[[], None]]:
+        """The two sends of ``EVENT_UPDATED`` for ``r``, as calls (best effort)."""
         payload = {
             "escalation_id": r.id,
             "state": r.state.value,
@@ -522,9 +627,15 @@ class Workflow:
         }
         # The escalations channel's members, and the person who escalated: usually not a member,
         # their client shows a notice that follows the escalation.
-        publish = self._host.publish_event
-        self._best_effort(publish, EVENT_UPDATED, payload, channel_id=r.escalation_channel_id)
-        self._best_effort(publish, EVENT_UPDATED, payload, user_id=r.created_by_id)
+        publish, channel_id, user_id = (
+            self._host.publish_event,
+            r.escalation_channel_id,
+            r.created_by_id,
+        )
+        return [
+            lambda: self._best_effort(publish, EVENT_UPDATED, payload, channel_id=channel_id),
+            lambda: self._best_effort(publish, EVENT_UPDATED, payload, user_id=user_id),
+        ]
 
     # --- reading -----------------------------------------------------------------------------
 
@@ -581,12 +692,8 @@ class Workflow:
         """The records behind one page of ``list_open`` (which authorised the reader), in its
         order: what the list shows besides the index's summary (reference, excerpt, source).
         One read per entry, so only for a page; an escalation resolved meanwhile is left out."""
-        found: list[Escalation] = []
-        for summary in page:
-            record = self._store.get(summary.id)
-            if record is not None and not record.pending and not record.resolved:
-                found.append(record)
-        return found
+        read = [functools.partial(self._store.get, s.id) for s in page]
+        return [r for r in self._fanout.run(read) if r and not r.pending and not r.resolved]
 
     def mine(self, actor_id: str) -> list[Escalation]:
         """The escalations ``actor_id`` raised, newest first (at most ``MINE_LIMIT``)."""
@@ -688,3 +795,11 @@ class Workflow:
             fn(*args, **kwargs)
         except Exception:  # a side effect; the stored record stays the truth
             log.exception("side effect %s failed", getattr(fn, "__name__", fn))
+
+
+def _or_refusal(call: Callable[[], T]) -> T | WorkflowError:
+    """``call()``, or the refusal it raised (to be raised later, in its turn)."""
+    try:
+        return call()
+    except WorkflowError as exc:
+        return exc

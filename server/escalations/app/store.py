@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from . import keys
 from .errors import Busy, EscalationNotFound, WorkflowError
+from .fanout import Fanout
 from .index import OpenIndex, Summary
 from .kv import KV
 from .ledger import Ledger, Row
@@ -117,10 +118,15 @@ class Store(Protocol):
 class KVStore:
     """``Store`` over a ``KV``."""
 
-    def __init__(self, kv: KV, *, retries: int = TRANSITION_RETRIES) -> None:
+    def __init__(
+        self, kv: KV, *, retries: int = TRANSITION_RETRIES, fanout: Fanout | None = None
+    ) -> None:
+        """``fanout``: runs independent reads together (the index's shards; the index and the
+        ledger updates after a write)."""
         self._kv = kv
         self._retries = retries
-        self._index = OpenIndex(kv)
+        self._fanout = fanout
+        self._index = OpenIndex(kv, fanout)
         self._ledger = Ledger(kv)
 
     def create_if_absent(self, record: Escalation) -> tuple[Escalation, bool]:
@@ -261,14 +267,18 @@ class KVStore:
         return list(reversed(_id_list(self._kv.get(keys.escalated_by(user_id)))))
 
     def _reindex(self, record: Escalation) -> None:
-        try:
-            self._index.record(record)
-        except Exception:  # the record landed; the next repair puts the index right
-            log.exception("open index update failed for %s", record.id)
-        try:
-            self._ledger.record(record)
-        except Exception:  # likewise for the ledger
-            log.exception("ledger update failed for %s", record.id)
+        """Bring the open index and the ledger up to date with a record that landed; the two
+        are independent and written together. A failure is logged: the record is the truth and
+        the next repair puts them right."""
+        updates: list[Callable[[], None]] = [
+            lambda: _logged(self._index.record, record),
+            lambda: _logged(self._ledger.record, record),
+        ]
+        if self._fanout is None:
+            for update in updates:
+                update()
+        else:
+            self._fanout.run(updates)
 
     @staticmethod
     def _parse(raw: bytes) -> Escalation | None:
@@ -277,6 +287,13 @@ class KVStore:
         except (ValueError, KeyError, TypeError):
             log.warning("ignoring an unreadable escalation record")
             return None
+
+
+def _logged(update: Callable[[Escalation], None], record: Escalation) -> None:
+    try:
+        update(record)
+    except Exception:  # the record landed; the next repair puts the derived data right
+        log.exception("%s failed for %s", getattr(update, "__qualname__", "update"), record.id)
 
 
 def _compactable(r: Escalation, resolved_before: int) -> bool:
