@@ -1,5 +1,6 @@
 """The ``/escalation`` slash command: ``list [mine|unowned] [topic <key>] [page <n>]``, ``mine``,
-``show <ref>``, ``policy``, ``new <permalink>``, ``help`` and ``help tips``, and for system admins
+``show <ref>``, ``policy``, ``new <permalink>``, ``new <link>`` (something raised outside
+Mattermost, ``link_dialog``), ``help`` and ``help tips``, and for system admins
 ``policy repin <username>``, ``channel adopt`` and ``channel forget``. Every answer is ephemeral.
 ``new`` opens an interactive dialog (topic + note, with who each topic pages): the path for mobile
 clients, where post menu actions do not show.
@@ -19,7 +20,7 @@ from typing import Protocol
 from escalations.runtime.errors import PluginAPIError
 from escalations.runtime.models import CommandArgs, CommandResponse
 
-from . import render, sentences
+from . import link_dialog, render, sentences
 from .activation import COMMAND_TRIGGER, PolicyStatus
 from .active_policy import ActivePolicy
 from .errors import WorkflowError
@@ -38,6 +39,8 @@ _POST_ID_RE = re.compile(r"(?:^|/pl/)([a-z0-9]{26})(?:[/?#].*)?$")
 HELP = f"""\
 **/{COMMAND_TRIGGER}**: escalate sensitive community topics to their approved responders.
 - `/{COMMAND_TRIGGER} new <permalink>`: escalate a post (opens a form with topic and note)
+- `/{COMMAND_TRIGGER} new <link>`: escalate something raised outside Mattermost, e.g. a GitHub \
+issue (opens a form with topic, summary and note)
 - `/{COMMAND_TRIGGER} list [mine | unowned] [topic <key>] [page <n>]`: open escalations, with \
 owner, age, excerpt and reference (`mine`: those you own; `unowned`: those whose owner has not \
 acknowledged them)
@@ -186,11 +189,15 @@ def _mine(ctx: CommandContext, user_id: str) -> str:
     lines = [f"**Your escalations ({len(records)})**, newest first:"]
     for r in records:
         lines.append(
-            f"- `{r.ref}` {r.topic_title}, [your post]({r.source_link}), "
+            f"- `{r.ref}` {r.topic_title}, {_yours(r)}, "
             f"{sentences.age(now - r.created_at)} ago: {_escalator_state(r)}"
         )
     lines.append(f"`/{COMMAND_TRIGGER} show <ref>` shows one with its history.")
     return "\n".join(lines)
+
+
+def _yours(r: Escalation) -> str:
+    return render.source_reference(r) if r.is_link else f"[your post]({r.source_link})"
 
 
 def _escalator_state(r: Escalation) -> str:
@@ -267,18 +274,17 @@ def _names(unresolved: tuple[str, ...], allow_list: tuple[str, ...], admin: bool
 
 def _new(ctx: CommandContext, args: CommandArgs, link: str) -> str:
     match = _POST_ID_RE.search(link.strip("<>"))
-    if match is None:
-        return f"Give a post's permalink, e.g. `/{COMMAND_TRIGGER} new https://.../pl/<post id>`."
+    if match is None:  # a link raised outside Mattermost
+        checked = ctx.workflow.check_link_escalatable(args.user_id, link)
+        policy = ctx.workflow.active_policy()
+        intro = dialog_introduction(policy)
+        ctx.host.open_dialog(
+            link_dialog.dialog(args.trigger_id, checked, topic_element(policy), intro)
+        )
+        return ""
     post_id = match.group(1)
     ctx.workflow.check_escalatable(args.user_id, post_id)
     policy = ctx.workflow.active_policy()
-    topic = DialogElement(
-        display_name="Topic",
-        name="topic",
-        type="select",
-        help_text="The sensitive topic; its approved responders are notified.",
-        options=tuple((t.title, t.key) for t in policy.topics),
-    )
     note = DialogElement(
         display_name="Note",
         name="note",
@@ -296,10 +302,21 @@ def _new(ctx: CommandContext, args: CommandArgs, link: str) -> str:
             introduction_text=dialog_introduction(policy),
             submit_label="Escalate",
             state=post_id,
-            elements=(topic, note),
+            elements=(topic_element(policy), note),
         )
     )
     return ""
+
+
+def topic_element(policy: ActivePolicy) -> DialogElement:
+    """The dialogs' topic select."""
+    return DialogElement(
+        display_name="Topic",
+        name="topic",
+        type="select",
+        help_text="The sensitive topic; its approved responders are notified.",
+        options=tuple((t.title, t.key) for t in policy.topics),
+    )
 
 
 def dialog_introduction(policy: ActivePolicy) -> str:

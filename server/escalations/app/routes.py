@@ -26,7 +26,7 @@ from escalations.runtime.http import (
     require_user,
 )
 
-from . import render, sentences
+from . import link_dialog, render, sentences
 from .errors import (
     InvalidRequest,
     NoteTooLong,
@@ -35,6 +35,7 @@ from .errors import (
     WorkflowError,
     http_status,
 )
+from .links import LinkRequest
 from .model import Escalation, Outcome
 from .service import Workflow
 
@@ -50,11 +51,13 @@ def build_router(workflow: Workflow) -> Router:
     api = _Api(workflow)
     router.add("GET", "/api/v1/topics", require_user(api.topics))
     router.add("POST", "/api/v1/escalations", require_user(api.create))
+    router.add("POST", "/api/v1/escalations/links", require_user(api.create_link))
     router.add("GET", "/api/v1/escalations/{id}", require_user(api.show))
     for action in render.ACTIONS:
         router.add("POST", f"/api/v1/actions/{action}", api.action_handler(action))
     router.add("POST", "/api/v1/dialogs/new", api.dialog_new)
     router.add("POST", "/api/v1/dialogs/resolve", api.dialog_resolve)
+    router.add("POST", "/api/v1/dialogs/link", lambda r: link_dialog.submit(workflow, r))
     return router
 
 
@@ -77,6 +80,23 @@ class _Api:
             topic = _field(body, "topic")
             note = _field(body, "note", required=False)
             record, created = self._workflow.escalate(actor, post_id, topic, note)
+            return json_response(record.to_api(), 201 if created else 200)
+
+        return _json_call(call)
+
+    def create_link(self, request: Request) -> Response:
+        """Escalate a link raised outside Mattermost (``link_dialog`` for the slash command)."""
+
+        def call() -> Response:
+            body = request.json_object()
+            link = LinkRequest(
+                url=_field(body, "url"),
+                topic=_field(body, "topic"),
+                summary=_field(body, "summary", required=False),
+                note=_field(body, "note", required=False),
+                channel_id=_field(body, "channel_id", required=False),
+            )
+            record, created = self._workflow.escalate_link(_actor(request, body), link)
             return json_response(record.to_api(), 201 if created else 200)
 
         return _json_call(call)
