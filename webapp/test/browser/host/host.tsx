@@ -12,6 +12,8 @@
  * - a Redux store with thunks, `entities.general.config.SiteURL`, channels, posts, the posts'
  *   authors in `entities.users.profiles` (with `is_bot`), and plugin reducers mounted at
  *   `plugins-<id>`;
+ * - channel-header buttons (`registerChannelHeaderButtonAction`) in the channel header, each an icon
+ *   button named by its dropdown text, whose action gets the current channel;
  * - plugin menu items in each post's "Message actions" menu, with `filter` and `action` called with
  *   the post id; no such menu on system messages; plugin items left out in shared channels unless
  *   the `EnableSharedChannelsPlugins` feature flag is on;
@@ -37,6 +39,13 @@ interface MenuItem {
     text: React.ReactNode;
     action: (postId: string) => void;
     filter?: (postId: string) => boolean;
+}
+interface HeaderButton {
+    id: string;
+    icon: React.ReactNode;
+    action: (channel: HostChannel) => void;
+    dropdownText: React.ReactNode;
+    tooltipText: React.ReactNode;
 }
 interface HostPost {
     id: string;
@@ -107,6 +116,7 @@ const store = Redux.createStore(Redux.combineReducers({entities}), Redux.applyMi
 
 const registered = {
     menu: [] as MenuItem[],
+    header: [] as HeaderButton[],
     roots: [] as Array<React.ComponentType<Record<string, unknown>>>,
     ws: {} as Record<string, Handler[]>,
     reconnect: [] as Array<() => void>,
@@ -121,6 +131,12 @@ function makeRegistry(pluginId: string) {
         registerPostDropdownMenuAction(text: React.ReactNode, action: MenuItem['action'], filter?: MenuItem['filter']) {
             const id = `${pluginId}-menu-${++n}`;
             registered.menu.push({id, text, action, filter});
+            return id;
+        },
+        registerChannelHeaderButtonAction(icon: React.ReactNode, action: HeaderButton['action'], dropdownText: React.ReactNode, tooltipText: React.ReactNode) {
+            const id = `${pluginId}-header-${++n}`;
+            registered.header.push({id, icon, action, dropdownText, tooltipText});
+            render();
             return id;
         },
         registerRootComponent(component: React.ComponentType<Record<string, unknown>>) {
@@ -262,6 +278,23 @@ function App() {
                     <h1 className='channel-header'>
                         {'~ask-anything '}
                         <Route/>
+                        {registered.header.map((button) => (
+                            <button
+                                key={button.id}
+                                type='button'
+                                className='channel-header-button'
+                                onClick={() => button.action(channels[0])}
+                            >
+                                {button.icon}
+                                <span className='sr-only'>{button.dropdownText}</span>
+                                <span
+                                    role='tooltip'
+                                    className='sr-only'
+                                >
+                                    {button.tooltipText}
+                                </span>
+                            </button>
+                        ))}
                     </h1>
                     {posts.map((post) => (
                         <div
