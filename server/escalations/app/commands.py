@@ -53,7 +53,8 @@ System admins only:
 - `/{COMMAND_TRIGGER} policy repin <username>`: give a policy name to the account that holds it now
 - `/{COMMAND_TRIGGER} channel adopt`: use the existing private channel of the channel setting
 - `/{COMMAND_TRIGGER} channel forget`: stop using the stored channel (a new one is created)
-On desktop and web you can also use **Escalate** in a post's "..." menu."""
+On desktop and web you can also use **Escalate** in a post's "..." menu, and **Escalate a link** \
+in the channel header."""
 
 
 ChannelDecision = Callable[[Host, KV, TeamRef, str], str]

@@ -25,7 +25,10 @@ interface Props {
 export default function LinkFields({values, onChange, disabled, idBase, urlRef}: Props) {
     const ids = {url: `${idBase}-url`, urlHelp: `${idBase}-url-help`, summary: `${idBase}-summary`, summaryHelp: `${idBase}-summary-help`};
     return (
-        <div data-testid='link-fields'>
+        <div
+            className='ce-link-fields'
+            data-testid='link-fields'
+        >
             <div className='ce-field'>
                 <label
                     htmlFor={ids.url}
