@@ -60,6 +60,7 @@ def test_api_shape() -> None:
         "acknowledged",
         "owner_since",
         "response",
+        "source_url",
     }
     assert api["state"] == "open" and api["owner"] is None and api["outcome"] is None
 

@@ -13,7 +13,7 @@ from escalations.app import commands, keys
 from escalations.app.activation import Activated, Activator, Settings
 from escalations.app.errors import AlreadyClaimed, NotClaimed
 from escalations.app.kv import MemoryKV
-from escalations.app.model import Action, Escalation, Outcome, State
+from escalations.app.model import RECORD_SCHEMA, Action, Escalation, Outcome, State
 from escalations.app.reminders import Reminders, ScheduleSettings
 from escalations.app.scheduler import Scheduler
 from escalations.app.service import LIST_MINE, LIST_UNOWNED, Workflow
@@ -232,7 +232,7 @@ def test_schema_1_records_migrate_on_read() -> None:
     assert back.owner == "jason.blais" and back.owner_since == 4000
     claimed = Escalation.from_json(_schema1("claimed", "ian.tien", [escalated]))
     assert claimed.owner == "ian.tien" and claimed.acknowledged
-    assert json.loads(claimed.to_json())["schema"] == 2
+    assert json.loads(claimed.to_json())["schema"] == RECORD_SCHEMA
 
 
 def test_a_schema_1_record_can_be_claimed_and_is_listed_after_repair(world: World) -> None:

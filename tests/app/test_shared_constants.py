@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 
 from app.test_service import World
-from escalations.app import render, service
+from escalations.app import links, render, service
 from escalations.app.manifest import plugin_id
 from escalations.app.routes import build_router
 from escalations.runtime.http import Request
@@ -70,6 +70,16 @@ def test_the_note_limit() -> None:
     api_ts = (SRC / "types" / "api.ts").read_text()
     match = re.search(r"export const NOTE_MAX_CHARS = (\d+);", api_ts)
     assert match and int(match.group(1)) == service.NOTE_MAX_CHARS
+
+
+def test_the_link_limits() -> None:
+    api_ts = (SRC / "types" / "api.ts").read_text()
+    for name, value in (
+        ("URL_MAX_CHARS", links.MAX_URL_CHARS),
+        ("SUMMARY_MAX_CHARS", links.SUMMARY_MAX_CHARS),
+    ):
+        match = re.search(rf"export const {name} = (\d+);", api_ts)
+        assert match and int(match.group(1)) == value, name
 
 
 def test_the_routes_the_webapp_calls_exist() -> None:

@@ -5,6 +5,7 @@ const prefix = `${manifest.id}/`;
 
 export const ActionTypes = {
     OPEN_MODAL: `${prefix}OPEN_MODAL`,
+    OPEN_LINK_MODAL: `${prefix}OPEN_LINK_MODAL`,
     CLOSE_MODAL: `${prefix}CLOSE_MODAL`,
     TOPICS_REQUEST: `${prefix}TOPICS_REQUEST`,
     TOPICS_SUCCESS: `${prefix}TOPICS_SUCCESS`,

@@ -45,6 +45,14 @@ export function openEscalateModal(postId: string): Thunk<Promise<void>> {
     };
 }
 
+/** Opens the modal for a link raised outside Mattermost (the channel-header button). */
+export function openLinkModal(channelId: string): Thunk<Promise<void>> {
+    return async (dispatch) => {
+        dispatch({type: ActionTypes.OPEN_LINK_MODAL, channelId});
+        await dispatch(fetchTopics());
+    };
+}
+
 export function closeEscalateModal(): AnyAction {
     return {type: ActionTypes.CLOSE_MODAL};
 }
@@ -67,6 +75,35 @@ export function submitEscalation(topic: string, note: string): Thunk<Promise<boo
                 post_id: modal.postId,
                 topic,
                 ...(trimmed ? {note: trimmed} : {}),
+            });
+            dispatch({type: ActionTypes.SUBMIT_SUCCESS, escalation: result.escalation, created: result.created});
+            return true;
+        } catch (err) {
+            dispatch({type: ActionTypes.SUBMIT_FAILURE, error: errorOf(err)});
+            return false;
+        }
+    };
+}
+
+/**
+ * Submits the escalation of a link raised outside Mattermost, as `submitEscalation` does for a post.
+ * The server checks the link, the summary and whether this user may escalate at all.
+ */
+export function submitLinkEscalation(topic: string, link: {url: string; summary: string; note: string}): Thunk<Promise<boolean>> {
+    return async (dispatch, getState) => {
+        const {modal, submit} = pluginState(getState());
+        if (!modal.link || submit.status === 'submitting') {
+            return false;
+        }
+        dispatch({type: ActionTypes.SUBMIT_REQUEST});
+        try {
+            const note = link.note.trim();
+            const result = await createClient(getBasePath(getState())).createLinkEscalation({
+                url: link.url.trim(),
+                topic,
+                summary: link.summary.trim(),
+                channel_id: modal.link.channelId,
+                ...(note ? {note} : {}),
             });
             dispatch({type: ActionTypes.SUBMIT_SUCCESS, escalation: result.escalation, created: result.created});
             return true;

@@ -17,6 +17,7 @@ import type {Options} from '@mattermost/types/client4';
 import type {
     CreateEscalationRequest,
     CreateEscalationResult,
+    CreateLinkEscalationRequest,
     Escalation,
     TopicsResponse,
 } from 'src/types/api';
@@ -112,6 +113,7 @@ function asEscalation(body: unknown, url: string): Escalation {
 export interface EscalationsClient {
     getTopics(): Promise<TopicsResponse>;
     createEscalation(req: CreateEscalationRequest): Promise<CreateEscalationResult>;
+    createLinkEscalation(req: CreateLinkEscalationRequest): Promise<CreateEscalationResult>;
     getEscalation(id: string): Promise<Escalation>;
 }
 
@@ -134,6 +136,15 @@ export function createClient(basePath: string): EscalationsClient {
                 method: 'post',
                 headers: {'Content-Type': 'application/json'},
                 body: JSON.stringify(payload),
+            });
+            return {escalation: asEscalation(body, url), created: status === 201};
+        },
+        async createLinkEscalation(req) {
+            const url = `${api}/escalations/links`;
+            const {status, body} = await request(url, {
+                method: 'post',
+                headers: {'Content-Type': 'application/json'},
+                body: JSON.stringify(req),
             });
             return {escalation: asEscalation(body, url), created: status === 201};
         },

@@ -13,6 +13,7 @@ import {makeStore, scriptFetch} from 'test/harness';
 
 interface Registered {
     menu: {text: React.ReactNode; action: (postId: string) => void; filter?: (postId: string) => boolean} | null;
+    header: {icon: React.ReactNode; action: (channel: {id: string}) => void; text: React.ReactNode; tooltip: React.ReactNode} | null;
     roots: number;
     reducers: Reducer[];
     ws: Record<string, (msg: WebSocketMessage) => void>;
@@ -21,11 +22,15 @@ interface Registered {
 }
 
 async function loadPlugin(store: ReturnType<typeof makeStore>) {
-    const got: Registered = {menu: null, roots: 0, reducers: [], ws: {}, reconnect: [], translations: []};
+    const got: Registered = {menu: null, header: null, roots: 0, reducers: [], ws: {}, reconnect: [], translations: []};
     const registry: PluginRegistry = {
         registerPostDropdownMenuAction: (text, action, filter) => {
             got.menu = {text, action, filter};
             return 'menu-1';
+        },
+        registerChannelHeaderButtonAction: (icon, action, text, tooltip) => {
+            got.header = {icon, action, text, tooltip};
+            return 'header-1';
         },
         registerRootComponent: () => {
             got.roots += 1;
@@ -75,6 +80,25 @@ describe('plugin registration', () => {
         expect(pluginState(store.getState()).modal).toEqual({open: true, postId: POST_ID});
         await vi.waitFor(() => expect(pluginState(store.getState()).topics.status).toBe('loaded'));
         expect(calls).toHaveLength(1);
+    });
+
+    it('the channel-header button opens the modal for a link, from that channel', async () => {
+        const store = makeStore();
+        scriptFetch({'GET /plugins/community-escalations/api/v1/topics': {status: 200, body: topicsResponse}});
+        const {got} = await loadPlugin(store);
+        render(
+            <IntlProvider locale='en'>
+                <span data-testid='text'>{got.header!.text}</span>
+                <span data-testid='tooltip'>{got.header!.tooltip}</span>
+                {got.header!.icon}
+            </IntlProvider>,
+        );
+        expect(screen.getByTestId('text')).toHaveTextContent(/^Escalate a link$/);
+        expect(screen.getByTestId('tooltip')).toHaveTextContent('raised outside Mattermost');
+        expect(screen.getByTestId('escalate-link-icon')).toBeInTheDocument();
+        got.header!.action({id: 'c'.repeat(26)});
+        expect(pluginState(store.getState()).modal).toEqual({open: true, postId: null, link: {channelId: 'c'.repeat(26)}});
+        await vi.waitFor(() => expect(pluginState(store.getState()).topics.status).toBe('loaded'));
     });
 
     it('hides Escalate on escalation posts this client has seen', async () => {

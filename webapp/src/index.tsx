@@ -1,12 +1,15 @@
 /**
- * Plugin entry: registers the "Escalate" message-menu item, the root component (modal + notice),
+ * Plugin entry: registers the "Escalate" message-menu item, the channel-header button that escalates
+ * a link raised outside Mattermost (shown to everyone: the server decides who may escalate and
+ * answers the others with a clear 403), the root component (modal + notice),
  * the reducer, the WebSocket and reconnect handlers and the translations, under the id from
  * `plugin.json`.
  */
 import React from 'react';
 import {FormattedMessage} from 'react-intl';
 
-import {openEscalateModal, refreshKnownEscalations, type Dispatch} from 'src/actions';
+import {openEscalateModal, openLinkModal, refreshKnownEscalations, type Dispatch} from 'src/actions';
+import LinkIcon from 'src/components/link_icon';
 import Root from 'src/components/root/root';
 import {getTranslations} from 'src/i18n/translations';
 import {messages} from 'src/i18n/messages';
@@ -34,6 +37,14 @@ export default class Plugin {
                 const post = getPost(getState(), postId);
                 return isEscalatable(post, knownEscalationPostIds(getState()), isBotUser(getState(), post?.user_id));
             },
+        );
+        registry.registerChannelHeaderButtonAction(
+            <LinkIcon/>,
+            (channel) => {
+                void dispatch(openLinkModal(channel.id));
+            },
+            <FormattedMessage {...messages.headerButton}/>,
+            <FormattedMessage {...messages.headerTooltip}/>,
         );
         registry.registerWebSocketEventHandler(ESCALATION_UPDATED_EVENT, handleEscalationUpdated(dispatch));
         registry.registerReconnectHandler(() => {

@@ -1,7 +1,8 @@
 /**
  * The plugin's slice of the host store, mounted at `state['plugins-<id>']` by `registerReducer`.
  *
- * - `modal`: whether the Escalate modal is open and for which post;
+ * - `modal`: whether the Escalate modal is open, and for which post, or (`link`) for a link raised
+ *   outside Mattermost, from the channel whose header button opened it;
  * - `topics`: the last `GET /api/v1/topics` answer and its loading state;
  * - `submit`: the state of the current `POST /api/v1/escalations`;
  * - `notice`: the escalation just created (or found) that the notice links to;
@@ -15,7 +16,7 @@ import {ActionTypes} from 'src/action_types';
 export type LoadStatus = 'idle' | 'loading' | 'loaded' | 'error';
 
 export interface PluginState {
-    modal: {open: boolean; postId: string | null};
+    modal: {open: boolean; postId: string | null; link?: {channelId: string}};
     topics: {status: LoadStatus; data: TopicsResponse | null; error: {status: number; message: string} | null};
     submit: {status: 'idle' | 'submitting' | 'error'; error: {status: number; message: string} | null};
     notice: {escalationId: string; created: boolean} | null;
@@ -55,6 +56,12 @@ export default function reducer(state: PluginState = initialState, action: AnyAc
         return {
             ...state,
             modal: {open: true, postId: action.postId as string},
+            submit: initialState.submit,
+        };
+    case ActionTypes.OPEN_LINK_MODAL:
+        return {
+            ...state,
+            modal: {open: true, postId: null, link: {channelId: action.channelId as string}},
             submit: initialState.submit,
         };
     case ActionTypes.CLOSE_MODAL:

@@ -1,9 +1,10 @@
 """The ``/escalation`` slash command: ``list [mine|unowned] [topic <key>] [page <n>]``, ``mine``,
-``show <ref>``, ``policy``, ``stats [days]``, ``new <permalink>``, ``help`` and ``help tips``;
-official responses (``responses``, ``template``, ``route``, ``policy merged | diff``:
-``official``); for system admins ``policy repin <username>``, ``channel adopt``,
-``channel forget`` and ``export [days]``. Every answer is ephemeral. The sub-commands are the
-entries of ``SUBCOMMANDS``; the help text is made from it.
+``show <ref>``, ``policy``, ``stats [days]``, ``new <permalink>``, ``new <link>`` (something
+raised outside Mattermost, ``link_dialog``), ``help`` and ``help tips``; official responses
+(``responses``, ``template``, ``route``, ``policy merged | diff``: ``official``); for system admins
+``policy repin <username>``, ``channel adopt``, ``channel forget`` and ``export [days]``. Every
+answer is ephemeral. The sub-commands are the entries of ``SUBCOMMANDS``; the help text is made
+from it.
 ``new`` opens an interactive dialog (topic + note, with who each topic pages): the path for mobile
 clients, where post menu actions do not show.
 
@@ -21,7 +22,7 @@ from typing import Protocol
 
 from escalations.runtime.models import CommandArgs, CommandResponse
 
-from . import edge, official_text, render, report_commands, sentences
+from . import edge, link_dialog, official_text, render, report_commands, sentences
 from .activation import COMMAND_TRIGGER, PolicyStatus
 from .active_policy import ActivePolicy
 from .errors import NotConfigured
@@ -185,11 +186,15 @@ def _mine(ctx: CommandContext, args: CommandArgs, rest: list[str]) -> str:
     lines = [f"**Your escalations ({len(records)})**, newest first:"]
     for r in records:
         lines.append(
-            f"- `{r.ref}` {r.topic_title}, [your post]({r.source_link}), "
+            f"- `{r.ref}` {r.topic_title}, {_yours(r)}, "
             f"{sentences.age(now - r.created_at)} ago: {_escalator_state(r)}"
         )
     lines.append(f"`/{COMMAND_TRIGGER} show <ref>` shows one with its history.")
     return "\n".join(lines)
+
+
+def _yours(r: Escalation) -> str:
+    return render.source_reference(r) if r.is_link else f"[your post]({r.source_link})"
 
 
 def _escalator_state(r: Escalation) -> str:
@@ -326,19 +331,19 @@ def _export(ctx: CommandContext, args: CommandArgs, rest: list[str]) -> str:
 
 
 def _new(ctx: CommandContext, args: CommandArgs, rest: list[str]) -> str:
-    match = _POST_ID_RE.search(rest[0].strip("<>"))
-    if match is None:
-        return f"Give a post's permalink, e.g. `/{COMMAND_TRIGGER} new https://.../pl/<post id>`."
+    link = rest[0]
+    match = _POST_ID_RE.search(link.strip("<>"))
+    if match is None:  # a link raised outside Mattermost
+        checked = ctx.workflow.check_link_escalatable(args.user_id, link)
+        policy = ctx.workflow.with_templates(ctx.workflow.active_policy())
+        intro = dialog_introduction(policy)
+        ctx.host.open_dialog(
+            link_dialog.dialog(args.trigger_id, checked, topic_element(policy), intro)
+        )
+        return ""
     post_id = match.group(1)
     ctx.workflow.check_escalatable(args.user_id, post_id)
     policy = ctx.workflow.with_templates(ctx.workflow.active_policy())
-    topic = DialogElement(
-        display_name="Topic",
-        name="topic",
-        type="select",
-        help_text="The sensitive topic; its approved responders are notified.",
-        options=tuple((t.title, t.key) for t in policy.topics),
-    )
     note = DialogElement(
         display_name="Note",
         name="note",
@@ -356,10 +361,21 @@ def _new(ctx: CommandContext, args: CommandArgs, rest: list[str]) -> str:
             introduction_text=dialog_introduction(policy),
             submit_label="Escalate",
             state=post_id,
-            elements=(topic, note),
+            elements=(topic_element(policy), note),
         )
     )
     return ""
+
+
+def topic_element(policy: ActivePolicy) -> DialogElement:
+    """The dialogs' topic select."""
+    return DialogElement(
+        display_name="Topic",
+        name="topic",
+        type="select",
+        help_text="The sensitive topic; its approved responders are notified.",
+        options=tuple((t.title, t.key) for t in policy.topics),
+    )
 
 
 def dialog_introduction(policy: ActivePolicy) -> str:
@@ -377,8 +393,9 @@ def dialog_introduction(policy: ActivePolicy) -> str:
 SUBCOMMANDS: tuple[Subcommand, ...] = (
     Subcommand(
         "new",
-        "<permalink>",
-        "escalate a post (opens a form with topic and note)",
+        "<permalink | link>",
+        "escalate a post (opens a form with topic and note), or something raised outside "
+        "Mattermost by its link, e.g. a GitHub issue (a form with topic, summary and note)",
         _new,
         arity=lambda n: n == 1,
     ),
@@ -511,6 +528,7 @@ HELP = "\n".join(
         *(_help_line(s) for s in SUBCOMMANDS if not s.admin),
         "System admins only:",
         *(_help_line(s) for s in SUBCOMMANDS if s.admin),
-        'On desktop and web you can also use **Escalate** in a post\'s "..." menu.',
+        'On desktop and web you can also use **Escalate** in a post\'s "..." menu, and '
+        "**Escalate a link** in the channel header.",
     ]
 )

@@ -7,6 +7,8 @@ The tree::
     ├── NotConfigured                  no escalations team/channel yet            -> 409
     ├── InvalidRequest                 malformed/missing/mistyped input           -> 400
     │   ├── NoteTooLong
+    │   ├── InvalidLink                not an http(s) link the plugin accepts
+    │   ├── InvalidSummary             a link's summary missing or too long
     │   ├── NotEscalatable             the post is itself an escalation post
     │   └── InvalidAssignee            the chosen owner is not an approved responder
     ├── Forbidden                      the actor may not do this                  -> 403
@@ -66,6 +68,14 @@ class InvalidRequest(WorkflowError):
 
 
 class NoteTooLong(InvalidRequest):
+    pass
+
+
+class InvalidLink(InvalidRequest):
+    pass
+
+
+class InvalidSummary(InvalidRequest):
     pass
 
 

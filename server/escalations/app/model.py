@@ -10,6 +10,10 @@ Every change produces a new record with ``version + 1`` and one more entry in th
 log; the store writes it with compare-and-set against the exact bytes it read, so two changes
 computed from the same version can never both land.
 
+The source is a post (``post_id``, ``channel_id``, ``source_link`` its permalink) or a link raised
+outside Mattermost (``source_url``, the link as the post shows it; ``post_id`` empty, ``excerpt``
+the escalator's redacted summary, ``channel_id`` where they asked, if they are a member of it).
+
 A record whose ``escalation_post_id`` is empty is *pending*: its creator reserved the (post, topic)
 pair and is posting to the escalations channel right now (see ``service.Workflow.escalate``).
 """
@@ -26,9 +30,14 @@ from typing import Any
 
 # Bump when the stored JSON changes shape; ``from_json`` migrates the older schemas it knows
 # (``_migrate``) and refuses the others.
-RECORD_SCHEMA = 2
+RECORD_SCHEMA = 3
 # Schema 1: the owner stayed empty until someone claimed; no owner_since, reminders, response.
 _SCHEMA_UNOWNED = 1
+# Schema 2: every escalation was of a post (no ``source_url``); read as it is. Schema 3 added the
+# escalations of links raised outside Mattermost, which a plugin reading schema 2 must not take
+# for posts.
+_SCHEMA_POSTS_ONLY = 2
+_READABLE = (_SCHEMA_UNOWNED, _SCHEMA_POSTS_ONLY, RECORD_SCHEMA)
 # Characters of the id shown to people as the escalation's reference (``/escalation show abc2def``).
 REF_CHARS = 7
 
@@ -146,6 +155,13 @@ class Escalation:
     # Who approved ``template_response`` in the plugin (username); empty when it is the policy
     # file's. An approved template is text people wrote: the post shows it made safe.
     template_approved_by: str = ""
+    # The link of an escalation raised outside Mattermost as shown (``links.shown``); "" for posts.
+    source_url: str = ""
+
+    @property
+    def is_link(self) -> bool:
+        """True for an escalation of a link raised outside Mattermost (no post)."""
+        return bool(self.source_url)
 
     @property
     def acknowledged(self) -> bool:
@@ -214,6 +230,7 @@ class Escalation:
             "outcome": self.outcome.value if self.outcome else None,
             "response": self.response,
             "post_id": self.post_id,
+            "source_url": self.source_url,
             "escalation_post_id": self.escalation_post_id,
             "permalink": self.permalink,
             "created_by": self.created_by,
@@ -251,7 +268,7 @@ class Escalation:
         """Parse a stored record, migrating older schemas. Raises ``ValueError`` on anything but
         our own schemas."""
         data = json.loads(raw)
-        if not isinstance(data, dict) or data.get("schema") not in (_SCHEMA_UNOWNED, RECORD_SCHEMA):
+        if not isinstance(data, dict) or data.get("schema") not in _READABLE:
             raise ValueError(f"not an escalation record of schema {RECORD_SCHEMA}")
         record = cls._parse(data)
         return _migrate(record) if data["schema"] == _SCHEMA_UNOWNED else record
@@ -293,6 +310,7 @@ class Escalation:
             response=_str(data, "response"),
             compacted=data.get("compacted") is True,
             template_approved_by=_str(data, "template_approved_by"),
+            source_url=_str(data, "source_url"),
         )
 
 

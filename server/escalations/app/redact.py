@@ -64,12 +64,13 @@ def redact_note(text: str, public_domains: frozenset[str] = DEFAULT_PUBLIC_DOMAI
     return redact_counted(text, MAX_INPUT_CHARS, public_domains)
 
 
-def removal_summary(from_excerpt: int, from_note: int) -> str:
-    """The line that tells the escalator what redaction removed."""
+def removal_summary(from_excerpt: int, from_note: int, source: str = "excerpt") -> str:
+    """The line that tells the escalator what redaction removed; ``source``: what the quoted
+    text is called (``excerpt``, or ``summary`` for a link)."""
     if not from_excerpt and not from_note:
-        return "Redaction: no personal data or secrets found in the excerpt or the note."
+        return f"Redaction: no personal data or secrets found in the {source} or the note."
     return (
-        f"Redaction: removed {_items(from_excerpt)} from the excerpt and "
+        f"Redaction: removed {_items(from_excerpt)} from the {source} and "
         f"{_items(from_note)} from the note."
     )
 

@@ -121,10 +121,30 @@ def owner_text(r: Escalation) -> str:
 
 def _source(r: Escalation) -> str:
     parts = [f"Escalated by {quiet(r.created_by)} from {r.source_channel or 'a channel'}"]
-    if r.source_link:
-        parts.append(f"[original post]({r.source_link})")
+    original = source_reference(r)
+    if original:
+        parts.append(original)
     parts.append(f"ref `{r.ref}`")
     return SEPARATOR.join(parts)
+
+
+def source_reference(r: Escalation) -> str:
+    """Where the escalated item is: ``[original post](permalink)`` for a post; for a link raised
+    outside Mattermost the link as stored (a public one stays a link, made safe like any text
+    people wrote; any other reads as the redaction's placeholder)."""
+    if r.is_link:
+        return user_text(r.source_url)
+    return f"[original post]({r.source_link})" if r.source_link else ""
+
+
+def source_noun(r: Escalation) -> str:
+    """``post`` or ``link``: what was escalated, in sentences about it."""
+    return "link" if r.is_link else "post"
+
+
+def excerpt_noun(r: Escalation) -> str:
+    """What the quoted line is: the post's ``excerpt``, or the ``summary`` of a link."""
+    return "summary" if r.is_link else "excerpt"
 
 
 def outcome_text(r: Escalation) -> str:
@@ -310,16 +330,23 @@ def escalator_confirmation(r: Escalation, *, with_link: bool) -> str:
     """The ephemeral answer to whoever escalated; the link only for members of the channel (for
     anyone else it would be a dead link into a private channel)."""
     where = f": {r.permalink}" if with_link else ""
-    return (
+    text = (
         f"Escalated to the approved responders of **{r.topic_title}**{where} "
         f"(`/escalation show {r.ref}` follows it). You will get a direct message when it is "
         "acknowledged and when it is resolved; `/escalation mine` lists yours."
     )
+    if r.is_link and not _BARE_LINK.match(r.source_url):
+        text += (
+            f"\nThe link's site is not on the public allow-list: the post shows it as "
+            f"`{r.source_url}`; say in the note where responders find it."
+        )
+    return text
 
 
 def escalator_update(r: Escalation, event: Event) -> str:
     """The direct message to whoever escalated, for an acknowledgement or a resolution."""
-    about = f"Your escalation of [this post]({r.source_link}) ({r.topic_title})"
+    item = source_reference(r) if r.is_link else f"[this post]({r.source_link})"
+    about = f"Your escalation of {item} ({r.topic_title})"
     if event.what is Action.RESOLVED:
         text = f"{about} was resolved by @{event.who}: {_outcome_label(event.detail)}."
         if r.response:

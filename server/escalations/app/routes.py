@@ -15,7 +15,7 @@ from typing import Any
 
 from escalations.runtime.http import JSON_CONTENT_TYPE, Request, Response, Router, json_response
 
-from . import edge
+from . import edge, link_dialog
 from .buttons import BUTTONS, Press
 from .errors import (
     InvalidRequest,
@@ -24,6 +24,7 @@ from .errors import (
     TopicNotFound,
     UserMismatch,
 )
+from .links import LinkRequest
 from .model import Escalation
 from .reports import Reports, parse_days
 from .service import Workflow
@@ -43,11 +44,14 @@ def build_router(workflow: Workflow, reports: Reports | None = None) -> Router:
         router.add("GET", "/api/v1/export", lambda r: _export(reports, r))
     router.add("GET", "/api/v1/topics", api.topics)
     router.add("POST", "/api/v1/escalations", api.create)
+    # Before ``/escalations/{id}``: the router matches routes in the order they were added.
+    router.add("POST", "/api/v1/escalations/links", api.create_link)
     router.add("GET", "/api/v1/escalations/{id}", api.show)
     for action in BUTTONS:
         router.add("POST", f"/api/v1/actions/{action}", api.button(action))
     router.add("POST", "/api/v1/dialogs/new", api.dialog_new)
     router.add("POST", "/api/v1/dialogs/resolve", api.dialog_resolve)
+    router.add("POST", "/api/v1/dialogs/link", lambda r: link_dialog.submit(workflow, r))
     return router
 
 
@@ -76,6 +80,24 @@ class _Api:
             topic = _field(body, "topic")
             note = _field(body, "note", required=False)
             record, created = self._workflow.escalate(actor, post_id, topic, note)
+            return json_response(record.to_api(), 201 if created else 200)
+
+        return edge.run_http(call)
+
+    def create_link(self, request: Request) -> Response:
+        """Escalate a link raised outside Mattermost (``link_dialog`` for the slash command)."""
+
+        def call() -> Response:
+            _user(request)
+            body = request.json_object()
+            link = LinkRequest(
+                url=_field(body, "url"),
+                topic=_field(body, "topic"),
+                summary=_field(body, "summary", required=False),
+                note=_field(body, "note", required=False),
+                channel_id=_field(body, "channel_id", required=False),
+            )
+            record, created = self._workflow.escalate_link(_actor(request, body), link)
             return json_response(record.to_api(), 201 if created else 200)
 
         return edge.run_http(call)

@@ -28,6 +28,7 @@ from .render import (
     quiet,
     responders_text,
     response_text,
+    source_reference,
     user_text,
 )
 
@@ -139,7 +140,7 @@ def show_text(r: Escalation) -> str:
         f"([escalation post]({r.permalink})).",
         f"{quiet(r.created_by)} escalated it from {r.source_channel or 'a channel'} on "
         f"{format_time(r.created_at)}"
-        + (f" ([original post]({r.source_link}))." if r.source_link else "."),
+        + (f" ({source_reference(r)})." if source_reference(r) else "."),
     ]
     if r.excerpt:
         lines += ["> " + user_text(r.excerpt), ""]

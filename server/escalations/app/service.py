@@ -24,7 +24,18 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import TypeVar, cast
 
-from . import excerpt, guard, outreach, redact, render, sanitize, sentences, templates, transitions
+from . import (
+    excerpt,
+    guard,
+    links,
+    outreach,
+    redact,
+    render,
+    sanitize,
+    sentences,
+    templates,
+    transitions,
+)
 from .active_policy import ActivePolicy, TopicRoute
 from .errors import (
     AlreadyEscalated,
@@ -56,6 +67,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 _REF_RE = re.compile(rf"^[a-z2-7]{{{REF_CHARS},26}}$")
+_ID_RE = re.compile(r"^[a-z0-9]{26}$")
 
 NOTE_MAX_CHARS = 1000
 EVENT_UPDATED = "escalation_updated"
@@ -167,19 +179,75 @@ class Workflow:
         )
         actor = cast("UserRef | None", results[0])
         read = cast("tuple[PostRef, ChannelRef] | WorkflowError", results[1])
-        if len(note) > NOTE_MAX_CHARS:
-            raise NoteTooLong(f"The note is longer than {NOTE_MAX_CHARS} characters.")
-        topic = policy.topic(topic_key)
-        if topic is None:
-            raise TopicNotFound(f"Unknown topic {topic_key!r}.")
-        topic = self.with_templates(policy).topic(topic_key) or topic
+        clean_note = self._clean_note(env, note)
+        topic = self._topic(policy, topic_key)
         if isinstance(read, WorkflowError):
             raise read
         post, channel = read
         self._refuse_escalation_post(env, post)
-        # The note is short (NOTE_MAX_CHARS) and redaction is linear: redacted before it is stored.
-        clean_note = redact.redact_note(note.strip(), env.public_domains)
         record = self._new_record(env, topic, actor, actor_id, post, channel, clean_note.text)
+
+        def excerpt() -> redact.Redaction:
+            return self._redact(post.message, env.excerpt_max_chars, env.public_domains)
+
+        return self._reserve_and_publish(env, policy, record, excerpt, clean_note.removed)
+
+    def escalate_link(self, actor_id: str, request: links.LinkRequest) -> tuple[Escalation, bool]:
+        """Escalate a link raised outside Mattermost under a topic; (record, created).
+        Idempotent per (normalised link, topic), gated and rate limited like a post."""
+        env, policy = self._require()
+        actor = self._check_allowed(env, actor_id)
+        url = links.normalise(request.url)
+        summary = links.check_summary(request.summary)
+        clean_note = self._clean_note(env, request.note)
+        topic = self._topic(policy, request.topic)
+        # The summary is short (links.SUMMARY_MAX_CHARS): redacted in-process, like the note.
+        clean_summary = redact.redact_note(summary, env.public_domains)
+        shown = links.shown(url, env.public_domains).text
+        base = self._record_base(topic, actor, actor_id, links.link_escalation_id(url, topic.key))
+        template = base.template_response
+        if template and "{" in template:  # ``{link}`` is the link; no author to name
+            base = replace(
+                base, template_response=templates.fill(template, name="{name}", link=shown)
+            )
+        record = links.new_record(
+            base, shown, self._own_channel(actor_id, request.channel_id), clean_note.text
+        )
+        return self._reserve_and_publish(
+            env, policy, record, lambda: clean_summary, clean_note.removed
+        )
+
+    def _clean_note(self, env: Environment, note: str) -> redact.Redaction:
+        if len(note) > NOTE_MAX_CHARS:
+            raise NoteTooLong(f"The note is longer than {NOTE_MAX_CHARS} characters.")
+        # The note is short (NOTE_MAX_CHARS) and redaction is linear: redacted before it is stored.
+        return redact.redact_note(note.strip(), env.public_domains)
+
+    def _topic(self, policy: ActivePolicy, topic_key: str) -> TopicRoute:
+        """The policy's topic, with its template approved in the plugin if there is one."""
+        topic = policy.topic(topic_key)
+        if topic is None:
+            raise TopicNotFound(f"Unknown topic {topic_key!r}.")
+        return self.with_templates(policy).topic(topic_key) or topic
+
+    def _own_channel(self, actor_id: str, channel_id: str) -> str:
+        """``channel_id`` if ``actor_id`` is a member (their confirmation is shown there), else
+        "" (a client names the channel: it is only a hint)."""
+        if not channel_id or not _ID_RE.match(channel_id):
+            return ""
+        return channel_id if self._host.is_channel_member(channel_id, actor_id) else ""
+
+    def _reserve_and_publish(
+        self,
+        env: Environment,
+        policy: ActivePolicy,
+        record: Escalation,
+        excerpt: Callable[[], redact.Redaction],
+        note_removed: int,
+    ) -> tuple[Escalation, bool]:
+        """Reserve ``record`` (insert-if-absent on its id), count it against the rate limit,
+        then post it with ``excerpt()``; an existing escalation of the same source and topic is
+        returned as it is (and never counted)."""
         stored, created = self._store.create_if_absent(record)
         if created:
             self._count(env, record)
@@ -188,14 +256,14 @@ class Workflow:
             if not stored.pending:
                 # The same visibility as ``get``: someone else's escalation (its owner, state,
                 # who escalated it) is not shown to a user outside the escalations channel.
-                if not self._may_view(env, actor_id, stored):
+                if not self._may_view(env, record.created_by_id, stored):
                     raise AlreadyEscalated(
-                        f"This post is already escalated under {topic.title}; its approved "
-                        "responders have it."
+                        f"This {render.source_noun(stored)} is already escalated under "
+                        f"{stored.topic_title}; its approved responders have it."
                     )
                 return stored, False
-        shown = self._redact(post.message, env.excerpt_max_chars, env.public_domains)
-        removed = (shown.removed, clean_note.removed)
+        shown = excerpt()
+        removed = (shown.removed, note_removed)
         return self._publish_new(env, policy, stored, shown.text, removed), True
 
     def _check_allowed(self, env: Environment, actor_id: str) -> UserRef | None:
@@ -233,18 +301,34 @@ class Workflow:
         channel: ChannelRef,
         note: str,
     ) -> Escalation:
+        source_link = self._permalink(env, channel, post.id)
+        return replace(
+            self._record_base(topic, actor, actor_id, escalation_id(post.id, topic.key)),
+            post_id=post.id,
+            channel_id=post.channel_id,
+            note=note,
+            source_channel=self._describe_channel(channel),
+            source_link=source_link,
+            template_response=self._filled(topic.template_response, post, source_link),
+        )
+
+    def _record_base(
+        self, topic: TopicRoute, actor: UserRef | None, actor_id: str, esc_id: str
+    ) -> Escalation:
+        """A new record of ``topic`` escalated by ``actor_id`` now, without its source; the
+        excerpt is filled in later (``escalate``), only by the request that holds the
+        reservation. ``actor``: the actor if already looked up."""
         if actor is None:
             actor = self._host.get_user(actor_id)
         username = actor.username if actor else actor_id
         now = self._now()
-        source_link = self._permalink(env, channel, post.id)
         return Escalation(
-            id=escalation_id(post.id, topic.key),
+            id=esc_id,
             version=1,
             topic=topic.key,
             topic_title=topic.title,
-            post_id=post.id,
-            channel_id=post.channel_id,
+            post_id="",
+            channel_id="",
             created_by=username,
             created_by_id=actor_id,
             created_at=now,
@@ -252,15 +336,10 @@ class Workflow:
             default_owner=topic.default_owner.username if topic.default_owner else None,
             owner=topic.default_owner.username if topic.default_owner else None,
             owner_since=now,
-            note=note,
-            source_channel=self._describe_channel(channel),
-            source_link=source_link,
-            # Redacted later (``escalate``): only by the request that holds the reservation.
-            excerpt="",
             responders=topic.responder_usernames,
             responder_ids=topic.responder_ids,
             loop_in=tuple(p.username for p in topic.loop_in),
-            template_response=self._filled(topic.template_response, post, source_link),
+            template_response=topic.template_response,
             template_approved_by=topic.template_approved_by,
             responder_seats=topic.responder_seats,
             loop_in_seats=topic.loop_in_seats,
@@ -376,13 +455,15 @@ class Workflow:
     ) -> None:
         # The link to the escalation post only for members of its (private) channel: for anyone
         # else it is a dead link. They hear back by direct message; ``/escalation mine``.
+        if not r.channel_id:  # a link escalated from no channel of theirs: the client shows it
+            return
         try:
             member = self._host.is_channel_member(env.channel.id, r.created_by_id)
         except Exception:  # the escalation is posted already: answer without the link
             log.exception("cannot tell whether %s is in the escalations channel", r.created_by_id)
             member = False
         text = render.escalator_confirmation(r, with_link=member)
-        text += "\n" + redact.removal_summary(*removed)
+        text += "\n" + redact.removal_summary(*removed, source=render.excerpt_noun(r))
         self._best_effort(
             self._host.send_ephemeral, r.created_by_id, r.channel_id, text, env.bot_user_id
         )
@@ -750,6 +831,16 @@ class Workflow:
             self._gate.check_rate(env.rules, actor_id)
         post, _ = self._readable_post(actor_id, post_id)
         self._refuse_escalation_post(env, post)
+
+    def check_link_escalatable(self, actor_id: str, url: str) -> links.CheckedLink:
+        """The checks of ``escalate_link`` that need no topic (for ``/escalation new <link>``):
+        the link, normalised, and as the post would show it."""
+        env, _ = self._require()
+        self._check_allowed(env, actor_id)
+        if self._gate is not None:
+            self._gate.check_rate(env.rules, actor_id)
+        normalised = links.normalise(url)
+        return links.CheckedLink(normalised, links.shown(normalised, env.public_domains).text)
 
     def _refuse_escalation_post(self, env: Environment, post: PostRef) -> None:
         """An escalation post is one the bot wrote and a stored record points to (as its post,

@@ -146,6 +146,8 @@ export const css = `
   padding: 8px 12px; border-radius: 4px; border: 1px solid var(--ce-fg-16);
   background: var(--ce-bg-d); color: var(--ce-fg-d); font: inherit;
 }
+.ce-input { min-height: 0; resize: none; }
+.ce-link-fields { margin-bottom: 16px; }
 .ce-textarea:hover { border-color: var(--ce-fg-64); }
 .ce-textarea:focus { outline: none; border-color: var(--ce-accent-d); box-shadow: inset 0 0 0 1px var(--ce-accent-d); }
 .ce-help { display: flex; justify-content: space-between; gap: 16px; margin-top: 4px; font-size: 12px; color: var(--ce-fg-muted); }

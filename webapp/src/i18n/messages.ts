@@ -11,6 +11,27 @@ export const messages = defineMessages({
     menuEscalate: {id: 'escalations.menu.escalate', defaultMessage: 'Escalate'},
     title: {id: 'escalations.modal.title', defaultMessage: 'Escalate message'},
     close: {id: 'escalations.modal.close', defaultMessage: 'Close'},
+    headerButton: {id: 'escalations.header.button', defaultMessage: 'Escalate a link'},
+    headerTooltip: {
+        id: 'escalations.header.tooltip',
+        defaultMessage: 'Escalate something raised outside Mattermost (a GitHub issue, a post elsewhere)',
+    },
+    linkTitle: {id: 'escalations.modal.link_title', defaultMessage: 'Escalate a link'},
+    linkIntro: {
+        id: 'escalations.modal.link_intro',
+        defaultMessage: 'Send something raised outside Mattermost to the people approved to respond on a sensitive topic.',
+    },
+    linkLabel: {id: 'escalations.link.label', defaultMessage: 'Link'},
+    linkHelp: {
+        id: 'escalations.link.help',
+        defaultMessage: 'An http or https link. Links to sites not on the public allow-list are shown redacted.',
+    },
+    summaryLabel: {id: 'escalations.summary.label', defaultMessage: 'Summary'},
+    summaryHelp: {
+        id: 'escalations.summary.help',
+        defaultMessage: 'What it is about, in a sentence or two. Leave out personal data.',
+    },
+    linkRequired: {id: 'escalations.link.required', defaultMessage: 'Give the link and a summary.'},
     failedTitle: {id: 'escalations.modal.failed_title', defaultMessage: 'The Escalate dialog failed'},
     failedBody: {
         id: 'escalations.modal.failed_body',
@@ -77,6 +98,10 @@ export const messages = defineMessages({
     noticeExisting: {
         id: 'escalations.notice.existing',
         defaultMessage: 'This message was already escalated under {topic}.',
+    },
+    noticeExistingLink: {
+        id: 'escalations.notice.existing_link',
+        defaultMessage: 'This link was already escalated under {topic}.',
     },
     noticeView: {id: 'escalations.notice.view', defaultMessage: 'View escalation'},
     noticeViewExisting: {id: 'escalations.notice.view_existing', defaultMessage: 'View the existing escalation'},

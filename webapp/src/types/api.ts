@@ -38,6 +38,8 @@ export interface Escalation {
     default_owner: string | null;
     outcome: 'responded' | 'no_response_needed' | null;
     post_id: string;
+    /** The link of an escalation raised outside Mattermost, as the post shows it ("" for a post). */
+    source_url?: string;
     escalation_post_id: string;
     permalink: string;
     created_by: string;
@@ -51,7 +53,16 @@ export interface CreateEscalationRequest {
     note?: string;
 }
 
-/** `201` = created, `200` = the post was already escalated under that topic. */
+/** `POST /api/v1/escalations/links`: a link raised outside Mattermost, instead of a post. */
+export interface CreateLinkEscalationRequest {
+    url: string;
+    topic: string;
+    summary: string;
+    note?: string;
+    channel_id?: string;
+}
+
+/** `201` = created, `200` = the post (or link) was already escalated under that topic. */
 export interface CreateEscalationResult {
     escalation: Escalation;
     created: boolean;
@@ -71,3 +82,6 @@ export interface EscalationUpdatedPayload {
 
 /** The server's cap on `note` (characters), per the API contract. */
 export const NOTE_MAX_CHARS = 1000;
+/** The server's caps on a link and its summary (characters). */
+export const URL_MAX_CHARS = 2000;
+export const SUMMARY_MAX_CHARS = 500;

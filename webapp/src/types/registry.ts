@@ -19,11 +19,22 @@ export interface WebSocketMessage<T = unknown> {
 
 export type Translations = Record<string, string>;
 
+/** The channel the channel-header button was pressed in (the fields this plugin reads). */
+export interface HeaderChannel {
+    id: string;
+}
+
 export interface PluginRegistry {
     registerPostDropdownMenuAction(
         text: React.ReactNode,
         action: (postId: string) => void,
         filter?: (postId: string) => boolean,
+    ): string;
+    registerChannelHeaderButtonAction(
+        icon: React.ReactNode,
+        action: (channel: HeaderChannel) => void,
+        dropdownText: React.ReactNode,
+        tooltipText: React.ReactNode,
     ): string;
     registerRootComponent(component: React.ComponentType<Record<string, unknown>>): string;
     registerReducer(reducer: Reducer): void;

@@ -68,6 +68,8 @@ const SECURITY = TOPICS.topics.findIndex((t) => t.key === 'security-vulnerabilit
 const NOTE = 'Reported in public in ~contributors. They have a working proof of concept but have not posted the steps yet; '
     + 'please move them to a private channel before anyone else tries it.';
 const PERMALINK_PATH = `/private-core/pl/${ESCALATION_POST}`;
+const ISSUE = 'https://github.com/mattermost/mattermost/issues/31337';
+const SUMMARY = 'A reporter on GitHub says telemetry is sent before consent is given.';
 
 // Besides the page layout, a few of the Bootstrap 3 globals the real host ships, which plugin markup
 // inherits (box-sizing, blockquote, label, headings, dl).
@@ -79,6 +81,8 @@ h2 { font-size: 30px; margin: 20px 0 10px; } h3 { font-size: 24px; margin: 20px 
 dl { margin-top: 0; margin-bottom: 20px; } dt { font-weight: 700; } dd { margin-left: 0; }
 body { margin: 0; font-family: 'Open Sans', sans-serif; font-size: 14px; color: #3f4350; background: #fff; }
 .channel { min-height: 100vh; }
+.sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
+.channel-header-button { margin-left: 12px; border: none; background: transparent; color: inherit; cursor: pointer; vertical-align: middle; }
 .channel-header { margin: 0; padding: 14px 20px; font-weight: 600; font-size: 16px; border-bottom: 1px solid rgba(128,128,128,.3); }
 .post { display: flex; padding: 10px 20px; gap: 12px; }
 .post--system { opacity: .75; }
@@ -223,7 +227,8 @@ function describeHost(host: HostSpec): void {
         page.on('console', (msg) => {
             // The browser logs every non-2xx fetch; the scripted 403 is expected, anything else is not.
             const url = msg.location().url;
-            if (msg.type() === 'error' && !(msg.text().startsWith('Failed to load resource') && url.endsWith(`${API}/escalations`))) {
+            const scripted = url.endsWith(`${API}/escalations`) || url.endsWith(`${API}/escalations/links`);
+            if (msg.type() === 'error' && !(msg.text().startsWith('Failed to load resource') && scripted)) {
                 pageErrors.push(`${msg.text()} ${url}`);
             }
         });
@@ -251,18 +256,18 @@ function describeHost(host: HostSpec): void {
             await page.waitForFunction(() => Boolean((window as unknown as {__host?: {registered: {pluginId: string}}}).__host?.registered.pluginId));
             const registered = await page.evaluate(() => {
                 const h = (window as unknown as {__host: {
-                    registered: {pluginId: string; menu: unknown[]; roots: unknown[]; ws: Record<string, unknown>};
+                    registered: {pluginId: string; menu: unknown[]; header: unknown[]; roots: unknown[]; ws: Record<string, unknown>};
                     versions: {react: string; reactDom: string};
                 }}).__host;
                 return {
-                    id: h.registered.pluginId, menu: h.registered.menu.length, roots: h.registered.roots.length,
+                    id: h.registered.pluginId, menu: h.registered.menu.length, header: h.registered.header.length, roots: h.registered.roots.length,
                     ws: Object.keys(h.registered.ws), react: h.versions.react,
                     // react-dom 18.2.0 reports itself as "18.2.0-next-9e3b772b8-20220608".
                     reactDom: h.versions.reactDom.split('-')[0],
                 };
             });
             expect(registered).toEqual({
-                id: PLUGIN_ID, menu: 1, roots: 1, ws: [`custom_${PLUGIN_ID}_escalation_updated`], react: host.react, reactDom: host.react,
+                id: PLUGIN_ID, menu: 1, header: 1, roots: 1, ws: [`custom_${PLUGIN_ID}_escalation_updated`], react: host.react, reactDom: host.react,
             });
             expect(pageErrors).toEqual([]);
         });
@@ -407,6 +412,35 @@ function describeHost(host: HostSpec): void {
             await page.keyboard.press('Escape');
             await page.getByRole('dialog').waitFor({state: 'detached'});
             expect((await documentKeys()).slice(before)).toEqual([]);
+        });
+
+        step('the channel-header button escalates a link raised outside Mattermost', async () => {
+            server.script(`GET ${API}/topics`, {status: 200, body: TOPICS});
+            server.script(`POST ${API}/escalations/links`,
+                {status: 403, body: {error: 'Only members of the private-core team can escalate posts; ask one of them or a moderator.'}},
+                {status: 201, body: escalation({post_id: '', source_url: ISSUE})},
+            );
+            await page.getByRole('button', {name: 'Escalate a link'}).click();
+            const dialog = page.getByRole('dialog', {name: 'Escalate a link'});
+            await dialog.waitFor();
+            await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('id') ?? '')).toMatch(/-url$/);
+            await page.keyboard.type(ISSUE);
+            await page.getByLabel('Summary').fill(SUMMARY);
+            await page.getByRole('radio', {name: /Privacy/}).click();
+            await shot('link-modal');
+            await dialog.screenshot({path: join(ARTIFACTS, `${host.name}-escalate-link-modal.png`)});
+            expect(await axeViolations('[role="dialog"]')).toEqual([]);
+            await page.getByRole('button', {name: 'Escalate', exact: true}).click();
+            const error = page.getByTestId('submit-error');
+            await error.waitFor();
+            expect(await error.textContent()).toContain('Only members of the private-core team can escalate');
+            await page.getByRole('button', {name: 'Escalate', exact: true}).click();
+            await dialog.waitFor({state: 'detached'});
+            await expect.poll(() => page.getByTestId('escalation-notice').textContent()).toContain('Escalated under Security vulnerabilities.');
+            const sent = server.requests.filter((r) => r.method === 'POST' && r.path === `${API}/escalations/links`);
+            expect(sent).toHaveLength(2);
+            expect(sent[1].headers['x-csrf-token']).toBe(CSRF_TOKEN);
+            expect(JSON.parse(sent[1].body)).toEqual({url: ISSUE, topic: 'privacy-telemetry', summary: SUMMARY, channel_id: CHANNEL});
         });
 
         step('the plugin never hit the host\'s error boundary; no errors logged', async () => {

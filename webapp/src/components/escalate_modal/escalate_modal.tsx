@@ -1,6 +1,7 @@
 /**
  * The Escalate modal: loads the topics, lets the user choose one and add a note, previews who will
- * respond, and submits. Rendered by the root component while `modal.open` is set in our reducer;
+ * respond, and submits. Opened for a post (from its menu) or for a link raised outside Mattermost
+ * (the channel-header button), which asks for the link and a summary instead of quoting a message. Rendered by the root component while `modal.open` is set in our reducer;
  * mounted afresh for each opening, so the choice and the note start empty.
  *
  * Keyboard: arrow keys among topics, Enter submits (Ctrl/Cmd+Enter inside the note), Esc closes,
@@ -11,13 +12,14 @@ import ReactDOM from 'react-dom';
 import {FormattedMessage, useIntl} from 'react-intl';
 import {useDispatch, useSelector} from 'react-redux';
 
-import {closeEscalateModal, fetchTopics, submitEscalation, type Dispatch} from 'src/actions';
+import {closeEscalateModal, fetchTopics, submitEscalation, submitLinkEscalation, type Dispatch} from 'src/actions';
 import {useStableId} from 'src/components/common/use_stable_id';
 import {css, themeVariables, type ThemeColors} from 'src/components/styles';
 import {messages} from 'src/i18n/messages';
 import {getPost, pluginState, type StateWithPlugin} from 'src/selectors';
 import {NOTE_MAX_CHARS} from 'src/types/api';
 
+import LinkFields, {type LinkValues} from './link_fields';
 import TopicList, {topicElementId} from './topic_list';
 import TopicPreview from './topic_preview';
 import {trapTab, useRestoreFocus} from './use_dialog_focus';
@@ -50,7 +52,11 @@ export default function EscalateModal({theme}: Props) {
     const [selected, setSelected] = useState<string | null>(null);
     const [note, setNote] = useState('');
     const [showChooseHint, setShowChooseHint] = useState(false);
+    const [link, setLink] = useState<LinkValues>({url: '', summary: ''});
+    const [showLinkHint, setShowLinkHint] = useState(false);
+    const linkMode = Boolean(modal.link);
     const dialogRef = useRef<HTMLDivElement>(null);
+    const urlRef = useRef<HTMLInputElement>(null);
     const base = useStableId('ce-escalate');
     const ids = {
         title: `${base}-title`, topics: `${base}-topics`, preview: `${base}-preview`, note: `${base}-note`,
@@ -68,6 +74,13 @@ export default function EscalateModal({theme}: Props) {
     useEffect(() => {
         const dialog = dialogRef.current;
         if (!dialog) {
+            return;
+        }
+        if (linkMode) {
+            // The link comes first; later focus moves are the user's.
+            if (!dialog.contains(document.activeElement)) {
+                urlRef.current?.focus();
+            }
             return;
         }
         if (topics.status === 'loaded' && topicList.length > 0) {
@@ -92,6 +105,14 @@ export default function EscalateModal({theme}: Props) {
         }
         if (!selected) {
             setShowChooseHint(true);
+            return;
+        }
+        if (linkMode) {
+            if (!link.url.trim() || !link.summary.trim()) {
+                setShowLinkHint(true);
+                return;
+            }
+            void dispatch(submitLinkEscalation(selected, {...link, note}));
             return;
         }
         void dispatch(submitEscalation(selected, note));
@@ -121,7 +142,11 @@ export default function EscalateModal({theme}: Props) {
         doSubmit();
     };
 
-    const quote = post?.message ? post.message.slice(0, QUOTE_MAX_CHARS) + (post.message.length > QUOTE_MAX_CHARS ? '…' : '') : '';
+    const onLinkChange = useCallback((values: LinkValues) => {
+        setLink(values);
+        setShowLinkHint(false);
+    }, []);
+    const quote = !linkMode && post?.message ? post.message.slice(0, QUOTE_MAX_CHARS) + (post.message.length > QUOTE_MAX_CHARS ? '…' : '') : '';
     const guidance = topics.data?.non_sensitive_guidance || intl.formatMessage(messages.guidanceDefault);
 
     let content: React.ReactNode;
@@ -245,9 +270,9 @@ export default function EscalateModal({theme}: Props) {
                             id={ids.title}
                             className='ce-title'
                         >
-                            <FormattedMessage {...messages.title}/>
+                            <FormattedMessage {...(linkMode ? messages.linkTitle : messages.title)}/>
                         </h2>
-                        <p className='ce-intro'><FormattedMessage {...messages.intro}/></p>
+                        <p className='ce-intro'><FormattedMessage {...(linkMode ? messages.linkIntro : messages.intro)}/></p>
                     </div>
                     <button
                         type='button'
@@ -274,16 +299,25 @@ export default function EscalateModal({theme}: Props) {
                         <strong><FormattedMessage {...messages.guidanceTitle}/></strong>
                         <span>{guidance}</span>
                     </div>
+                    {linkMode ? (
+                        <LinkFields
+                            values={link}
+                            onChange={onLinkChange}
+                            disabled={submitting}
+                            idBase={base}
+                            urlRef={urlRef}
+                        />
+                    ) : null}
                     {content}
                 </div>
-                {submitError || showChooseHint ? (
+                {submitError || showChooseHint || showLinkHint ? (
                     <div
                         id={ids.error}
                         className='ce-error ce-submit-error'
                         role='alert'
                         data-testid='submit-error'
                     >
-                        {submitError ?? intl.formatMessage(messages.chooseTopicFirst)}
+                        {submitError ?? intl.formatMessage(showChooseHint ? messages.chooseTopicFirst : messages.linkRequired)}
                     </div>
                 ) : null}
                 <div className='ce-footer'>

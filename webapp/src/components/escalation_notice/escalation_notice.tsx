@@ -76,6 +76,10 @@ function StateLine({escalation}: {escalation: Escalation}) {
     }
 }
 
+function existingMessage(escalation: Escalation) {
+    return escalation.source_url ? messages.noticeExistingLink : messages.noticeExisting;
+}
+
 export default function EscalationNotice({theme}: {theme?: ThemeColors}) {
     const intl = useIntl();
     const dispatch = useDispatch() as unknown as Dispatch;
@@ -98,7 +102,7 @@ export default function EscalationNotice({theme}: {theme?: ThemeColors}) {
             >
                 <div className='ce-notice-body'>
                     <FormattedMessage
-                        {...(notice.created ? messages.noticeCreated : messages.noticeExisting)}
+                        {...(notice.created ? messages.noticeCreated : existingMessage(escalation))}
                         values={{topic}}
                     />
                     <span

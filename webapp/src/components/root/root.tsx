@@ -19,9 +19,9 @@ export default function Root({theme}: {theme?: ThemeColors}) {
     const close = useCallback(() => dispatch(closeEscalateModal()), [dispatch]);
     return (
         <>
-            {modal.open && modal.postId ? (
+            {modal.open && (modal.postId || modal.link) ? (
                 <ModalErrorBoundary
-                    key={modal.postId}
+                    key={modal.postId ?? 'link'}
                     onClose={close}
                     theme={theme}
                 >

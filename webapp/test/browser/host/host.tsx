@@ -13,6 +13,8 @@
  * - a Redux store with thunks, `entities.general.config.SiteURL`, channels, posts, the posts'
  *   authors in `entities.users.profiles` (with `is_bot`), and plugin reducers mounted at
  *   `plugins-<id>`;
+ * - channel-header buttons (`registerChannelHeaderButtonAction`) in the channel header, each an icon
+ *   button named by its dropdown text, whose action gets the current channel;
  * - plugin menu items in each post's "Message actions" menu, with `filter` and `action` called with
  *   the post id; no such menu on system messages; plugin items left out in shared channels unless
  *   the `EnableSharedChannelsPlugins` feature flag is on;
@@ -112,6 +114,23 @@ function App() {
                     <h1 className='channel-header'>
                         {'~ask-anything '}
                         <Route/>
+                        {registered.header.map((button) => (
+                            <button
+                                key={button.id}
+                                type='button'
+                                className='channel-header-button'
+                                onClick={() => button.action(channels[0])}
+                            >
+                                {button.icon}
+                                <span className='sr-only'>{button.dropdownText}</span>
+                                <span
+                                    role='tooltip'
+                                    className='sr-only'
+                                >
+                                    {button.tooltipText}
+                                </span>
+                            </button>
+                        ))}
                     </h1>
                     {posts.map((post) => (
                         <div

@@ -25,6 +25,15 @@ export interface MenuItem {
 }
 
 /** Mattermost's default (Denim) and dark (Onyx) themes, the keys a plugin reads. */
+/** A channel-header button; its action gets the current channel. */
+export interface HeaderButton {
+    id: string;
+    icon: React.ReactNode;
+    action: (channel: {id: string; name: string; display_name: string}) => void;
+    dropdownText: React.ReactNode;
+    tooltipText: React.ReactNode;
+}
+
 export const THEMES: Record<string, Theme> = {
     denim: {
         type: 'Denim', centerChannelBg: '#ffffff', centerChannelColor: '#3f4350', buttonBg: '#1c58d9', buttonColor: '#ffffff',
@@ -49,6 +58,7 @@ export function exposeLibraries(): void {
 
 export const registered = {
     menu: [] as MenuItem[],
+    header: [] as HeaderButton[],
     roots: [] as Array<React.ComponentType<Record<string, unknown>>>,
     ws: {} as Record<string, Handler[]>,
     reconnect: [] as Array<() => void>,
@@ -72,6 +82,12 @@ export function installRegistry(store: Redux.Store, hostReducers: Redux.Reducers
             registerPostDropdownMenuAction(text: React.ReactNode, action: MenuItem['action'], filter?: MenuItem['filter']) {
                 const id = `${pluginId}-menu-${++n}`;
                 registered.menu.push({id, text, action, filter});
+                return id;
+            },
+            registerChannelHeaderButtonAction(icon: React.ReactNode, action: HeaderButton['action'], dropdownText: React.ReactNode, tooltipText: React.ReactNode) {
+                const id = `${pluginId}-header-${++n}`;
+                registered.header.push({id, icon, action, dropdownText, tooltipText});
+                render();
                 return id;
             },
             registerRootComponent(component: React.ComponentType<Record<string, unknown>>) {
