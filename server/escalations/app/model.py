@@ -20,6 +20,7 @@ import base64
 import enum
 import hashlib
 import json
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -143,6 +144,10 @@ class Escalation:
     response: str = ""
     # True once retention removed the details (excerpt, note, the log between first and last).
     compacted: bool = False
+    # The token of the reservation that created this record (random, kept by a take-over): the
+    # bot post is marked with it, so whoever recovers a stale reservation can find a post made
+    # before its creator died (``service.Workflow.escalate``).
+    reservation: str = ""
 
     @property
     def acknowledged(self) -> bool:
@@ -233,6 +238,7 @@ class Escalation:
             events=[e.to_dict() for e in self.events],
             reminders=list(self.reminders),
             compacted=self.compacted,
+            reservation=self.reservation,
         )
         return json.dumps(data, separators=(",", ":"), sort_keys=True).encode()
 
@@ -282,6 +288,7 @@ class Escalation:
             reminders=_strs(data, "reminders"),
             response=_str(data, "response"),
             compacted=data.get("compacted") is True,
+            reservation=_str(data, "reservation"),
         )
 
 
@@ -298,6 +305,11 @@ def _migrate(old: Escalation) -> Escalation:
     if old.state is State.OPEN and owner is None:
         owner = old.default_owner
     return replace(old, owner=owner, owner_since=since)
+
+
+def reservation_token() -> str:
+    """A fresh reservation token: 26 random characters of lowercase base32."""
+    return base64.b32encode(secrets.token_bytes(20)).decode().lower()[:26]
 
 
 def escalation_id(post_id: str, topic: str) -> str:

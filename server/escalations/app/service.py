@@ -39,7 +39,15 @@ from .errors import (
 )
 from .gate import DEFAULT_PER_HOUR, WHO_TEAM, Gate, Rules
 from .index import Summary
-from .model import REF_CHARS, Action, Escalation, Event, Outcome, escalation_id
+from .model import (
+    REF_CHARS,
+    Action,
+    Escalation,
+    Event,
+    Outcome,
+    escalation_id,
+    reservation_token,
+)
 from .ports import CHANNEL_DIRECT, CHANNEL_GROUP, CHANNEL_OPEN, ChannelRef, Host, PostRef
 from .store import Store
 
@@ -51,6 +59,8 @@ NOTE_MAX_CHARS = 1000
 EVENT_UPDATED = "escalation_updated"
 # A pending record older than this is taken over (its creator died before posting).
 PENDING_STALE_MS = 30_000
+# How far another node's clock may be behind ours when looking for a dead creator's post.
+CLOCK_SKEW_MS = 120_000
 # How long a duplicate request waits for a concurrent creator to finish posting.
 PENDING_WAIT_SECONDS = 5.0
 # Re-render rounds when a newer version lands while we edit the post.
@@ -143,20 +153,38 @@ class Workflow:
         if self._gate is not None and self._store.get(record.id) is None:
             self._gate.take(env.rules, actor_id)
         stored, created = self._store.create_if_absent(record)
+        took_over = False
         if not created:
-            stored = self._await_or_take_over(stored)
+            stored, took_over = self._await_or_take_over(stored)
             if not stored.pending:
-                # The same visibility as ``get``: someone else's escalation (its owner, state,
-                # who escalated it) is not shown to a user outside the escalations channel.
-                if not self._may_view(env, actor_id, stored):
-                    raise AlreadyEscalated(
-                        f"This post is already escalated under {topic.title}; its approved "
-                        "responders have it."
-                    )
-                return stored, False
+                return self._existing(env, actor_id, stored, topic), False
         shown = self._redact(post.message, env.excerpt_max_chars, env.public_domains)
         removed = (shown.removed, clean_note.removed)
+        if took_over:
+            # Its creator may have died after posting and before recording the post: adopt
+            # that post rather than page the responders a second time.
+            orphans = self._orphans(env, stored)
+            if orphans:
+                return self._record_post(
+                    env, stored, orphans[0], shown.text, removed, orphans
+                ), True
         return self._publish_new(env, policy, stored, shown.text, removed), True
+
+    def _existing(
+        self, env: Environment, actor_id: str, stored: Escalation, topic: TopicRoute
+    ) -> Escalation:
+        """The answer to a repeated escalation: the stored record, if the actor may see it."""
+        # The same visibility as ``get``: someone else's escalation (its owner, state, who
+        # escalated it) is not shown to a user outside the escalations channel.
+        if not self._may_view(env, actor_id, stored):
+            raise AlreadyEscalated(
+                f"This post is already escalated under {topic.title}; its approved "
+                "responders have it."
+            )
+        if stored.created_by_id == actor_id:
+            # Idempotent: a creator that died after recording the post never got to this.
+            self._best_effort(self._store.note_escalated, actor_id, stored.id)
+        return stored
 
     def _check_allowed(self, env: Environment, actor_id: str) -> None:
         if self._gate is not None:
@@ -209,14 +237,16 @@ class Workflow:
             responder_seats=topic.responder_seats,
             loop_in_seats=topic.loop_in_seats,
             events=(Event(Action.ESCALATED, username, now),),
+            reservation=reservation_token(),
         )
 
-    def _await_or_take_over(self, stored: Escalation) -> Escalation:
-        """Another request reserved this pair: wait for its post, or take over a stale one."""
+    def _await_or_take_over(self, stored: Escalation) -> tuple[Escalation, bool]:
+        """Another request reserved this pair: wait for its post, or take over a stale one.
+        (record, whether this request took the reservation over)."""
         deadline = time.monotonic() + PENDING_WAIT_SECONDS
         while stored.pending and time.monotonic() < deadline:
             if self._now() - stored.updated_at > PENDING_STALE_MS:
-                return self._take_over(stored)
+                return self._take_over(stored), True
             time.sleep(0.05)
             current = self._store.get(stored.id)
             if current is None:
@@ -224,7 +254,24 @@ class Workflow:
             stored = current
         if stored.pending:
             raise Busy("The escalation is being created; try again.")
-        return stored
+        return stored, False
+
+    def _orphans(self, env: Environment, record: Escalation) -> list[str]:
+        """Live bot posts made under ``record``'s reservation (a creator that died before it
+        recorded its post), oldest first. Bounded: the escalations channel's posts since the
+        reservation was made (the server answers at most 1000)."""
+        if not record.reservation:
+            return []
+        since = record.created_at - CLOCK_SKEW_MS
+        return [
+            p.id
+            for p in self._host.posts_since(env.channel.id, since)
+            if p.user_id == env.bot_user_id
+            and not p.root_id
+            and not p.delete_at
+            and p.props.get(render.ESCALATION_PROP) == record.id
+            and p.props.get(render.RESERVATION_PROP) == record.reservation
+        ]
 
     def _take_over(self, stale: Escalation) -> Escalation:
         def refresh(current: Escalation) -> Escalation:
@@ -245,6 +292,7 @@ class Workflow:
         """Post ``record`` (the reservation this request holds) with the excerpt ``shown``;
         ``removed``: items redaction took out of the excerpt and the note (for the escalator)."""
         message, props = render.escalation_post(replace(record, excerpt=shown), record.responders)
+        props[render.RESERVATION_PROP] = record.reservation
         try:
             post_id = self._host.create_post(env.channel.id, env.bot_user_id, message, props, "")
         except Exception:
@@ -253,6 +301,20 @@ class Workflow:
             # Compare-and-delete, so a concurrent take-over is never removed.
             self._best_effort(self._store.discard, record)
             raise
+        return self._record_post(env, record, post_id, shown, removed)
+
+    def _record_post(
+        self,
+        env: Environment,
+        record: Escalation,
+        post_id: str,
+        shown: str,
+        removed: tuple[int, int],
+        found: Sequence[str] = (),
+    ) -> Escalation:
+        """Write ``post_id`` (posted, or adopted from ``found``: the posts made under this
+        reservation) into ``record``, the reservation this request holds; then every one of
+        them that is not the recorded post is deleted, so exactly one stays."""
         link = f"{env.site_url}/{env.team_name}/pl/{post_id}"
 
         def posted(current: Escalation) -> Escalation:
@@ -272,11 +334,13 @@ class Workflow:
         try:
             if not self._store.replace(record, done):
                 done = self._store.transition(record.id, posted)
-                if done.escalation_post_id != post_id:
-                    self._best_effort(self._host.delete_post, post_id)
         except Exception:
-            self._abandon_post(record, post_id)
+            if not found:  # an adopted post stays for the next take-over to adopt again
+                self._abandon_post(record, post_id)
             raise
+        for extra in dict.fromkeys([post_id, *found]):
+            if extra != done.escalation_post_id:
+                self._best_effort(self._host.delete_post, extra)
         self._best_effort(self._store.note_escalated, done.created_by_id, done.id)
         self._confirm_to_escalator(env, done, removed)
         self._publish_event(done)

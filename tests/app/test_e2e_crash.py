@@ -1,0 +1,93 @@
+"""Crashes at every PluginAPI call: the plugin process is killed (SIGKILL) at call N of an
+escalation, restarted, and the request retried. Whatever N, the escalation ends with exactly one
+bot post (never a second one, so the responders are paged once) and one record pointing at it.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from app.emu import World
+from escalations.app import keys
+from escalations.app.render import ESCALATION_PROP
+from escalations.app.service import PENDING_STALE_MS
+from hostemu.model import Post
+
+TOPIC = "licensing"
+
+
+def _records(world: World) -> dict[str, dict[str, Any]]:
+    prefix = keys.escalation_prefix()
+    return {
+        k[len(prefix) :]: json.loads(v)
+        for k, v in world.host.kv_dump().items()
+        if k.startswith(prefix)
+    }
+
+
+def _age_reservations(world: World) -> None:
+    """What waiting PENDING_STALE_MS does to a reservation whose creator died."""
+    for esc_id, record in _records(world).items():
+        if not record["escalation_post_id"]:
+            record["updated_at"] -= PENDING_STALE_MS + 1000
+            world.host.kv_set(keys.escalation(esc_id), json.dumps(record).encode())
+
+
+def _bot_posts(world: World, esc_id: str) -> list[Post]:
+    """Every root post the bot ever made for ``esc_id`` (deleted ones too: they paged people)."""
+    return [
+        p
+        for p in world.host.posts(world.channel.id, include_deleted=True)
+        if not p.root_id and p.props.get(ESCALATION_PROP) == esc_id
+    ]
+
+
+def _escalate_after_crash(world: World, n: int, message: str) -> tuple[str, dict[str, Any]]:
+    """Escalate a fresh post with the plugin killed at call ``n``, restart, retry; (the killed
+    call, the retry's escalation)."""
+    post = world.post(message)
+    world.host.kill_at_call(n)
+    try:
+        world.escalate(post.id, TOPIC)
+    except Exception:  # the plugin died under the request: whatever the server answers
+        pass
+    killed = world.host.killed_at
+    world.host.restart_plugin()
+    _age_reservations(world)
+    retry = world.escalate(post.id, TOPIC)
+    assert retry.status in (200, 201), (n, killed, retry.text)
+    return killed, dict(retry.json())
+
+
+def test_a_crash_at_any_call_of_escalate_leaves_one_post(world: World) -> None:
+    before = len(world.host.api_call_log())
+    world.escalate(world.post("how many calls does an escalation make").id, TOPIC)
+    calls = world.host.api_call_log()[before:]
+    assert "CreatePost" in calls and "KVCompareAndSet" in calls, calls
+    killed_at: list[str] = []
+    for n in range(1, len(calls) + 1):
+        killed, esc = _escalate_after_crash(world, n, f"crash at call {n}")
+        killed_at.append(killed)
+        posts = _bot_posts(world, esc["id"])
+        assert len(posts) == 1, (n, killed, [p.id for p in posts])
+        assert not posts[0].delete_at, (n, killed)
+        assert esc["escalation_post_id"] == posts[0].id, (n, killed)
+        assert _records(world)[esc["id"]]["escalation_post_id"] == posts[0].id
+    # every call of the escalation was a crash point, the post's creation and its record included
+    assert all(killed_at), killed_at
+    assert killed_at.count("CreatePost") >= 1, killed_at
+    assert killed_at[calls.index("CreatePost") + 1 :], killed_at
+
+
+def test_a_post_made_before_the_crash_is_adopted_not_posted_again(world: World) -> None:
+    before = len(world.host.api_call_log())
+    world.escalate(world.post("count once more").id, TOPIC)
+    calls = world.host.api_call_log()[before:]
+    # killed right after the bot post was created, before the record knew it
+    n = calls.index("CreatePost") + 2
+    killed, esc = _escalate_after_crash(world, n, "orphaned post")
+    assert killed != "CreatePost", calls
+    posts = _bot_posts(world, esc["id"])
+    assert len(posts) == 1 and esc["escalation_post_id"] == posts[0].id
+    assert world.host.api_calls("GetPostsSince") == 1  # the retry looked, and found it
