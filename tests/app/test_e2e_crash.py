@@ -8,8 +8,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+
 from app.emu import World
-from escalations.app import keys
+from escalations.app import keys, render
+from escalations.app.model import Escalation
+from escalations.app.once import CHANGE_PROP
 from escalations.app.render import ESCALATION_PROP
 from escalations.app.service import PENDING_STALE_MS
 from hostemu.model import Post
@@ -91,3 +95,79 @@ def test_a_post_made_before_the_crash_is_adopted_not_posted_again(world: World) 
     posts = _bot_posts(world, esc["id"])
     assert len(posts) == 1 and esc["escalation_post_id"] == posts[0].id
     assert world.host.api_calls("GetPostsSince") == 1  # the retry looked, and found it
+
+
+# --- buttons: the change is written first, then shown (post edit, thread reply, messages) ----
+
+
+def _marked(world: World, esc_id: str) -> list[Post]:
+    """Posts the bot made for changes of ``esc_id`` (thread replies, direct messages)."""
+    return [
+        p
+        for p in world.host.posts(include_deleted=True)
+        if str(p.props.get(CHANGE_PROP, "")).startswith(f"{esc_id}:")
+    ]
+
+
+def _age_changes(world: World) -> None:
+    """What waiting PENDING_STALE_MS does to a change whose request died before showing it."""
+    for esc_id, record in _records(world).items():
+        if record.get("unannounced"):
+            record["updated_at"] -= PENDING_STALE_MS + 1000
+            world.host.kv_set(keys.escalation(esc_id), json.dumps(record).encode())
+
+
+def _ready(world: World, action: str, n: int) -> tuple[dict[str, Any], str, str | None]:
+    """A fresh escalation, set up for ``action``; (escalation, who presses, menu option)."""
+    esc = dict(world.escalate(world.post(f"{action} crash {n}").id, TOPIC).json())
+    responders = _records(world)[esc["id"]]["responders"]
+    owner, other = world.uid(responders[0]), world.uid(responders[1])
+    if action == "release":  # someone other than the default owner holds it
+        assert world.click(esc, "claim", other).ok
+        return esc, other, None
+    if action == "assign":
+        return esc, owner, responders[1]
+    return esc, owner, None
+
+
+def _press(world: World, esc: dict[str, Any], action: str, user: str, option: str | None) -> None:
+    try:
+        world.click(esc, action, user, option)
+    except Exception:  # the plugin died under the press: whatever the server answers
+        pass
+
+
+def _shown(world: World, esc_id: str) -> tuple[str, str]:
+    """(what the escalation post says, what the record says it should)."""
+    record = Escalation.from_json(world.host.kv_get(keys.escalation(esc_id)) or b"")
+    post = world.host.get_post(record.escalation_post_id)
+    return post.message, render.escalation_post(record, ())[0]
+
+
+@pytest.mark.parametrize("action", ["claim", "assign", "release", "resolvenoresponse"])
+def test_a_crash_at_any_call_of_a_button_converges(world: World, action: str) -> None:
+    esc, user, option = _ready(world, action, 0)
+    before, made = len(world.host.api_call_log()), {p.id for p in _marked(world, esc["id"])}
+    world.click(esc, action, user, option)
+    calls = world.host.api_call_log()[before:]
+    expected = len([p for p in _marked(world, esc["id"]) if p.id not in made])
+    assert "UpdatePost" in calls and expected >= 1, calls
+    for n in range(1, len(calls) + 1):
+        esc, user, option = _ready(world, action, n)
+        events = len(_records(world)[esc["id"]]["events"])
+        made = {p.id for p in _marked(world, esc["id"])}
+        world.host.kill_at_call(n)
+        _press(world, esc, action, user, option)
+        killed = world.host.killed_at
+        world.host.restart_plugin()
+        _age_changes(world)
+        world.record(esc["id"])  # the next read of the escalation repairs what was cut
+        if len(_records(world)[esc["id"]]["events"]) == events:  # the change never landed
+            world.click(esc, action, user, option)
+        record = _records(world)[esc["id"]]
+        assert len(record["events"]) == events + 1, (n, killed)
+        assert not record.get("unannounced"), (n, killed)
+        shown, wanted = _shown(world, esc["id"])
+        assert shown == wanted, (n, killed)
+        new = [p for p in _marked(world, esc["id"]) if p.id not in made]
+        assert len(new) == expected, (n, killed, [p.message for p in new])

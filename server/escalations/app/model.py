@@ -148,6 +148,10 @@ class Escalation:
     # bot post is marked with it, so whoever recovers a stale reservation can find a post made
     # before its creator died (``service.Workflow.escalate``).
     reservation: str = ""
+    # The version of a change whose post edit, thread reply and direct messages may not have
+    # been made yet (0: none owed). Written with the change, cleared once they are made; a
+    # press that finds it set long after repairs what a crashed request left undone.
+    unannounced: int = 0
 
     @property
     def acknowledged(self) -> bool:
@@ -239,6 +243,7 @@ class Escalation:
             reminders=list(self.reminders),
             compacted=self.compacted,
             reservation=self.reservation,
+            unannounced=self.unannounced,
         )
         return json.dumps(data, separators=(",", ":"), sort_keys=True).encode()
 
@@ -289,6 +294,7 @@ class Escalation:
             response=_str(data, "response"),
             compacted=data.get("compacted") is True,
             reservation=_str(data, "reservation"),
+            unannounced=_int(data, "unannounced"),
         )
 
 

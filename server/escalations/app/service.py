@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
-from . import excerpt, guard, outreach, redact, render, sanitize, sentences, transitions
+from . import excerpt, guard, once, outreach, redact, render, sanitize, sentences, transitions
 from .active_policy import ActivePolicy, TopicRoute
 from .errors import (
     AlreadyEscalated,
@@ -36,6 +36,7 @@ from .errors import (
     NoteTooLong,
     PostNotFound,
     TopicNotFound,
+    WorkflowError,
 )
 from .gate import DEFAULT_PER_HOUR, WHO_TEAM, Gate, Rules
 from .index import Summary
@@ -448,6 +449,7 @@ class Workflow:
         record = self._store.get(esc_id)
         if record is None or record.pending:
             raise EscalationNotFound("Unknown escalation.")
+        self._repair_if_cut(env, policy, record)
         responders = dict(zip(*self._responder_ids(policy, record), strict=True))
         if actor_id not in responders:
             raise NotAResponder(
@@ -463,13 +465,51 @@ class Workflow:
         def tracked(current: Escalation) -> Escalation:
             result = change(current)
             noop[:] = [result is current]
-            return result
+            # Written with the change: its post edit, reply and messages are owed until made.
+            return current if result is current else replace(result, unannounced=result.version)
 
         updated = self._store.transition(esc_id, tracked, known=record)
         changed = noop == [False]
         if changed:
             self._after_change(env, policy, updated)
+            updated = self._announced(updated, updated.version)
         return updated, changed
+
+    def _repair_if_cut(self, env: Environment, policy: ActivePolicy, record: Escalation) -> None:
+        """A change landed long ago and its post edit, reply or messages are still owed: the
+        request that made it died. Take the duty over (a lease: ``updated_at`` refreshed with
+        compare-and-set, so one request repairs), make what is missing, then clear it."""
+        owed = record.unannounced
+        if not owed or self._now() - record.updated_at <= PENDING_STALE_MS:
+            return
+        taken: list[bool] = []
+
+        def lease(current: Escalation) -> Escalation:
+            taken[:] = []
+            if current.unannounced != owed or self._now() - current.updated_at <= PENDING_STALE_MS:
+                return current
+            taken.append(True)
+            return current.with_changes(self._now())
+
+        try:
+            current = self._store.transition(record.id, lease)
+        except WorkflowError:
+            return
+        if taken:
+            self._after_change(env, policy, current, repair=True)
+            self._announced(current, owed)
+
+    def _announced(self, record: Escalation, owed: int) -> Escalation:
+        """Clear the debt of change ``owed`` (best effort: left set, a later press repairs)."""
+
+        def clear(current: Escalation) -> Escalation:
+            return replace(current, unannounced=0) if current.unannounced == owed else current
+
+        try:
+            return self._store.transition(record.id, clear, known=record)
+        except Exception:
+            log.exception("cannot mark change %s of %s as shown", owed, record.id)
+            return record
 
     def _responders(self, policy: ActivePolicy, record: Escalation) -> tuple[str, ...]:
         """Who may engage: the topic's approved responders in the *active* policy (the policy is
@@ -491,13 +531,21 @@ class Workflow:
         pinned = [(policy.pins[n], n) for n in record.responders if n in policy.pins]
         return tuple(i for i, _ in pinned), tuple(n for _, n in pinned)
 
-    def _after_change(self, env: Environment, policy: ActivePolicy, record: Escalation) -> None:
+    def _after_change(
+        self, env: Environment, policy: ActivePolicy, record: Escalation, *, repair: bool = False
+    ) -> None:
+        """Show the change ``record.unannounced`` (the last event): post edit, direct messages,
+        thread reply, event. ``repair``: skip the posts a crashed request already made."""
         self._refresh_post(env, policy, record)
-        self._best_effort(outreach.close_the_loop, self._host, env.bot_user_id, record)
-        if record.last_event is not None:
+        event = record.last_event
+        mark = once.change_mark(record.id, record.unannounced or record.version)
+        since = (event.when if event else record.updated_at) - CLOCK_SKEW_MS
+        host = once.ChangePosts(self._host, mark, since, check=repair).as_host()
+        self._best_effort(outreach.close_the_loop, host, env.bot_user_id, record)
+        if event is not None:
             reply = sentences.thread_reply(record)
             self._best_effort(
-                self._host.create_post,
+                host.create_post,
                 record.escalation_channel_id,
                 env.bot_user_id,
                 reply,
@@ -544,16 +592,17 @@ class Workflow:
     def get(self, actor_id: str, esc_id: str) -> Escalation:
         """The record, for its creator or the policy's people, the allow-list and system admins
         (404 otherwise, so ids cannot be probed)."""
-        env, _ = self._require()
+        env, policy = self._require()
         record = self._store.get(esc_id)
         if record is None or record.pending or not self._may_view(env, actor_id, record):
             raise EscalationNotFound("Unknown escalation.")
+        self._repair_if_cut(env, policy, record)  # a read is where a cut change gets shown
         return record
 
     def get_by_ref(self, actor_id: str, ref: str) -> Escalation:
         """The record whose id starts with ``ref`` (the short reference people type, or the whole
         id), under the same visibility as ``get``."""
-        env, _ = self._require()
+        env, policy = self._require()
         ref = ref.strip().strip("`").lower()
         if not _REF_RE.match(ref):
             raise InvalidRequest(
@@ -570,6 +619,7 @@ class Workflow:
         if len(found) > 1:
             longer = ", ".join(f"`{r.id[: len(ref) + 4]}`" for r in found)
             raise InvalidRequest(f"Several escalations start with `{ref}`: {longer}.")
+        self._repair_if_cut(env, policy, found[0])
         return found[0]
 
     def list_open(self, actor_id: str, view: str = "", topic: str = "") -> list[Summary]:
@@ -646,6 +696,9 @@ class Workflow:
         record = self._store.get(esc_id) if esc_id else None
         if record is None or record.pending or record.escalation_post_id != post_id:
             raise EscalationNotFound("This is not an escalation post of Community Escalations.")
+        env, policy = self._environment(), self._policy()
+        if env is not None and policy is not None:
+            self._repair_if_cut(env, policy, record)  # every press reads the record first
         return record
 
     def check_escalatable(self, actor_id: str, post_id: str) -> None:
