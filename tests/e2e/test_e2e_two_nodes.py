@@ -99,7 +99,7 @@ def test_escalations_and_claims_through_both_nodes_at_once(
     made: list[dict[str, Any]] = []
     for source in sources:
         replies = _at_once(
-            *(lambda n=n: n.client(who).escalate(source["id"], TOPIC) for n in nodes)
+            *(lambda n=n, s=source: n.client(who).escalate(s["id"], TOPIC) for n in nodes)
         )
         assert sorted(r.status for r in replies) == [200, 201], replies
         created = [r.body for r in replies if r.status == 201]
@@ -120,7 +120,7 @@ def test_escalations_and_claims_through_both_nodes_at_once(
     for esc in made[:4]:
         presses = _at_once(
             *(
-                lambda n=n, u=u: n.client(u).press(esc["escalation_post_id"], "claim")
+                lambda n=n, u=u, e=esc: n.client(u).press(e["escalation_post_id"], "claim")
                 for u in people
                 for n in nodes
             )
