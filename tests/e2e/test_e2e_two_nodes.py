@@ -125,9 +125,10 @@ def test_escalations_and_claims_through_both_nodes_at_once(
                 for n in nodes
             )
         )
-        assert all(p.status == 200 for p in presses), [
-            (p.status, p.body) for p in presses if p.status != 200
-        ]
+        # a press after the claim landed finds no Claim button on the edited post: 404
+        late = "api.post.do_action.action_id.app_error"
+        refused = [p for p in presses if p.status != 200 and (p.body or {}).get("id") != late]
+        assert not refused and any(p.status == 200 for p in presses), refused
         owners = {n.client(people[0]).escalation(esc["id"]).ok(200)["owner"] for n in nodes}
         assert len(owners) == 1 and owners <= set(people), owners
         replies = first.admin.thread(esc["escalation_post_id"])[1:]

@@ -45,9 +45,8 @@ def _escalate_until_answered(server: Server, who: str, source_id: str) -> dict[s
     raise AssertionError(f"escalating {source_id} was never answered: {last}")
 
 
-def _kill_backend(server: Server) -> int:
-    pid = plugin_python_pid(server)
-    assert pid is not None, "no Python process found in the plugin directory"
+def _kill_backend(server: Server) -> Any:
+    pid = wait_for("the plugin's Python process", lambda: plugin_python_pid(server), 90)
     os.kill(pid, signal.SIGKILL)  # a child of this suite's own server (through the bridge)
 
     def back() -> bool:
