@@ -68,6 +68,7 @@ def _disable(node: Server) -> None:
     wait_for("the plugin to stop", lambda: (plugin_status(node.admin) or {}).get("state") == 0, 60)
 
 
+@pytest.mark.timeout(300)  # includes the second server's start (module fixture)
 def test_activation_at_once_on_both_nodes(nodes: tuple[Server, Server]) -> None:
     first, _ = nodes
     for node in nodes:

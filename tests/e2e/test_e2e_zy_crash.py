@@ -16,6 +16,8 @@ import uuid
 from concurrent import futures
 from typing import Any
 
+import pytest
+
 from e2e.flows import TOPIC, escalator
 from e2e.mmapi import Server, wait_for
 from e2e.ops import CHANNEL_NAME, community_post, plugin_python_pid
@@ -49,14 +51,17 @@ def _kill_backend(server: Server) -> Any:
     pid = wait_for("the plugin's Python process", lambda: plugin_python_pid(server), 90)
     os.kill(pid, signal.SIGKILL)  # a child of this suite's own server (through the bridge)
 
-    def back() -> bool:
+    def back() -> bool:  # a new process, serving requests again (not only started)
         new = plugin_python_pid(server)
-        return new is not None and new != pid
+        if new is None or new == pid:
+            return False
+        return server.client(server.env["community"][0]).topics().status == 200
 
     wait_for("the Python backend to come back", back, 90)
     return pid
 
 
+@pytest.mark.timeout(DEADLINE_S + 300)  # three restarts and a take-over after 30 s, under load
 def test_kills_during_a_burst_leave_one_live_post_per_escalation(
     server: Server, plugin: Any, policy: Any
 ) -> None:
@@ -76,7 +81,8 @@ def test_kills_during_a_burst_leave_one_live_post_per_escalation(
             with lock:
                 in_flight[0] -= 1
 
-    busy_at_kill = []
+    busy_at_kill: list[int] = []
+    t0 = time.monotonic()
     with futures.ThreadPoolExecutor(WORKERS) as pool:
         running = [pool.submit(one, s) for s in sources]
         for _ in range(KILLS):
@@ -85,6 +91,7 @@ def test_kills_during_a_burst_leave_one_live_post_per_escalation(
                 busy_at_kill.append(in_flight[0])
             _kill_backend(server)
         answered = [f.result() for f in running]
+    print(f"in flight at each kill: {busy_at_kill}; burst done in {time.monotonic() - t0:.1f} s")
     assert any(busy_at_kill), f"no kill hit a request in flight: {busy_at_kill}"
 
     channel = server.admin.get(f"/api/v4/teams/{server.team_id}/channels/name/{CHANNEL_NAME}").ok(
