@@ -60,6 +60,11 @@ class FakeHost:
         self.calls += 1
         return self.posts.get(post_id)
 
+    def posts_since(self, channel_id: str, since_ms: int) -> list[PostRef]:
+        """Every post of the channel, deleted ones included, oldest first (no clock here)."""
+        self.calls += 1
+        return [p for p in self.posts.values() if p.channel_id == channel_id]
+
     def get_channel(self, channel_id: str) -> ChannelRef | None:
         self.calls += 1
         return self.channels.get(channel_id)

@@ -17,12 +17,13 @@ from typing import Any
 
 from e2e.flows import Made, make, responders
 from e2e.mmapi import PLUGIN_ROUTE, REPO, Server
-from escalations.app.render import user_text
+from escalations.app.render import RESERVATION_PROP, user_text
 
 FIXTURE = REPO / "webapp" / "test" / "fixtures" / "escalation_posts.json"
 SITE = "https://community.example.com"
 ESCALATION_ID = "k7q2m4x9bd3wyhcn6rtu5ejpaf"
 SOURCE_POST_ID = "8xw1fz3nkpgqbm5ocr4ysiet9h"
+RESERVATION = "r4vq7n2kx8wd5mbt3hjcpe6yfa"
 EXCERPT = (
     "Hi, I'm Jane ([email]). Since upgrading, our self-hosted server at [ip-address] sends "
     "something to [url] every hour. What is in it, and can we turn it off?"
@@ -47,7 +48,10 @@ def _stand_ins(server: Server, made: Made) -> list[tuple[str, str]]:
 
 def _post(server: Server, made: Made, stand_ins: list[tuple[str, str]]) -> dict[str, Any]:
     post = server.admin.get_post(made.post_id).ok(200)
-    text = json.dumps({"message": post["message"], "props": post.get("props") or {}})
+    props = dict(post.get("props") or {})
+    if RESERVATION_PROP in props:  # random per escalation
+        props[RESERVATION_PROP] = RESERVATION
+    text = json.dumps({"message": post["message"], "props": props})
     for real, fixed in stand_ins:
         text = text.replace(real, fixed)
     return dict(json.loads(text))

@@ -74,3 +74,27 @@ def test_the_binary_cache_is_keyed_by_both_module_versions(script: ModuleType) -
     root = script.server_build().root
     assert script.V8_VERSION in root.name and script.PUBLIC_VERSION in root.name
     assert root.is_relative_to(REPO / ".cache")
+
+
+def test_the_second_node_shares_the_database_and_files_only() -> None:
+    loader = importlib.machinery.SourceFileLoader("mattermost_server_second", str(MANAGE))
+    spec = importlib.util.spec_from_loader(loader.name, loader)
+    assert spec is not None
+    second = importlib.util.module_from_spec(spec)
+    sys.modules[loader.name] = second
+    loader.exec_module(second)
+    first = second.server_env()
+    second.as_second()
+    other = second.server_env()
+    assert other["MM_SQLSETTINGS_DATASOURCE"] == first["MM_SQLSETTINGS_DATASOURCE"]
+    assert other["MM_FILESETTINGS_DIRECTORY"] == first["MM_FILESETTINGS_DIRECTORY"]
+    for key in (
+        "MM_SERVICESETTINGS_LISTENADDRESS",
+        "MM_SERVICESETTINGS_SITEURL",
+        "MM_CONFIG",
+        "MM_PLUGINSETTINGS_DIRECTORY",
+        "MM_PLUGINSETTINGS_CLIENTDIRECTORY",
+        "MM_SERVICESETTINGS_LOCALMODESOCKETLOCATION",
+    ):
+        assert other[key] != first[key], key
+    assert other["MM_SERVICESETTINGS_LISTENADDRESS"].startswith("127.0.0.1:")

@@ -7,7 +7,8 @@ convention from ``errors.CONVENTIONS``: embedded ``error`` field, gRPC status
 emulated answer ``UNIMPLEMENTED``.
 
 Test hooks: ``inject_error(rpc, AppError, times)`` makes the next calls of an RPC fail in its
-convention; ``calls`` counts calls per RPC.
+convention; ``calls`` counts calls per RPC and ``call_log`` lists them in order; ``on_call``
+(set by the host) may cut a call before it has any effect (a crash of the plugin at that call).
 """
 
 from __future__ import annotations
@@ -76,6 +77,9 @@ class PluginAPIServer:
         self.on_post_created: Callable[[Post], object] | None = None
         self.on_member_joined: Callable[[ChannelMember, str], object] | None = None
         self.calls: collections.Counter[str] = collections.Counter()
+        self.call_log: list[str] = []
+        # Asked before each call is handled; True: the call is cut (UNAVAILABLE, no effect).
+        self.on_call: Callable[[str], bool] | None = None
         self._injected: dict[str, list[AppError]] = {}
         self._lock = threading.Lock()
         self._server: grpc.Server | None = None
@@ -132,6 +136,9 @@ class PluginAPIServer:
         def behaviour(request: Any, context: grpc.ServicerContext) -> Any:
             with self._lock:
                 self.calls[rpc] += 1
+                self.call_log.append(rpc)
+            if self.on_call is not None and self.on_call(rpc):
+                context.abort(grpc.StatusCode.UNAVAILABLE, f"{rpc}: the plugin process was killed")
             if handler is None:
                 context.abort(grpc.StatusCode.UNIMPLEMENTED, f"{rpc} is not emulated")
             try:
@@ -200,6 +207,13 @@ class PluginAPIServer:
                 post_list.posts[p.id].CopyFrom(cv.post_to_proto(p))
             return pb.GetPostThreadResponse(post_list=post_list)
 
+        def since(r: Any) -> Any:
+            found, roots = posts.since(r.channel_id, r.time)
+            post_list = models_pb2.PostList(order=[p.id for p in found])
+            for p in [*found, *roots]:
+                post_list.posts[p.id].CopyFrom(cv.post_to_proto(p))
+            return pb.GetPostsSinceResponse(post_list=post_list)
+
         def post_of(r: Any) -> Post:
             return cv.post_from_proto(r.post)
 
@@ -222,6 +236,7 @@ class PluginAPIServer:
                 lambda r: posts.delete(r.post_id, self.state.plugin_id), pb.DeletePostResponse
             ),
             "GetPostThread": thread,
+            "GetPostsSince": since,
             "SendEphemeralPost": lambda r: pb.SendEphemeralPostResponse(
                 post=cv.ephemeral_answer(posts.send_ephemeral(r.user_id, post_of(r)))
             ),

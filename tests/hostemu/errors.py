@@ -95,6 +95,7 @@ CONVENTIONS: Mapping[str, Convention] = {
             "GetPost",
             "DeletePost",
             "GetPostThread",
+            "GetPostsSince",
         ),
         _E,
     ),

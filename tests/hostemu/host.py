@@ -99,6 +99,11 @@ class Host(WorldHelpers):
         self.last_stop: StopResult | None = None
         self._lifecycle = threading.Lock()
         self._post_hooks: futures.ThreadPoolExecutor | None = None
+        # kill_at_call: [calls left, RPC counted or ""]; killed_at: the call that was cut.
+        self._crash: list[Any] | None = None
+        self._crash_lock = threading.Lock()
+        self._killed = False  # the current process was killed by kill_at_call
+        self.killed_at = ""
 
     # -- lifecycle ----------------------------------------------------------------------------
     @property
@@ -139,6 +144,8 @@ class Host(WorldHelpers):
             api.on_config_saved = self._notify_config_change
             api.on_post_created = self._post_created_async
             api.on_member_joined = self._member_joined_async
+            api.on_call = self._crash_now
+            self._killed = False
             self._post_hooks = futures.ThreadPoolExecutor(1, thread_name_prefix="hostemu-posted")
             api.start()
             self._api = api
@@ -437,6 +444,34 @@ class Host(WorldHelpers):
         if self._api is None:
             raise PluginNotRunningError("no API server (plugin not started)")
         self._api.inject_error(rpc, AppError(error_id, message, status_code), times)
+
+    def kill_at_call(self, n: int, rpc: str = "") -> None:
+        """SIGKILL the plugin process at its ``n``-th PluginAPI call from now (counting only
+        ``rpc``'s calls, if given), before that call has any effect: the crash of a plugin
+        between two calls. The cut call's name is then in ``killed_at``; start it again with
+        ``restart_plugin``."""
+        if n < 1:
+            raise ValueError("n counts from 1")
+        with self._crash_lock:
+            self._crash, self.killed_at = [n, rpc], ""
+
+    def _crash_now(self, rpc: str) -> bool:
+        with self._crash_lock:
+            crash = self._crash
+            if crash is None or (crash[1] and crash[1] != rpc):
+                return self._killed  # after the kill, nothing more goes through
+            crash[0] -= 1
+            if crash[0] > 0:
+                return False
+            self._crash, self.killed_at, self._killed = None, rpc, True
+        process = self._process
+        if process is not None:
+            process.kill()
+        return True
+
+    def api_call_log(self) -> list[str]:
+        """The PluginAPI calls of the current process, in order."""
+        return list(self._api.call_log) if self._api else []
 
     def api_calls(self, rpc: str | None = None) -> int:
         """Calls of one PluginAPI RPC (or of all) made to the current process's API server."""

@@ -101,6 +101,10 @@ def _check_message(message: str) -> None:
         raise bad_request("model.post.is_valid.msg.app_error", "Invalid Message.")
 
 
+# ``GetPostsSince`` answers at most this many posts (the server's query has the same limit).
+POSTS_SINCE_LIMIT = 1000
+
+
 class PostStore:
     def __init__(self, directory: Directory, clock: Clock, lock: threading.RLock) -> None:
         self.directory = directory
@@ -239,6 +243,24 @@ class PostStore:
             )
             ordered = [post, *replies] + ([root] if root.id != post.id else [])
             return [copy_post(p) for p in ordered]
+
+    def since(self, channel_id: str, time_ms: int) -> tuple[list[Post], list[Post]]:
+        """``GetPostsSince`` as the server answers it (docs/protocol.md §4.1): (the channel's posts
+        updated after ``time_ms``, deleted ones included, newest first, at most
+        ``POSTS_SINCE_LIMIT``; the roots of those replies, which the answer carries outside its
+        order)."""
+        with self.lock:
+            found = [
+                p
+                for p in self.posts.values()
+                if p.channel_id == channel_id and p.update_at > time_ms
+            ]
+            found = sorted(found, key=lambda p: (p.create_at, p.id), reverse=True)
+            found = found[:POSTS_SINCE_LIMIT]
+            ids = {p.id for p in found}
+            roots = {p.root_id for p in found if p.root_id and p.root_id not in ids}
+            extra = [self.posts[r] for r in sorted(roots) if r in self.posts]
+            return [copy_post(p) for p in found], [copy_post(p) for p in extra]
 
     def in_channel(self, channel_id: str, include_deleted: bool = False) -> list[Post]:
         with self.lock:

@@ -285,6 +285,28 @@ def test_post_thread_order(api: Target) -> None:
         assert set(thread.posts) == everyone
 
 
+def test_posts_since(api: Target) -> None:
+    """The channel's posts changed after a time: newest first, deleted ones included (with their
+    ``delete_at``), props kept; a reply's root rides along (in ``posts``, in ``order`` only if
+    it changed too)."""
+    channel = api.new_channel()
+    root = api.post(channel.id, "before")
+    since = api.client.get_post(root.id).update_at
+    kept = api.post(channel.id, "kept", props={"mark": "m1"})
+    gone = api.post(channel.id, "gone")
+    api.client.delete_post(gone.id)
+    reply = api.post(channel.id, "reply", root_id=root.id)
+    found = api.client.get_posts_since(channel.id, since)
+    assert set(found.order) - {root.id} == {kept.id, gone.id, reply.id}
+    times = [found.posts[i].create_at for i in found.order]
+    assert times == sorted(times, reverse=True)
+    assert found.posts[gone.id].delete_at > 0
+    assert found.posts[kept.id].props.get("mark") == "m1"
+    assert root.id in found.posts
+    latest = max(p.update_at for p in found.posts.values())
+    assert api.client.get_posts_since(channel.id, latest).order == ()
+
+
 def test_deleted_post_is_not_found(api: Target) -> None:
     channel = api.new_channel()
     made = api.post(channel.id)

@@ -90,7 +90,11 @@ class RuntimeHost:
             p = self._api.get_post(post_id)
         except NotFoundError:
             return None
-        return PostRef(p.id, p.channel_id, p.user_id, p.message, p.root_id, p.delete_at, p.props)
+        return _post(p)
+
+    def posts_since(self, channel_id: str, since_ms: int) -> list[PostRef]:
+        found = self._api.get_posts_since(channel_id, since_ms).ordered()
+        return [_post(p) for p in sorted(found, key=lambda p: (p.create_at, p.id))]
 
     def get_channel(self, channel_id: str) -> ChannelRef | None:
         try:
@@ -280,6 +284,12 @@ class RuntimeHost:
             auto_complete_hint=hint,
         )
         self._api.register_command(command)
+
+
+def _post(p: models.Post) -> PostRef:
+    return PostRef(
+        p.id, p.channel_id, p.user_id, p.message, p.root_id, p.delete_at, p.props, p.create_at
+    )
 
 
 def _channel(c: models.Channel) -> ChannelRef:

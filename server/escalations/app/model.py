@@ -24,6 +24,7 @@ import base64
 import enum
 import hashlib
 import json
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -163,6 +164,15 @@ class Escalation:
         """True for an escalation of a link raised outside Mattermost (no post)."""
         return bool(self.source_url)
 
+    # The token of the reservation that created this record (random, kept by a take-over): the
+    # bot post is marked with it, so whoever recovers a stale reservation can find a post made
+    # before its creator died (``service.Workflow.escalate``).
+    reservation: str = ""
+    # The version of a change whose post edit, thread reply and direct messages may not have
+    # been made yet (0: none owed). Written with the change, cleared once they are made; a
+    # press that finds it set long after repairs what a crashed request left undone.
+    unannounced: int = 0
+
     @property
     def acknowledged(self) -> bool:
         """True when the owner has taken it on (Claim, or assigned it to themselves)."""
@@ -260,6 +270,8 @@ class Escalation:
             reminders=list(self.reminders),
             compacted=self.compacted,
             template_approved_by=self.template_approved_by,
+            reservation=self.reservation,
+            unannounced=self.unannounced,
         )
         return json.dumps(data, separators=(",", ":"), sort_keys=True).encode()
 
@@ -311,6 +323,8 @@ class Escalation:
             compacted=data.get("compacted") is True,
             template_approved_by=_str(data, "template_approved_by"),
             source_url=_str(data, "source_url"),
+            reservation=_str(data, "reservation"),
+            unannounced=_int(data, "unannounced"),
         )
 
 
@@ -327,6 +341,11 @@ def _migrate(old: Escalation) -> Escalation:
     if old.state is State.OPEN and owner is None:
         owner = old.default_owner
     return replace(old, owner=owner, owner_since=since)
+
+
+def reservation_token() -> str:
+    """A fresh reservation token: 26 random characters of lowercase base32."""
+    return base64.b32encode(secrets.token_bytes(20)).decode().lower()[:26]
 
 
 def escalation_id(post_id: str, topic: str) -> str:

@@ -27,6 +27,7 @@ class PostRef:
     root_id: str = ""
     delete_at: int = 0
     props: Mapping[str, Any] = field(default_factory=dict)
+    create_at: int = 0
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,11 @@ class Dialog:
 class Host(Protocol):
     # --- reads -------------------------------------------------------------------------------
     def get_post(self, post_id: str) -> PostRef | None: ...
+    def posts_since(self, channel_id: str, since_ms: int) -> list[PostRef]:
+        """The channel's posts changed after ``since_ms``, deleted ones included, oldest first
+        (bounded by the server: at most 1000)."""
+        ...
+
     def get_channel(self, channel_id: str) -> ChannelRef | None: ...
     def get_channel_by_name(self, team_id: str, name: str) -> ChannelRef | None: ...
     def get_team(self, team_id: str) -> TeamRef | None: ...

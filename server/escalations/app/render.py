@@ -43,6 +43,9 @@ ACTIONS_URL = f"/plugins/{PLUGIN_ID}/api/v1/actions/"
 DIALOG_URL = f"/plugins/{PLUGIN_ID}/api/v1/dialogs/new"
 RESOLVE_DIALOG_URL = f"/plugins/{PLUGIN_ID}/api/v1/dialogs/resolve"
 ESCALATION_PROP = "community_escalation_id"
+# On the escalation post as created: the token of the reservation it was posted under
+# (``Escalation.reservation``); re-renders leave it out.
+RESERVATION_PROP = "community_escalation_reservation"
 
 CLAIM = "claim"
 ASSIGN = "assign"

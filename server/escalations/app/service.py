@@ -28,6 +28,7 @@ from . import (
     excerpt,
     guard,
     links,
+    once,
     outreach,
     redact,
     render,
@@ -57,7 +58,15 @@ from .fanout import Fanout
 from .gate import DEFAULT_PER_HOUR, WHO_TEAM, Gate, Rules
 from .index import Summary
 from .later import Later
-from .model import REF_CHARS, Action, Escalation, Event, Outcome, escalation_id
+from .model import (
+    REF_CHARS,
+    Action,
+    Escalation,
+    Event,
+    Outcome,
+    escalation_id,
+    reservation_token,
+)
 from .ports import CHANNEL_DIRECT, CHANNEL_GROUP, CHANNEL_OPEN, ChannelRef, Host, PostRef, UserRef
 from .responses import ResponseEntry, ResponseLog
 from .store import Store
@@ -73,6 +82,8 @@ NOTE_MAX_CHARS = 1000
 EVENT_UPDATED = "escalation_updated"
 # A pending record older than this is taken over (its creator died before posting).
 PENDING_STALE_MS = 30_000
+# How far another node's clock may be behind ours when looking for a dead creator's post.
+CLOCK_SKEW_MS = 120_000
 # How long a duplicate request waits for a concurrent creator to finish posting.
 PENDING_WAIT_SECONDS = 5.0
 # Re-render rounds when a newer version lands while we edit the post.
@@ -249,22 +260,38 @@ class Workflow:
         then post it with ``excerpt()``; an existing escalation of the same source and topic is
         returned as it is (and never counted)."""
         stored, created = self._store.create_if_absent(record)
+        took_over = False
         if created:
             self._count(env, record)
         else:
-            stored = self._await_or_take_over(stored)
+            stored, took_over = self._await_or_take_over(stored)
             if not stored.pending:
-                # The same visibility as ``get``: someone else's escalation (its owner, state,
-                # who escalated it) is not shown to a user outside the escalations channel.
-                if not self._may_view(env, record.created_by_id, stored):
-                    raise AlreadyEscalated(
-                        f"This {render.source_noun(stored)} is already escalated under "
-                        f"{stored.topic_title}; its approved responders have it."
-                    )
-                return stored, False
+                return self._existing(env, record.created_by_id, stored), False
         shown = excerpt()
         removed = (shown.removed, note_removed)
+        if took_over:
+            # Its creator may have died after posting and before recording the post: adopt
+            # that post rather than page the responders a second time.
+            orphans = self._orphans(env, stored)
+            if orphans:
+                return self._record_post(
+                    env, stored, orphans[0], shown.text, removed, orphans
+                ), True
         return self._publish_new(env, policy, stored, shown.text, removed), True
+
+    def _existing(self, env: Environment, actor_id: str, stored: Escalation) -> Escalation:
+        """The answer to a repeated escalation: the stored record, if the actor may see it."""
+        # The same visibility as ``get``: someone else's escalation (its owner, state, who
+        # escalated it) is not shown to a user outside the escalations channel.
+        if not self._may_view(env, actor_id, stored):
+            raise AlreadyEscalated(
+                f"This {render.source_noun(stored)} is already escalated under "
+                f"{stored.topic_title}; its approved responders have it."
+            )
+        if stored.created_by_id == actor_id:
+            # Idempotent: a creator that died after recording the post never got to this.
+            self._best_effort(self._store.note_escalated, actor_id, stored.id)
+        return stored
 
     def _check_allowed(self, env: Environment, actor_id: str) -> UserRef | None:
         """The actor, if the gate looked them up (``None`` without a gate)."""
@@ -344,6 +371,7 @@ class Workflow:
             responder_seats=topic.responder_seats,
             loop_in_seats=topic.loop_in_seats,
             events=(Event(Action.ESCALATED, username, now),),
+            reservation=reservation_token(),
         )
 
     def _filled(self, template: str | None, post: PostRef, link: str) -> str | None:
@@ -359,12 +387,13 @@ class Workflow:
         """``policy`` with the templates approved in the plugin over the policy file's."""
         return templates.layered(policy, self._book.all()) if self._book else policy
 
-    def _await_or_take_over(self, stored: Escalation) -> Escalation:
-        """Another request reserved this pair: wait for its post, or take over a stale one."""
+    def _await_or_take_over(self, stored: Escalation) -> tuple[Escalation, bool]:
+        """Another request reserved this pair: wait for its post, or take over a stale one.
+        (record, whether this request took the reservation over)."""
         deadline = time.monotonic() + PENDING_WAIT_SECONDS
         while stored.pending and time.monotonic() < deadline:
             if self._now() - stored.updated_at > PENDING_STALE_MS:
-                return self._take_over(stored)
+                return self._take_over(stored), True
             time.sleep(0.05)
             current = self._store.get(stored.id)
             if current is None:
@@ -372,7 +401,24 @@ class Workflow:
             stored = current
         if stored.pending:
             raise Busy("The escalation is being created; try again.")
-        return stored
+        return stored, False
+
+    def _orphans(self, env: Environment, record: Escalation) -> list[str]:
+        """Live bot posts made under ``record``'s reservation (a creator that died before it
+        recorded its post), oldest first. Bounded: the escalations channel's posts since the
+        reservation was made (the server answers at most 1000)."""
+        if not record.reservation:
+            return []
+        since = record.created_at - CLOCK_SKEW_MS
+        return [
+            p.id
+            for p in self._host.posts_since(env.channel.id, since)
+            if p.user_id == env.bot_user_id
+            and not p.root_id
+            and not p.delete_at
+            and p.props.get(render.ESCALATION_PROP) == record.id
+            and p.props.get(render.RESERVATION_PROP) == record.reservation
+        ]
 
     def _take_over(self, stale: Escalation) -> Escalation:
         def refresh(current: Escalation) -> Escalation:
@@ -393,6 +439,7 @@ class Workflow:
         """Post ``record`` (the reservation this request holds) with the excerpt ``shown``;
         ``removed``: items redaction took out of the excerpt and the note (for the escalator)."""
         message, props = render.escalation_post(replace(record, excerpt=shown), record.responders)
+        props[render.RESERVATION_PROP] = record.reservation
         try:
             post_id = self._host.create_post(env.channel.id, env.bot_user_id, message, props, "")
         except Exception:
@@ -401,6 +448,20 @@ class Workflow:
             # Compare-and-delete, so a concurrent take-over is never removed.
             self._best_effort(self._store.discard, record)
             raise
+        return self._record_post(env, record, post_id, shown, removed)
+
+    def _record_post(
+        self,
+        env: Environment,
+        record: Escalation,
+        post_id: str,
+        shown: str,
+        removed: tuple[int, int],
+        found: Sequence[str] = (),
+    ) -> Escalation:
+        """Write ``post_id`` (posted, or adopted from ``found``: the posts made under this
+        reservation) into ``record``, the reservation this request holds; then every one of
+        them that is not the recorded post is deleted, so exactly one stays."""
         link = f"{env.site_url}/{env.team_name}/pl/{post_id}"
 
         def posted(current: Escalation) -> Escalation:
@@ -420,11 +481,13 @@ class Workflow:
         try:
             if not self._store.replace(record, done):
                 done = self._store.transition(record.id, posted)
-                if done.escalation_post_id != post_id:
-                    self._best_effort(self._host.delete_post, post_id)
         except Exception:
-            self._abandon_post(record, post_id)
+            if not found:  # an adopted post stays for the next take-over to adopt again
+                self._abandon_post(record, post_id)
             raise
+        for extra in dict.fromkeys([post_id, *found]):
+            if extra != done.escalation_post_id:
+                self._best_effort(self._host.delete_post, extra)
         self._fanout.run(
             [
                 lambda: self._best_effort(self._store.note_escalated, done.created_by_id, done.id),
@@ -593,6 +656,7 @@ class Workflow:
         record = known if known is not None and known.id == esc_id else self._store.get(esc_id)
         if record is None or record.pending:
             raise EscalationNotFound("Unknown escalation.")
+        self._repair_if_cut(env, policy, record)
         responders = dict(zip(*self._responder_ids(policy, record), strict=True))
         if actor_id not in responders:
             raise NotAResponder(
@@ -608,7 +672,8 @@ class Workflow:
         def tracked(current: Escalation) -> Escalation:
             result = change(current)
             noop[:] = [result is current]
-            return result
+            # Written with the change: its post edit, reply and messages are owed until made.
+            return current if result is current else replace(result, unannounced=result.version)
 
         updated = self._store.transition(esc_id, tracked, known=record)
         changed = noop == [False]
@@ -616,7 +681,45 @@ class Workflow:
             if before_effects is not None:
                 before_effects(updated)
             self._after_change(env, policy, updated, edit_post=not answer)
+            if not answer:  # else the post is shown by the answer: cleared once it went out
+                updated = self._announced(updated, updated.version)
         return updated, changed
+
+    def _repair_if_cut(self, env: Environment, policy: ActivePolicy, record: Escalation) -> None:
+        """A change landed long ago and its post edit, reply or messages are still owed: the
+        request that made it died. Take the duty over (a lease: ``updated_at`` refreshed with
+        compare-and-set, so one request repairs), make what is missing, then clear it."""
+        owed = record.unannounced
+        if not owed or self._now() - record.updated_at <= PENDING_STALE_MS:
+            return
+        taken: list[bool] = []
+
+        def lease(current: Escalation) -> Escalation:
+            taken[:] = []
+            if current.unannounced != owed or self._now() - current.updated_at <= PENDING_STALE_MS:
+                return current
+            taken.append(True)
+            return current.with_changes(self._now())
+
+        try:
+            current = self._store.transition(record.id, lease)
+        except WorkflowError:
+            return
+        if taken:
+            self._after_change(env, policy, current, repair=True)
+            self._announced(current, owed)
+
+    def _announced(self, record: Escalation, owed: int) -> Escalation:
+        """Clear the debt of change ``owed`` (best effort: left set, a later press repairs)."""
+
+        def clear(current: Escalation) -> Escalation:
+            return replace(current, unannounced=0) if current.unannounced == owed else current
+
+        try:
+            return self._store.transition(record.id, clear, known=record)
+        except Exception:
+            log.exception("cannot mark change %s of %s as shown", owed, record.id)
+            return record
 
     def _responders(self, policy: ActivePolicy, record: Escalation) -> tuple[str, ...]:
         """Who may engage: the topic's approved responders in the *active* policy (the policy is
@@ -642,33 +745,54 @@ class Workflow:
         """(message, props) of the escalation post showing ``record``, for a button's answer
         (the server applies it to the pressed post, saving an edit call). A moment later
         (``SETTLE_SECONDS``) the record is read again: if a newer version landed meanwhile, the
-        post shows that one, whichever answer the server applied last."""
+        post shows that one, whichever answer the server applied last; and the change is marked
+        shown (``unannounced`` cleared) only then, after the answer went out, so a crash before
+        the answer leaves it owed and the next read repairs the post."""
         env, policy = self._require()
-        settle = functools.partial(self._settle, env, policy, record.id, record.version)
+        settle = functools.partial(
+            self._settle, env, policy, record.id, record.version, record.unannounced
+        )
         self._later.submit(settle)
         return render.escalation_post(record, self._responders(policy, record))
 
-    def _settle(self, env: Environment, policy: ActivePolicy, esc_id: str, shown: int) -> None:
+    def _settle(
+        self, env: Environment, policy: ActivePolicy, esc_id: str, shown: int, owed: int
+    ) -> None:
         latest = self._store.get(esc_id)
-        if latest is not None and latest.version > shown:
+        if latest is None:
+            return
+        if latest.version > shown:
             self._refresh_post(env, policy, latest)
+        if owed and latest.unannounced == owed:
+            self._announced(latest, owed)
 
     def _after_change(
-        self, env: Environment, policy: ActivePolicy, record: Escalation, *, edit_post: bool = True
+        self,
+        env: Environment,
+        policy: ActivePolicy,
+        record: Escalation,
+        *,
+        edit_post: bool = True,
+        repair: bool = False,
     ) -> None:
-        """The post edit (unless the caller's answer carries it), the direct messages, the
-        thread reply and the events, together."""
+        """Show the change ``record.unannounced`` (the last event), together: the post edit
+        (unless the caller's answer carries it), the direct messages, the thread reply and the
+        events. ``repair``: skip the posts a crashed request already made (``once``)."""
+        event = record.last_event
+        mark = once.change_mark(record.id, record.unannounced or record.version)
+        since = (event.when if event else record.updated_at) - CLOCK_SKEW_MS
+        host = once.ChangePosts(self._host, mark, since, check=repair).as_host()
         calls: list[Callable[[], None]] = [
-            lambda: self._best_effort(outreach.close_the_loop, self._host, env.bot_user_id, record),
+            lambda: self._best_effort(outreach.close_the_loop, host, env.bot_user_id, record),
             *self._event_calls(record),
         ]
         if edit_post:
             calls.append(lambda: self._refresh_post(env, policy, record))
-        if record.last_event is not None:
+        if event is not None:
             reply = sentences.thread_reply(record)
             calls.append(
                 lambda: self._best_effort(
-                    self._host.create_post,
+                    host.create_post,
                     record.escalation_channel_id,
                     env.bot_user_id,
                     reply,
@@ -723,16 +847,17 @@ class Workflow:
     def get(self, actor_id: str, esc_id: str) -> Escalation:
         """The record, for its creator or the policy's people, the allow-list and system admins
         (404 otherwise, so ids cannot be probed)."""
-        env, _ = self._require()
+        env, policy = self._require()
         record = self._store.get(esc_id)
         if record is None or record.pending or not self._may_view(env, actor_id, record):
             raise EscalationNotFound("Unknown escalation.")
+        self._repair_if_cut(env, policy, record)  # a read is where a cut change gets shown
         return record
 
     def get_by_ref(self, actor_id: str, ref: str) -> Escalation:
         """The record whose id starts with ``ref`` (the short reference people type, or the whole
         id), under the same visibility as ``get``."""
-        env, _ = self._require()
+        env, policy = self._require()
         ref = ref.strip().strip("`").lower()
         if not _REF_RE.match(ref):
             raise InvalidRequest(
@@ -749,6 +874,7 @@ class Workflow:
         if len(found) > 1:
             longer = ", ".join(f"`{r.id[: len(ref) + 4]}`" for r in found)
             raise InvalidRequest(f"Several escalations start with `{ref}`: {longer}.")
+        self._repair_if_cut(env, policy, found[0])
         return found[0]
 
     def list_open(self, actor_id: str, view: str = "", topic: str = "") -> list[Summary]:
@@ -821,6 +947,9 @@ class Workflow:
         record = self._store.get(esc_id) if esc_id else None
         if record is None or record.pending or record.escalation_post_id != post_id:
             raise EscalationNotFound("This is not an escalation post of Community Escalations.")
+        env, policy = self._environment(), self._policy()
+        if env is not None and policy is not None:
+            self._repair_if_cut(env, policy, record)  # every press reads the record first
         return record
 
     def check_escalatable(self, actor_id: str, post_id: str) -> None:

@@ -211,6 +211,13 @@ class PluginAPIClient:
         )
         return PostList.from_proto(response.post_list)
 
+    def get_posts_since(self, channel_id: str, time_ms: int) -> PostList:
+        """The channel's posts updated after ``time_ms`` (epoch ms), deleted ones included,
+        newest first in ``order`` (at most 1000; the roots of replies among them are in
+        ``posts`` only). docs/protocol.md §4.1 says when a server may answer from a cache."""
+        request = api_pb2.GetPostsSinceRequest(channel_id=channel_id, time=time_ms)
+        return PostList.from_proto(self._call(self._stub.GetPostsSince, request).post_list)
+
     def send_ephemeral_post(self, user_id: str, post: Post) -> Post:
         """Show ``post`` to ``user_id`` only (not stored); needs ``channel_id``."""
         request = api_pb2.SendEphemeralPostRequest(user_id=user_id, post=post.to_proto())

@@ -139,6 +139,12 @@ func (s *Service) GetPostThread(_ context.Context, r *pb.GetPostThreadRequest) (
 	return &pb.GetPostThreadResponse{Error: embedded(appErr), PostList: PostListToProto(l)}, nil
 }
 
+// GetPostsSince answers the channel's posts changed after r.Time (ms), deleted ones included.
+func (s *Service) GetPostsSince(_ context.Context, r *pb.GetPostsSinceRequest) (*pb.GetPostsSinceResponse, error) {
+	l, appErr := s.API.GetPostsSince(r.ChannelId, r.Time)
+	return &pb.GetPostsSinceResponse{Error: embedded(appErr), PostList: PostListToProto(l)}, nil
+}
+
 func (s *Service) SendEphemeralPost(_ context.Context, r *pb.SendEphemeralPostRequest) (*pb.SendEphemeralPostResponse, error) {
 	return &pb.SendEphemeralPostResponse{Post: PostToProto(s.API.SendEphemeralPost(r.UserId, PostFromProto(r.Post)))}, nil
 }

@@ -184,6 +184,20 @@ func TestPostsEmbeddedErrorsAndProps(t *testing.T) {
 	assert.Equal(t, "p1", th.PostList.Posts["p2"].RootId)
 	assert.True(t, th.PostList.HasNext)
 
+	api.On("GetPostsSince", "c1", int64(1700000000000)).Return(&model.PostList{
+		Order: []string{"p3"}, Posts: map[string]*model.Post{"p3": {Id: "p3", DeleteAt: 5, Props: model.StringInterface{"k": "v"}}},
+	}, nil).Once()
+	since, err := c.GetPostsSince(ctx, &pb.GetPostsSinceRequest{ChannelId: "c1", Time: 1700000000000})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"p3"}, since.PostList.Order)
+	assert.Equal(t, int64(5), since.PostList.Posts["p3"].DeleteAt)
+	assert.Equal(t, "v", since.PostList.Posts["p3"].Props.AsMap()["k"])
+
+	api.On("GetPostsSince", "gone", int64(0)).Return(nil, model.NewAppError("GetPostsSince", "app.post.get_posts_since.app_error", nil, "", 500)).Once()
+	failed, err := c.GetPostsSince(ctx, &pb.GetPostsSinceRequest{ChannelId: "gone"})
+	require.NoError(t, err)
+	assert.Equal(t, "app.post.get_posts_since.app_error", failed.Error.Id)
+
 	api.On("SendEphemeralPost", "u1", mock.MatchedBy(func(p *model.Post) bool { return p.Message == "only you" })).Return(&model.Post{Id: "e1", Message: "only you"}).Once()
 	ep, err := c.SendEphemeralPost(ctx, &pb.SendEphemeralPostRequest{UserId: "u1", Post: &pb.Post{ChannelId: "c1", Message: "only you"}})
 	require.NoError(t, err)
