@@ -55,6 +55,7 @@ TESTS = [
     "tests/app/test_store_races.py",
     "tests/app/test_store_bites.py",
     "tests/app/test_service.py",
+    "tests/app/test_service_bites.py",
     "tests/app/test_workflow_rules.py",
     "tests/app/test_anonymous_requests.py",
     "tests/app/test_routes.py",

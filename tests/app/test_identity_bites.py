@@ -149,14 +149,34 @@ def test_repin_answers() -> None:
 
 def test_repin_gives_up_when_the_pin_keeps_changing() -> None:
     class Changing(MemoryKV):
+        attempts = 0
+
         def compare_and_set(
             self, key: str, old: bytes | None, new: bytes | None, ttl_seconds: int = 0
         ) -> bool:
+            Changing.attempts += 1
             return False
 
     host = FakeHost()
     host.add_user("pat")
     assert identity.repin(host, Changing(), "pat") == "The pin changed meanwhile; try again."
+    assert Changing.attempts == 3  # bounded: a system admin's command, not a loop
+
+
+def test_repin_of_no_name_looks_nobody_up() -> None:
+    class Counting(FakeHost):
+        lookups = 0
+
+        def get_users_by_usernames(self, usernames):  # type: ignore[no-untyped-def]
+            Counting.lookups += 1
+            return super().get_users_by_usernames(usernames)
+
+    host = Counting()
+    host.add_user("pat")
+    assert identity.repin(host, MemoryKV(), " @ ") == (
+        "No active account is called @; nothing was changed."
+    )
+    assert Counting.lookups == 0
 
 
 def test_repin_replaces_an_unclaimed_pin() -> None:
@@ -164,4 +184,5 @@ def test_repin_replaces_an_unclaimed_pin() -> None:
     identity.resolve(host, kv, ["late"])
     late = host.add_user("late")
     identity.repin(host, kv, "late")
+    assert kv.get(keys.pin("late")) == late.id.encode()
     assert identity.resolve(host, kv, ["late"]).accounts["late"].user_id == late.id

@@ -1,0 +1,162 @@
+"""Use cases only the emulator suites reached (mutation testing cannot trace those): the response
+dialog, look-up by reference, who sees setup problems, the join hook, ``mine``; in-process."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from app.test_service import World
+from escalations.app.errors import (
+    AlreadyResolved,
+    EscalationNotFound,
+    InvalidRequest,
+    NotAResponder,
+)
+from escalations.app.model import REF_CHARS, Escalation
+from escalations.app.store import KVStore
+
+
+@pytest.fixture
+def w() -> World:
+    return World()
+
+
+def _escalate(w: World, by: str = "") -> Escalation:
+    record, created = w.workflow.escalate(by or w.alice.id, w.post(), "licensing")
+    assert created
+    return record
+
+
+# --- the "Resolve: responded" dialog -------------------------------------------------------------
+
+
+def test_a_responder_gets_the_response_dialog_for_that_escalation(w: World) -> None:
+    record = _escalate(w)
+    w.workflow.ask_for_response(w.uid("jason.blais"), record.id, "trigger-1")
+    (dialog,) = w.host.dialogs
+    assert (dialog.trigger_id, dialog.state, dialog.title) == (
+        "trigger-1",
+        record.id,
+        "Resolve: responded",
+    )
+    assert dialog.elements[0].name == "response" and dialog.elements[0].max_length == 3000
+
+
+def test_the_response_dialog_is_refused_as_resolve_would_be(w: World) -> None:
+    record = _escalate(w)
+    with pytest.raises(NotAResponder) as outsider:
+        w.workflow.ask_for_response(w.mallory.id, record.id, "t")
+    assert outsider.value.public == (
+        "Only the approved responders of Licensing can resolve this escalation."
+    )
+    with pytest.raises(NotAResponder):  # a responder of another topic
+        w.workflow.ask_for_response(w.uid("chen-i.lim"), record.id, "t")
+    with pytest.raises(NotAResponder):  # an id no account has
+        w.workflow.ask_for_response("z" * 26, record.id, "t")
+    with pytest.raises(EscalationNotFound) as unknown:
+        w.workflow.ask_for_response(w.uid("jason.blais"), "nothing", "t")
+    assert unknown.value.public == "Unknown escalation."
+    pending = replace(record, id="p" * 26, escalation_post_id="")
+    KVStore(w.kv).create_if_absent(pending)
+    with pytest.raises(EscalationNotFound):
+        w.workflow.ask_for_response(w.uid("jason.blais"), pending.id, "t")
+    w.workflow.resolve(w.uid("jason.blais"), record.id, "no_response_needed")
+    with pytest.raises(AlreadyResolved):
+        w.workflow.ask_for_response(w.uid("jason.blais"), record.id, "t")
+    assert w.host.dialogs == []
+
+
+# --- look-up by reference ------------------------------------------------------------------------
+
+
+def test_a_reference_finds_its_escalation_however_it_is_typed(w: World) -> None:
+    record = _escalate(w)
+    for typed in (record.ref, f"`{record.ref}`", f"  {record.ref.upper()} ", record.id):
+        assert w.workflow.get_by_ref(w.uid("jason.blais"), typed) == record
+    assert w.workflow.get_by_ref(w.alice.id, record.ref) == record  # its creator
+
+
+def test_a_reference_is_refused_in_words(w: World) -> None:
+    record = _escalate(w)
+    with pytest.raises(InvalidRequest) as bad:
+        w.workflow.get_by_ref(w.alice.id, "no!")
+    assert bad.value.public == (
+        f"Give the escalation's reference ({REF_CHARS} or more letters and digits, as "
+        "`/escalation list` shows it)."
+    )
+    with pytest.raises(EscalationNotFound) as hidden:  # not theirs, not the policy's people
+        w.workflow.get_by_ref(w.mallory.id, record.ref)
+    assert hidden.value.public == f"No escalation `{record.ref}`."
+
+
+def test_a_pending_escalation_has_no_reference(w: World) -> None:
+    record = _escalate(w)
+    pending = replace(record, id=record.id[:-1] + "2", escalation_post_id="")
+    KVStore(w.kv).create_if_absent(pending)
+    prefix = record.id[:-1]
+    assert w.workflow.get_by_ref(w.uid("jason.blais"), prefix) == record
+
+
+def test_an_ambiguous_reference_lists_longer_ones(w: World) -> None:
+    record = _escalate(w)
+    twin = replace(record, id=record.ref + "x" * (26 - len(record.ref)))
+    KVStore(w.kv).create_if_absent(twin)
+    with pytest.raises(InvalidRequest) as caught:
+        w.workflow.get_by_ref(w.uid("jason.blais"), record.ref)
+    n = len(record.ref) + 4
+    first, second = sorted((record.id, twin.id))
+    assert caught.value.public == (
+        f"Several escalations start with `{record.ref}`: `{first[:n]}`, `{second[:n]}`."
+    )
+
+
+# --- who sees setup problems, the join hook, mine -------------------------------------------------
+
+
+def test_insiders_are_trusted_members_of_the_escalations_channel(w: World) -> None:
+    assert w.activated is not None
+    channel = w.activated.environment.channel.id
+    jason = w.uid("jason.blais")
+    w.host.members.add((channel, jason))
+    w.host.members.add((channel, w.mallory.id))
+    assert w.workflow.is_insider(jason) is True
+    assert w.workflow.is_insider(w.mallory.id) is False  # a member, not trusted
+    w.host.members.discard((channel, jason))
+    assert w.workflow.is_insider(jason) is False  # trusted, not a member
+    w.activated = None
+    assert w.workflow.is_insider(jason) is False
+
+
+def test_only_a_join_of_the_escalations_channel_is_guarded(w: World) -> None:
+    assert w.activated is not None
+    channel = w.activated.environment.channel.id
+    w.host.members.add((channel, w.mallory.id))
+    w.host.members.add((w.town.id, w.mallory.id))
+    w.workflow.member_joined(w.town.id, w.mallory.id, w.alice.id)
+    assert (w.town.id, w.mallory.id) in w.host.members and w.host.ephemerals == []
+    w.workflow.member_joined(channel, w.mallory.id, w.alice.id)
+    assert (channel, w.mallory.id) not in w.host.members
+    assert [(u, c) for u, c, _ in w.host.ephemerals] == [(w.alice.id, channel)]
+    assert w.host.ephemerals[0][2].startswith("@mallory was removed")
+    jason = w.uid("jason.blais")
+    w.host.members.add((channel, jason))
+    w.workflow.member_joined(channel, jason, w.alice.id)
+    assert (channel, jason) in w.host.members
+    w.activated = None
+    w.host.members.add((channel, w.mallory.id))
+    w.workflow.member_joined(channel, w.mallory.id, w.alice.id)
+    assert (channel, w.mallory.id) in w.host.members
+
+
+def test_mine_shows_only_what_the_actor_raised_and_is_posted(w: World) -> None:
+    mine = _escalate(w)
+    store = KVStore(w.kv)
+    theirs = replace(mine, id="t" * 26, created_by_id=w.mallory.id)
+    pending = replace(mine, id="q" * 26, escalation_post_id="")
+    store.create_if_absent(theirs)
+    store.create_if_absent(pending)
+    store.note_escalated(w.alice.id, theirs.id)  # a list that names someone else's escalation
+    store.note_escalated(w.alice.id, pending.id)
+    assert w.workflow.mine(w.alice.id) == [mine]
