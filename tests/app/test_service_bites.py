@@ -160,3 +160,15 @@ def test_mine_shows_only_what_the_actor_raised_and_is_posted(w: World) -> None:
     store.note_escalated(w.alice.id, theirs.id)  # a list that names someone else's escalation
     store.note_escalated(w.alice.id, pending.id)
     assert w.workflow.mine(w.alice.id) == [mine]
+
+
+def test_the_records_of_a_page_leave_out_what_changed_since(w: World) -> None:
+    kept, resolved, pended, gone = (_escalate(w) for _ in range(4))
+    jason = w.uid("jason.blais")
+    page = w.workflow.list_open(jason)
+    assert {s.id for s in page} >= {kept.id, resolved.id, pended.id, gone.id}
+    store = KVStore(w.kv)
+    w.workflow.resolve(jason, resolved.id, "no_response_needed")
+    assert store.replace(pended, replace(pended, escalation_post_id=""))
+    assert store.discard(gone)
+    assert [r.id for r in w.workflow.open_records(page)] == [kept.id]
