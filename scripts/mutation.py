@@ -72,6 +72,7 @@ TESTS = [
     "tests/app/test_http_input.py::test_unusable_json_is_a_400",
     "tests/app/test_http_input.py::test_paired_surrogates_are_fine",
     "tests/runtime/test_runtime_http.py",
+    "tests/runtime/test_http_bites.py",
     "tests/runtime/test_router_methods.py",
 ]
 # The redaction suites (a minute of Hypothesis properties): only when a redaction module is

@@ -3,6 +3,7 @@ dialog, look-up by reference, who sees setup problems, the join hook, ``mine``; 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 import pytest
@@ -14,8 +15,10 @@ from escalations.app.errors import (
     InvalidRequest,
     NotAResponder,
 )
-from escalations.app.model import REF_CHARS, Escalation
+from escalations.app.model import REF_CHARS, Escalation, escalation_id
+from escalations.app.service import LIST_MINE, Workflow
 from escalations.app.store import KVStore
+from escalations.runtime.errors import PluginAPIError
 
 
 @pytest.fixture
@@ -172,3 +175,81 @@ def test_the_records_of_a_page_leave_out_what_changed_since(w: World) -> None:
     assert store.replace(pended, replace(pended, escalation_post_id=""))
     assert store.discard(gone)
     assert [r.id for r in w.workflow.open_records(page)] == [kept.id]
+
+
+# --- recording the post fails ---------------------------------------------------------------------
+
+
+class _Failing(KVStore):
+    """``replace`` (recording the bot post) fails after ``before`` has run; ``land`` says whether
+    our write landed before the failure."""
+
+    def __init__(self, w: World, land: bool, before: Callable[[Escalation], None]) -> None:
+        super().__init__(w.kv)
+        self._land, self._before = land, before
+
+    def replace(self, expected: Escalation, new: Escalation) -> bool:
+        if self._land:
+            super().replace(expected, new)
+        self._before(new)
+        raise PluginAPIError("KVCompareAndSet", "connection reset", status_code=500)
+
+
+def _workflow(w: World, store: KVStore) -> Workflow:
+    return Workflow(
+        store,
+        w.host,
+        lambda: w.activated.environment if w.activated else None,
+        lambda: w.activated.policy if w.activated else None,
+    )
+
+
+def test_a_post_whose_record_landed_after_all_is_kept(w: World) -> None:
+    post_id = w.post()
+    workflow = _workflow(w, _Failing(w, land=True, before=lambda new: None))
+    with pytest.raises(PluginAPIError):
+        workflow.escalate(w.alice.id, post_id, "licensing")
+    stored = KVStore(w.kv).get(escalation_id(post_id, "licensing"))
+    assert stored is not None and not stored.pending
+    assert w.host.posts[stored.escalation_post_id].delete_at == 0
+
+
+def test_a_post_is_abandoned_but_a_record_another_request_posted_is_kept(w: World) -> None:
+    post_id = w.post()
+    theirs: list[Escalation] = []
+
+    def another_request_posts(new: Escalation) -> None:
+        reserved = KVStore(w.kv).get(new.id)
+        assert reserved is not None
+        done = replace(reserved, version=reserved.version + 1, escalation_post_id="x" * 26)
+        assert KVStore(w.kv).replace(reserved, done)
+        theirs.append(done)
+
+    workflow = _workflow(w, _Failing(w, land=False, before=another_request_posts))
+    before = set(w.host.posts)
+    with pytest.raises(PluginAPIError):
+        workflow.escalate(w.alice.id, post_id, "licensing")
+    (ours,) = set(w.host.posts) - before
+    assert w.host.posts[ours].delete_at  # our post is deleted ...
+    assert KVStore(w.kv).get(theirs[0].id) == theirs[0]  # ... their record stays
+
+
+# --- admins and accounts that are gone ------------------------------------------------------------
+
+
+def test_a_system_admin_outside_the_policy_reads_and_lists(w: World) -> None:
+    record = _escalate(w)
+    admin = w.host.add_user("root")
+    with pytest.raises(EscalationNotFound):
+        w.workflow.get(admin.id, record.id)
+    w.host.admins.add(admin.id)
+    assert w.workflow.get(admin.id, record.id) == record
+    assert [s.id for s in w.workflow.list_open(admin.id)] == [record.id]
+
+
+def test_mine_of_a_trusted_id_without_an_account_is_empty(w: World) -> None:
+    _escalate(w)
+    ghost = "g" * 26
+    w.host.admins.add(ghost)
+    assert w.workflow.list_open(ghost, view=LIST_MINE) == []
+    assert len(w.workflow.list_open(ghost)) == 1
