@@ -55,9 +55,11 @@ def test_outside_the_team_only_when_everyone_may(parts) -> None:
 def test_system_admins_may_from_anywhere(parts) -> None:
     host, _, _, gate = parts
     admin = host.add_user("admin")
-    host.users[admin.id] = replace(admin, is_system_admin=True)
     host.outsiders.add(admin.id)
-    gate.check_allowed(RULES, admin.id)
+    with pytest.raises(NotAllowedToEscalate):  # outside the team, not (yet) an admin
+        gate.check_allowed(RULES, admin.id)
+    host.users[admin.id] = replace(admin, is_system_admin=True)
+    assert gate.check_allowed(RULES, admin.id) is None  # allowed: no refusal raised
 
 
 def test_bots_and_deactivated_accounts_may_not(parts) -> None:
