@@ -142,3 +142,16 @@ def test_settings_parse_who_and_limit() -> None:
     assert Settings.from_config({"EscalationsPerHour": 1e9}).escalations_per_hour == MAX_PER_HOUR
     assert Settings.from_config({"EscalationsPerHour": "inf"}).escalations_per_hour == 10
     assert Settings.from_config({"ExcerptMaxChars": 10**7}).excerpt_max_chars == 4000
+
+
+def test_an_escalation_exactly_one_window_old_no_longer_counts(parts) -> None:
+    host, _, clock, gate = parts
+    user = host.add_user("busy")
+    one = replace(RULES, per_hour=1)
+    gate.take(one, user.id)
+    clock.ms += WINDOW_MS - 1
+    with pytest.raises(TooManyEscalations):
+        gate.check_rate(one, user.id)
+    clock.ms += 1
+    gate.check_rate(one, user.id)
+    gate.take(one, user.id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from escalations.runtime.http import HTTPError, Request
+from escalations.runtime.http import HTTPError, Request, Router, json_response
 
 JSON = {"Content-Type": "application/json"}
 
@@ -30,3 +30,26 @@ def test_an_empty_body_is_null_and_not_an_object() -> None:
     with pytest.raises(HTTPError) as listed:
         Request.build("POST", "/x", JSON, b"[1]").json_object()
     assert listed.value.message == "expected a JSON object"
+
+
+def test_a_built_request_keeps_what_it_was_given() -> None:
+    bare = Request.build("get", "?a=1")
+    assert (bare.method, bare.path, bare.body, bare.session_id) == ("GET", "/", b"", "")
+    assert bare.query == {"a": ("1",)} and bare.url == "?a=1"
+    full = Request.build("POST", "/p?x=", {}, b"{}", session_id="s1")
+    assert (full.url, full.session_id, full.body) == ("/p?x=", "s1", b"{}")
+
+
+def test_router_refusals_say_why() -> None:
+    router = Router()
+    router.add("GET", "/a", lambda r: json_response({}))
+    wrong = router.dispatch(Request.build("DELETE", "/a"))
+    assert (wrong.status, wrong.json(), wrong.header("Allow")) == (
+        405,
+        {"error": "method not allowed"},
+        "GET",
+    )
+    with pytest.raises(ValueError, match="^duplicate route GET /a$"):
+        router.add("get", "/a", lambda r: json_response({}))
+    with pytest.raises(ValueError, match="^route pattern must start with '/': 'a'$"):
+        router.add("GET", "a", lambda r: json_response({}))
