@@ -9,6 +9,7 @@ from dataclasses import replace
 import pytest
 
 from app.test_service import World
+from escalations.app import service
 from escalations.app.errors import (
     AlreadyResolved,
     EscalationNotFound,
@@ -253,3 +254,31 @@ def test_mine_of_a_trusted_id_without_an_account_is_empty(w: World) -> None:
     w.host.admins.add(ghost)
     assert w.workflow.list_open(ghost, view=LIST_MINE) == []
     assert len(w.workflow.list_open(ghost)) == 1
+
+
+# --- resolve's response, refusals in words -------------------------------------------------------
+
+
+def test_a_response_may_be_exactly_as_long_as_allowed(w: World) -> None:
+    jason = w.uid("jason.blais")
+    limit = service.RESPONSE_MAX_CHARS
+    record = _escalate(w)
+    with pytest.raises(InvalidRequest) as caught:
+        w.workflow.resolve(jason, record.id, "responded", "r" * (limit + 1))
+    assert caught.value.public == f"The response is longer than {limit} characters."
+    done, _ = w.workflow.resolve(jason, record.id, "responded", "r" * limit)
+    assert done.response == "r" * limit
+    other = _escalate(w)
+    done, _ = w.workflow.resolve(jason, other.id, "responded")
+    assert done.response == ""
+
+
+def test_acting_on_an_unknown_escalation_or_assigning_an_outsider_says_so(w: World) -> None:
+    jason = w.uid("jason.blais")
+    with pytest.raises(EscalationNotFound) as unknown:
+        w.workflow.claim(jason, "nothing")
+    assert unknown.value.public == "Unknown escalation."
+    record = _escalate(w)
+    with pytest.raises(InvalidRequest) as outsider:
+        w.workflow.assign(jason, record.id, "@Mallory")
+    assert outsider.value.public == "@mallory is not an approved responder of Licensing."
