@@ -155,3 +155,29 @@ def test_an_escalation_exactly_one_window_old_no_longer_counts(parts) -> None:
     clock.ms += 1
     gate.check_rate(one, user.id)
     gate.take(one, user.id)
+
+
+def test_refusals_say_why_and_how_long_to_wait(parts) -> None:
+    host, _, clock, gate = parts
+    gone = host.add_user("gone", active=False)
+    with pytest.raises(NotAllowedToEscalate) as inactive:
+        gate.check_allowed(RULES, gone.id)
+    assert inactive.value.public == "Your account cannot escalate posts."
+    guest = host.add_user("guest")
+    host.users[guest.id] = replace(guest, is_guest=True)
+    with pytest.raises(NotAllowedToEscalate) as guested:
+        gate.check_allowed(RULES, guest.id)
+    assert guested.value.public == "Guest accounts cannot escalate posts."
+    user = host.add_user("busy")
+    one = replace(RULES, per_hour=1)
+    gate.take(one, user.id)
+    waits = {1: "60 minutes", WINDOW_MS - 60_000: "1 minute", WINDOW_MS - 60_001: "2 minutes"}
+    start = clock.ms
+    for after, wait in waits.items():
+        clock.ms = start + after
+        with pytest.raises(TooManyEscalations) as full:
+            gate.check_rate(one, user.id)
+        assert full.value.public == (
+            f"You have escalated 1 posts in the last hour, the most allowed; you can escalate "
+            f"again in {wait}. If this is urgent, contact an approved responder directly."
+        )
