@@ -282,3 +282,18 @@ def test_acting_on_an_unknown_escalation_or_assigning_an_outsider_says_so(w: Wor
     with pytest.raises(InvalidRequest) as outsider:
         w.workflow.assign(jason, record.id, "@Mallory")
     assert outsider.value.public == "@mallory is not an approved responder of Licensing."
+
+
+def test_a_record_without_ids_whose_topic_is_gone_is_authorised_through_the_pins(w: World) -> None:
+    """Written before records kept ids: its responders' names count through the policy's pins,
+    and a name the policy no longer pins counts for nobody."""
+    from app.test_workflow_rules import _policy
+
+    record = _escalate(w)
+    legacy = replace(record, responder_ids=(), responders=("jason.blais", "not.pinned"))
+    assert KVStore(w.kv).replace(record, legacy)
+    w.activate(_policy(lambda topics: [t for t in topics if t["key"] != "licensing"]))
+    with pytest.raises(NotAResponder):
+        w.workflow.claim(w.uid("ian.tien"), record.id)
+    claimed, changed = w.workflow.claim(w.uid("jason.blais"), record.id)
+    assert changed and claimed.owner == "jason.blais"
