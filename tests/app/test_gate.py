@@ -10,7 +10,7 @@ import pytest
 from app.fakes import FakeHost
 from escalations.app import keys
 from escalations.app.activation import Settings
-from escalations.app.errors import NotAllowedToEscalate, TooManyEscalations
+from escalations.app.errors import Busy, NotAllowedToEscalate, TooManyEscalations
 from escalations.app.gate import MAX_PER_HOUR, WHO_EVERYONE, WINDOW_MS, Gate, Rules
 from escalations.app.kv import MemoryKV
 
@@ -181,3 +181,41 @@ def test_refusals_say_why_and_how_long_to_wait(parts) -> None:
             f"You have escalated 1 posts in the last hour, the most allowed; you can escalate "
             f"again in {wait}. If this is urgent, contact an approved responder directly."
         )
+
+
+def test_the_count_expires_with_the_window_and_contention_is_busy(parts) -> None:
+    host, _, clock, _ = parts
+    user = host.add_user("busy")
+
+    class Recording(MemoryKV):
+        ttls: list[int] = []
+        refuse = False
+
+        def compare_and_set(self, key, old, new, ttl_seconds=0):  # type: ignore[no-untyped-def]
+            Recording.ttls.append(ttl_seconds)
+            return (
+                False if Recording.refuse else super().compare_and_set(key, old, new, ttl_seconds)
+            )
+
+    kv = Recording()
+    gate = Gate(host, kv, clock)
+    gate.take(RULES, user.id)
+    assert Recording.ttls == [WINDOW_MS // 1000]
+    Recording.refuse = True
+    with pytest.raises(Busy) as caught:
+        gate.take(RULES, user.id)
+    assert caught.value.public == "Too many escalations at once; try again."
+
+
+def test_an_outsider_is_told_who_may_escalate_and_garbage_counts_nothing(parts) -> None:
+    host, kv, _, gate = parts
+    outsider = host.add_user("outsider")
+    host.outsiders.add(outsider.id)
+    with pytest.raises(NotAllowedToEscalate) as caught:
+        gate.check_allowed(RULES, outsider.id)
+    assert caught.value.public == (
+        "Only members of the private-core team can escalate posts; ask one of them or a moderator."
+    )
+    kv.compare_and_set(keys.rate(outsider.id), None, b"{not json")
+    gate.check_rate(replace(RULES, per_hour=1), outsider.id)
+    gate.take(replace(RULES, per_hour=1), outsider.id)
