@@ -10,7 +10,7 @@ import pytest
 from app.fakes import FakeHost
 from escalations.app import keys
 from escalations.app.activation import Settings
-from escalations.app.errors import NotAllowedToEscalate, TooManyEscalations
+from escalations.app.errors import Busy, NotAllowedToEscalate, TooManyEscalations
 from escalations.app.gate import MAX_PER_HOUR, WHO_EVERYONE, WINDOW_MS, Gate, Rules
 from escalations.app.kv import MemoryKV
 
@@ -58,9 +58,12 @@ def test_outside_the_team_only_when_everyone_may(parts: Parts) -> None:
 def test_system_admins_may_from_anywhere(parts: Parts) -> None:
     host, _, _, gate = parts
     admin = host.add_user("admin")
-    host.users[admin.id] = replace(admin, is_system_admin=True)
     host.outsiders.add(admin.id)
-    gate.check_allowed(RULES, admin.id)
+    with pytest.raises(NotAllowedToEscalate):  # outside the team, not (yet) an admin
+        gate.check_allowed(RULES, admin.id)
+    host.users[admin.id] = replace(admin, is_system_admin=True)
+    allowed = gate.check_allowed(RULES, admin.id)  # allowed: no refusal raised
+    assert allowed is not None and allowed.id == admin.id
 
 
 def test_bots_and_deactivated_accounts_may_not(parts: Parts) -> None:
@@ -143,3 +146,91 @@ def test_settings_parse_who_and_limit() -> None:
     assert Settings.from_config({"EscalationsPerHour": 1e9}).escalations_per_hour == MAX_PER_HOUR
     assert Settings.from_config({"EscalationsPerHour": "inf"}).escalations_per_hour == 10
     assert Settings.from_config({"ExcerptMaxChars": 10**7}).excerpt_max_chars == 4000
+
+
+def test_an_escalation_exactly_one_window_old_no_longer_counts(parts: Parts) -> None:
+    host, _, clock, gate = parts
+    user = host.add_user("busy")
+    one = replace(RULES, per_hour=1)
+    gate.take(one, user.id)
+    clock.ms += WINDOW_MS - 1
+    with pytest.raises(TooManyEscalations):
+        gate.check_rate(one, user.id)
+    clock.ms += 1
+    gate.check_rate(one, user.id)
+    gate.take(one, user.id)
+
+
+def test_refusals_say_why_and_how_long_to_wait(parts: Parts) -> None:
+    host, _, clock, gate = parts
+    gone = host.add_user("gone", active=False)
+    with pytest.raises(NotAllowedToEscalate) as inactive:
+        gate.check_allowed(RULES, gone.id)
+    assert inactive.value.public == "Your account cannot escalate posts."
+    guest = host.add_user("guest")
+    host.users[guest.id] = replace(guest, is_guest=True)
+    with pytest.raises(NotAllowedToEscalate) as guested:
+        gate.check_allowed(RULES, guest.id)
+    assert guested.value.public == "Guest accounts cannot escalate posts."
+    user = host.add_user("busy")
+    one = replace(RULES, per_hour=1)
+    gate.take(one, user.id)
+    waits = {1: "60 minutes", WINDOW_MS - 60_000: "1 minute", WINDOW_MS - 60_001: "2 minutes"}
+    start = clock.ms
+    for after, wait in waits.items():
+        clock.ms = start + after
+        with pytest.raises(TooManyEscalations) as full:
+            gate.check_rate(one, user.id)
+        assert full.value.public == (
+            f"You have escalated 1 posts in the last hour, the most allowed; you can escalate "
+            f"again in {wait}. If this is urgent, contact an approved responder directly."
+        )
+
+
+def test_the_count_expires_with_the_window_and_contention_is_busy(parts: Parts) -> None:
+    host, _, clock, _ = parts
+    user = host.add_user("busy")
+
+    class Recording(MemoryKV):
+        ttls: list[int] = []
+        refuse = False
+
+        def compare_and_set(self, key, old, new, ttl_seconds=0):  # type: ignore[no-untyped-def]
+            Recording.ttls.append(ttl_seconds)
+            return (
+                False if Recording.refuse else super().compare_and_set(key, old, new, ttl_seconds)
+            )
+
+    kv = Recording()
+    gate = Gate(host, kv, clock)
+    gate.take(RULES, user.id)
+    assert Recording.ttls == [3600] and type(Recording.ttls[0]) is int  # the KV takes whole seconds
+    Recording.refuse = True
+    with pytest.raises(Busy) as caught:
+        gate.take(RULES, user.id)
+    assert caught.value.public == "Too many escalations at once; try again."
+
+
+def test_an_outsider_is_told_who_may_escalate_and_garbage_counts_nothing(parts: Parts) -> None:
+    _, kv, clock, _ = parts
+
+    class Teams(FakeHost):
+        asked: list[str] = []
+
+        def is_team_member(self, team_id: str, user_id: str) -> bool:
+            Teams.asked.append(team_id)
+            return super().is_team_member(team_id, user_id)
+
+    host = Teams()
+    gate = Gate(host, kv, clock)
+    outsider = host.add_user("outsider")
+    host.outsiders.add(outsider.id)
+    with pytest.raises(NotAllowedToEscalate) as caught:
+        gate.check_allowed(RULES, outsider.id)
+    assert Teams.asked == [RULES.team_id]
+    assert caught.value.public == (
+        "Only members of the private-core team can escalate posts; ask one of them or a moderator."
+    )
+    kv.compare_and_set(keys.rate(outsider.id), None, b"{not json")
+    gate.check_rate(replace(RULES, per_hour=1), outsider.id)
+    gate.take(replace(RULES, per_hour=1), outsider.id)

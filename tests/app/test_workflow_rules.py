@@ -305,23 +305,36 @@ def test_a_stale_reservation_taken_over_by_another_node_meanwhile_is_busy(w: Wor
     not take it over a second time (that would post twice)."""
     post_id = w.post()
     stale = _reserve(w, post_id, age_ms=2 * service.PENDING_STALE_MS)
-    stale_key = keys.escalation(stale.id)
-    reads = [0]
-    original_get = w.kv.get
+    key = keys.escalation(stale.id)
+    reads_after_insert: list[int] = []  # reads of the record since our insert attempt failed
+    original_get, original_cas = w.kv.get, w.kv.compare_and_set
 
-    def get(key: str) -> bytes | None:
-        if key == stale_key:
-            reads[0] += 1
-            if reads[0] == 2:  # after our first look, before our take-over's read
+    def compare_and_set(k: str, old: bytes | None, new: bytes | None, ttl: int = 0) -> bool:
+        ok = original_cas(k, old, new, ttl)
+        if k == key and old is None and not ok:
+            reads_after_insert.append(0)
+        return ok
+
+    def get(k: str) -> bytes | None:
+        if k == key and reads_after_insert:
+            reads_after_insert.append(0)
+            # The first read finds the stale holder; the next is our take-over's own read:
+            # the other request lands right before it.
+            if len(reads_after_insert) == 3:
                 other = stale.with_changes(int(time.time() * 1000))
-                assert w.kv.compare_and_set(stale_key, stale.to_json(), other.to_json())
-        return original_get(key)
+                assert w.kv.compare_and_set(key, stale.to_json(), other.to_json())
+        return original_get(k)
 
-    w.kv.get = get  # type: ignore[method-assign]  # a KV that another node writes to meanwhile
+    # a KV that another node writes to meanwhile
+    w.kv.get = get  # type: ignore[method-assign,assignment]
+    w.kv.compare_and_set = compare_and_set  # type: ignore[method-assign,assignment]
     roots = len([p for p in w.host.posts.values() if not p.root_id])
+    started = time.monotonic()
     with pytest.raises(Busy, match="^The escalation is being created; try again.$"):
         w.workflow.escalate(w.alice.id, post_id, "licensing")
-    assert reads[0] >= 2
+    # refused by the take-over itself, not after waiting for the other request to post
+    assert time.monotonic() - started < service.PENDING_WAIT_SECONDS
+    assert len(reads_after_insert) >= 3
     assert len([p for p in w.host.posts.values() if not p.root_id]) == roots
     current = KVStore(w.kv).get(stale.id)
     assert current is not None and current.pending and current.version == stale.version + 1
