@@ -44,10 +44,11 @@ test-e2e: e2e ## the end-to-end suite against a real (stock) Mattermost server; 
 
 check: check-python check-webapp check-bridge ## lint and type gates: ruff, mypy --strict, tsc, eslint, go vet, staticcheck
 
-check-python: gen ## ruff check, ruff format --check, mypy --strict: server/, tests/, scripts/ (pyproject.toml)
+check-python: gen ## ruff, ruff format --check, mypy --strict over server/, tests/, scripts/; the layer contracts (lint-imports)
 	$(VENV)/bin/ruff check server tests scripts
 	$(VENV)/bin/ruff format --check server tests scripts
 	$(VENV)/bin/mypy
+	PYTHONPATH=server $(VENV)/bin/lint-imports
 
 check-webapp: ## tsc --noEmit and eslint
 	cd webapp && npm run check

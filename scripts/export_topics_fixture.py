@@ -27,8 +27,8 @@ FIXTURE = ROOT / "webapp" / "test" / "fixtures" / "topics.json"
 
 sys.path.insert(0, str(ROOT / "server"))
 
-from escalations.app import active_policy  # noqa: E402
-from escalations.app.identity import Account, Resolution  # noqa: E402
+from escalations.app.domain import active_policy  # noqa: E402
+from escalations.app.domain.identity import Account, Resolution  # noqa: E402
 from escalations.policy import bundled_policy_path, load_policy_file  # noqa: E402
 
 

@@ -12,7 +12,7 @@ survivors) and every surviving mutant as a diff. Exit status 0 whatever the scor
 not a gate.
 
     scripts/mutation.py                         # every critical module
-    scripts/mutation.py escalations.app.store   # one module (faster)
+    scripts/mutation.py escalations.app.workflow.store   # one module (faster)
 """
 
 from __future__ import annotations
@@ -31,21 +31,26 @@ MUTMUT = Path(sys.executable).parent / "mutmut"
 
 # module -> its file under server/
 MODULES = {
-    "escalations.app.service": "escalations/app/service.py",  # authorization, use cases
-    "escalations.app.transitions": "escalations/app/transitions.py",  # state rules
-    "escalations.app.store": "escalations/app/store.py",  # compare-and-set
-    "escalations.app.identity": "escalations/app/identity.py",  # who is who: ids, never names
-    "escalations.app.guard": "escalations/app/guard.py",  # who may act on an escalation
-    "escalations.app.gate": "escalations/app/gate.py",  # who may escalate, how often
-    "escalations.app.redact": "escalations/app/redact.py",  # personal data
-    "escalations.app.redaction": "escalations/app/redaction/__init__.py",
-    "escalations.app.redaction.linear": "escalations/app/redaction/linear.py",
-    "escalations.app.redaction.network": "escalations/app/redaction/network.py",
-    "escalations.app.redaction.normalise": "escalations/app/redaction/normalise.py",
-    "escalations.app.redaction.numbers": "escalations/app/redaction/numbers.py",
-    "escalations.app.redaction.secrets": "escalations/app/redaction/secrets.py",
-    "escalations.app.redaction.spans": "escalations/app/redaction/spans.py",
-    "escalations.app.routes": "escalations/app/routes.py",  # request parsing, identity
+    # authorization, use cases
+    "escalations.app.workflow.service": "escalations/app/workflow/service.py",
+    "escalations.app.domain.transitions": "escalations/app/domain/transitions.py",  # state rules
+    "escalations.app.workflow.store": "escalations/app/workflow/store.py",  # compare-and-set
+    # who is who: ids, never names
+    "escalations.app.domain.identity": "escalations/app/domain/identity.py",
+    # who may act on an escalation
+    "escalations.app.workflow.guard": "escalations/app/workflow/guard.py",
+    # who may escalate, how often
+    "escalations.app.workflow.gate": "escalations/app/workflow/gate.py",
+    "escalations.app.domain.redact": "escalations/app/domain/redact.py",  # personal data
+    "escalations.app.domain.redaction": "escalations/app/domain/redaction/__init__.py",
+    "escalations.app.domain.redaction.linear": "escalations/app/domain/redaction/linear.py",
+    "escalations.app.domain.redaction.network": "escalations/app/domain/redaction/network.py",
+    "escalations.app.domain.redaction.normalise": "escalations/app/domain/redaction/normalise.py",
+    "escalations.app.domain.redaction.numbers": "escalations/app/domain/redaction/numbers.py",
+    "escalations.app.domain.redaction.secrets": "escalations/app/domain/redaction/secrets.py",
+    "escalations.app.domain.redaction.spans": "escalations/app/domain/redaction/spans.py",
+    # request parsing, identity
+    "escalations.app.presentation.routes": "escalations/app/presentation/routes.py",
     "escalations.runtime.http": "escalations/runtime/http.py",  # request parsing, identity header
 }
 
@@ -131,7 +136,7 @@ def stage(modules: list[str]) -> None:
 
 
 def _tests(modules: list[str]) -> list[str]:
-    redaction = any(m.startswith("escalations.app.redact") for m in modules)
+    redaction = any(m.startswith("escalations.app.domain.redact") for m in modules)
     return TESTS + REDACTION_TESTS if redaction else TESTS
 
 

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from typing import Any
 
-from escalations.app.ports import ChannelRef, Dialog, PostRef, TeamRef, UserRef
+from escalations.app.domain.ports import ChannelRef, Dialog, PostRef, TeamRef, UserRef
 
 _ids = itertools.count(1)
 

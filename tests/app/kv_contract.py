@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from escalations.app.kv import KV
+from escalations.app.domain.kv import KV
 
 
 def check_missing_is_none(kv: KV) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from escalations.app.redact import Redaction
+from escalations.app.domain.redact import Redaction
 
 
 def spin(text: str, max_chars: int, public_domains: frozenset[str]) -> Redaction:

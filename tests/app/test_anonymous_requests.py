@@ -14,10 +14,10 @@ import pytest
 
 from app import emu
 from app.test_service import World
-from escalations.app import render
-from escalations.app.buttons import BUTTONS
-from escalations.app.routes import build_router
-from escalations.app.store import KVStore
+from escalations.app.presentation.buttons import BUTTONS
+from escalations.app.presentation.routes import build_router
+from escalations.app.views import render
+from escalations.app.workflow.store import KVStore
 from escalations.runtime.http import Request
 
 JSON = {"Content-Type": "application/json"}

@@ -7,9 +7,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from app.test_service import World
-from escalations.app.later import Later
-from escalations.app.service import Workflow
-from escalations.app.store import KVStore
+from escalations.app.workflow.later import Later
+from escalations.app.workflow.service import Workflow
+from escalations.app.workflow.store import KVStore
 
 
 class ManualLater(Later):

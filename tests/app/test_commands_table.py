@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 
 from app.test_ownership import World
-from escalations.app import commands, sentences
-from escalations.app.activation import PolicyStatus
-from escalations.app.errors import HostError
+from escalations.app.domain.errors import HostError
+from escalations.app.presentation import commands
+from escalations.app.views import sentences
+from escalations.app.workflow.activation import PolicyStatus
 from escalations.runtime.models import CommandArgs
 
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from app.emu import CHANNEL, TEAM, World, start_world
-from escalations.app.redact import DEFAULT_PUBLIC_DOMAINS, parse_public_domains
+from escalations.app.domain.redact import DEFAULT_PUBLIC_DOMAINS, parse_public_domains
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 
-from escalations.app import edge, errors
-from escalations.app.host import ClientKV, RuntimeHost
+from escalations.app.adapters.host import ClientKV, RuntimeHost
+from escalations.app.domain import errors
+from escalations.app.presentation import edge
 from escalations.runtime.errors import NotFoundError, PluginAPIError
 from escalations.runtime.http import HTTPError, Response
 

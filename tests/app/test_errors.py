@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import inspect
 
-from escalations.app import errors
+from escalations.app.domain import errors
 
 
 def all_errors() -> list[type[errors.WorkflowError]]:

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from escalations.app import excerpt, redact
-from escalations.app.excerpt import ELLIPSIS, WINDOW_MARGIN, WITHHELD, IsolatedRedactor
+from escalations.app.domain import redact
+from escalations.app.workflow import excerpt
+from escalations.app.workflow.excerpt import ELLIPSIS, WINDOW_MARGIN, WITHHELD, IsolatedRedactor
 
 
 def test_window_keeps_short_text_whole() -> None:

@@ -14,12 +14,12 @@ import pytest
 
 from app.test_service import World
 from app.test_store_races import record
-from escalations.app import export
-from escalations.app.errors import AdminsOnly, Busy, InvalidRequest
-from escalations.app.ledger import Row
-from escalations.app.model import Action, Event
-from escalations.app.reports import EXPORTS_AT_ONCE, Reports
-from escalations.app.store import KVStore
+from escalations.app.domain.errors import AdminsOnly, Busy, InvalidRequest
+from escalations.app.domain.model import Action, Event
+from escalations.app.workflow import export
+from escalations.app.workflow.ledger import Row
+from escalations.app.workflow.reports import EXPORTS_AT_ONCE, Reports
+from escalations.app.workflow.store import KVStore
 
 JAN = 1_767_225_600_000  # 2026-01-01T00:00:00Z
 DAY = 24 * 3600 * 1000

@@ -8,11 +8,11 @@ from dataclasses import replace
 import pytest
 
 from app.fakes import FakeHost
-from escalations.app import keys
-from escalations.app.activation import Settings
-from escalations.app.errors import Busy, NotAllowedToEscalate, TooManyEscalations
-from escalations.app.gate import MAX_PER_HOUR, WHO_EVERYONE, WINDOW_MS, Gate, Rules
-from escalations.app.kv import MemoryKV
+from escalations.app.domain import keys
+from escalations.app.domain.errors import Busy, NotAllowedToEscalate, TooManyEscalations
+from escalations.app.domain.kv import MemoryKV
+from escalations.app.workflow.activation import Settings
+from escalations.app.workflow.gate import MAX_PER_HOUR, WHO_EVERYONE, WINDOW_MS, Gate, Rules
 
 
 class Clock:

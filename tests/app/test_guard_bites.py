@@ -12,8 +12,8 @@ from dataclasses import replace
 import pytest
 
 from app.fakes import FakeHost
-from escalations.app import guard
-from escalations.app.errors import HostError
+from escalations.app.domain.errors import HostError
+from escalations.app.workflow import guard
 
 CHANNEL = "escalations-channel-id"
 
@@ -75,7 +75,7 @@ def test_someone_added_by_another_is_removed_and_the_adder_told(
     parts: Parts, caplog: pytest.LogCaptureFixture
 ) -> None:
     host, m, ids = parts
-    with caplog.at_level(logging.WARNING, logger="escalations.app.guard"):
+    with caplog.at_level(logging.WARNING, logger="escalations.app.workflow.guard"):
         assert guard.on_join(host, m, ids["eve"], ids["mallory"]) is True
     assert ids["eve"] not in _members(host)
     assert host.ephemerals == [
@@ -104,7 +104,7 @@ def test_someone_who_joined_by_themselves_is_removed_without_a_message(
     parts: Parts, caplog: pytest.LogCaptureFixture
 ) -> None:
     host, m, ids = parts
-    with caplog.at_level(logging.WARNING, logger="escalations.app.guard"):
+    with caplog.at_level(logging.WARNING, logger="escalations.app.workflow.guard"):
         assert guard.on_join(host, m, ids["eve"], "") is True
         assert guard.on_join(host, m, ids["mallory"], ids["mallory"]) is True
     assert not {ids["eve"], ids["mallory"]} & _members(host)

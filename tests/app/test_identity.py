@@ -6,9 +6,10 @@ import threading
 from dataclasses import replace
 
 from app.fakes import FakeHost
-from escalations.app import channel, identity
-from escalations.app.activation import Settings
-from escalations.app.kv import MemoryKV
+from escalations.app.domain import identity
+from escalations.app.domain.kv import MemoryKV
+from escalations.app.workflow import channel
+from escalations.app.workflow.activation import Settings
 
 
 def test_a_name_is_pinned_to_its_first_account() -> None:

@@ -8,8 +8,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 from app.fakes import FakeHost
-from escalations.app import identity, keys
-from escalations.app.kv import MemoryKV
+from escalations.app.domain import identity, keys
+from escalations.app.domain.kv import MemoryKV
 
 HINT = "; another account now holds the name: a system admin confirms it with "
 

@@ -5,9 +5,9 @@ resolved escalation may stay listed."""
 from __future__ import annotations
 
 from app.test_store_races import record
-from escalations.app.index import OpenIndex, shard_of
-from escalations.app.kv import MemoryKV
-from escalations.app.model import Action, Event, Outcome, State
+from escalations.app.domain.kv import MemoryKV
+from escalations.app.domain.model import Action, Event, Outcome, State
+from escalations.app.workflow.index import OpenIndex, shard_of
 
 
 def same_shard_ids(count: int) -> list[str]:

@@ -8,10 +8,10 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from app.kv_contract import CHECKS
-from escalations.app import keys
-from escalations.app.host import ClientKV
-from escalations.app.kv import KV
-from escalations.app.lock import KVLock
+from escalations.app.adapters.host import ClientKV
+from escalations.app.domain import keys
+from escalations.app.domain.kv import KV
+from escalations.app.workflow.lock import KVLock
 from escalations.runtime.api import PluginAPIClient
 from hostemu.api_server import PluginAPIServer
 from hostemu.state import ServerState

@@ -9,12 +9,12 @@ from collections.abc import Callable
 import pytest
 
 from app.kv_contract import CHECKS
-from escalations.app import keys
-from escalations.app.errors import AlreadyClaimed, Busy, EscalationNotFound
-from escalations.app.kv import KV, MemoryKV
-from escalations.app.lock import KVLock, LockTimeout
-from escalations.app.model import Action, Escalation, Event, State
-from escalations.app.store import KVStore
+from escalations.app.domain import keys
+from escalations.app.domain.errors import AlreadyClaimed, Busy, EscalationNotFound
+from escalations.app.domain.kv import KV, MemoryKV
+from escalations.app.domain.model import Action, Escalation, Event, State
+from escalations.app.workflow.lock import KVLock, LockTimeout
+from escalations.app.workflow.store import KVStore
 
 
 @pytest.mark.parametrize("check", CHECKS, ids=lambda c: c.__name__)

@@ -9,11 +9,11 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from app.test_store_races import InterferingKV, PausingKV, record
-from escalations.app import keys, transitions
-from escalations.app.kv import MemoryKV
-from escalations.app.ledger import SHARDS, Ledger, Row, month_of, shard_of
-from escalations.app.model import Action, Event, Outcome
-from escalations.app.store import KVStore
+from escalations.app.domain import keys, transitions
+from escalations.app.domain.kv import MemoryKV
+from escalations.app.domain.model import Action, Event, Outcome
+from escalations.app.workflow.ledger import SHARDS, Ledger, Row, month_of, shard_of
+from escalations.app.workflow.store import KVStore
 
 DAY = 24 * 3600 * 1000
 JAN = 1_767_225_600_000  # 2026-01-01T00:00:00Z

@@ -11,8 +11,7 @@ import pytest
 
 from app.test_service import World
 from app.test_service_hardening import _world
-from escalations.app import render
-from escalations.app.errors import (
+from escalations.app.domain.errors import (
     AlreadyEscalated,
     InvalidLink,
     InvalidSummary,
@@ -21,8 +20,9 @@ from escalations.app.errors import (
     TooManyEscalations,
     TopicNotFound,
 )
-from escalations.app.links import LinkRequest
-from escalations.app.model import Escalation
+from escalations.app.domain.links import LinkRequest
+from escalations.app.domain.model import Escalation
+from escalations.app.views import render
 
 ISSUE = "https://github.com/mattermost/mattermost/issues/123"
 

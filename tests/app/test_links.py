@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from escalations.app import links
-from escalations.app.errors import InvalidLink, InvalidSummary
-from escalations.app.model import escalation_id
-from escalations.app.redact import DEFAULT_PUBLIC_DOMAINS
+from escalations.app.domain import links
+from escalations.app.domain.errors import InvalidLink, InvalidSummary
+from escalations.app.domain.model import escalation_id
+from escalations.app.domain.redact import DEFAULT_PUBLIC_DOMAINS
 
 SAME_ISSUE = [
     "https://github.com/mattermost/mattermost/issues/1",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from escalations.app import keys
-from escalations.app.model import Action, Escalation, Event, Outcome, State, escalation_id
+from escalations.app.domain import keys
+from escalations.app.domain.model import Action, Escalation, Event, Outcome, State, escalation_id
 
 
 def make(**changes: object) -> Escalation:
@@ -92,8 +92,8 @@ def test_keys_are_bounded_and_not_reserved() -> None:
 
 
 def test_a_multi_line_template_is_summed_up_in_the_post_and_shown_in_full() -> None:
-    from escalations.app.render import escalation_post
-    from escalations.app.sentences import show_text
+    from escalations.app.views.render import escalation_post
+    from escalations.app.views.sentences import show_text
 
     record = make(template_response="Line one.\nLine two.")
     message, _ = escalation_post(record, ())
@@ -102,7 +102,7 @@ def test_a_multi_line_template_is_summed_up_in_the_post_and_shown_in_full() -> N
 
 
 def test_seats_round_trip_and_old_records_read_without_them() -> None:
-    from escalations.app.model import Seat
+    from escalations.app.domain.model import Seat
 
     r = make(responder_seats=(Seat("CEO", ("ian.tien",)), Seat("CRO", ())))
     assert Escalation.from_json(r.to_json()).responder_seats == r.responder_seats

@@ -11,9 +11,8 @@ from dataclasses import replace
 import pytest
 
 from app.fakes import FakeHost
-from escalations.app import keys, render
-from escalations.app.activation import Activated, Activator, Settings
-from escalations.app.errors import (
+from escalations.app.domain import keys
+from escalations.app.domain.errors import (
     AlreadyResolved,
     InvalidRequest,
     NotAnApprover,
@@ -21,12 +20,14 @@ from escalations.app.errors import (
     NothingProposed,
     TopicNotFound,
 )
-from escalations.app.kv import MemoryKV
-from escalations.app.official import OfficialResponses
-from escalations.app.responses import RESPONSES_KEPT, ResponseEntry, ResponseLog
-from escalations.app.service import Workflow
-from escalations.app.store import KVStore
-from escalations.app.templates import PROPOSED, TemplateBook, TopicTemplate, fill
+from escalations.app.domain.kv import MemoryKV
+from escalations.app.views import render
+from escalations.app.workflow.activation import Activated, Activator, Settings
+from escalations.app.workflow.official import OfficialResponses
+from escalations.app.workflow.responses import RESPONSES_KEPT, ResponseEntry, ResponseLog
+from escalations.app.workflow.service import Workflow
+from escalations.app.workflow.store import KVStore
+from escalations.app.workflow.templates import PROPOSED, TemplateBook, TopicTemplate, fill
 
 PEOPLE = "jason.blais ian.tien katie.wiersgalla nirosha.ruwan corey.hulen".split()
 
@@ -245,7 +246,7 @@ def test_a_value_is_never_expanded_again() -> None:
 def test_the_layering_leaves_other_topics_alone(world: World) -> None:
     book = {"licensing": TopicTemplate()}
     policy = world.workflow.active_policy()
-    from escalations.app.templates import layered
+    from escalations.app.workflow.templates import layered
 
     assert layered(policy, book) == policy
 

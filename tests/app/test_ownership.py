@@ -9,15 +9,16 @@ from collections.abc import Callable
 import pytest
 
 from app.fakes import FakeHost
-from escalations.app import commands, keys
-from escalations.app.activation import Activated, Activator, Settings
-from escalations.app.errors import AlreadyClaimed, NotClaimed
-from escalations.app.kv import MemoryKV
-from escalations.app.model import RECORD_SCHEMA, Action, Escalation, Outcome, State
-from escalations.app.reminders import Reminders, ScheduleSettings
-from escalations.app.scheduler import Scheduler
-from escalations.app.service import LIST_MINE, LIST_UNOWNED, Workflow
-from escalations.app.store import KVStore
+from escalations.app.domain import keys
+from escalations.app.domain.errors import AlreadyClaimed, NotClaimed
+from escalations.app.domain.kv import MemoryKV
+from escalations.app.domain.model import RECORD_SCHEMA, Action, Escalation, Outcome, State
+from escalations.app.presentation import commands
+from escalations.app.workflow.activation import Activated, Activator, Settings
+from escalations.app.workflow.reminders import Reminders, ScheduleSettings
+from escalations.app.workflow.scheduler import Scheduler
+from escalations.app.workflow.service import LIST_MINE, LIST_UNOWNED, Workflow
+from escalations.app.workflow.store import KVStore
 from escalations.runtime.models import CommandArgs
 
 PEOPLE = "jason.blais ian.tien daniel.schalla nirosha.ruwan chen-i.lim katie.wiersgalla".split()
@@ -248,7 +249,7 @@ def test_a_schema_1_record_can_be_claimed_and_is_listed_after_repair(world: Worl
 
 
 def _claim(who: str, now: int) -> Callable[[Escalation], Escalation]:
-    from escalations.app import transitions
+    from escalations.app.domain import transitions
 
     return transitions.claim(who, now)
 
@@ -270,7 +271,7 @@ class _NoAdminOps:
 
 
 def ctx(world: World) -> commands.CommandContext:
-    from escalations.app.activation import PolicyStatus
+    from escalations.app.workflow.activation import PolicyStatus
 
     return commands.CommandContext(
         world.workflow, world.host, PolicyStatus, world.clock.now_ms, _NoAdminOps()
@@ -324,7 +325,7 @@ def test_list_reads_the_index_not_every_record(world: World) -> None:
 def test_index_survives_a_lost_update_and_older_versions(world: World) -> None:
     r = world.escalate()
     claimed, _ = world.workflow.claim(world.uid("jason.blais"), r.id)
-    from escalations.app.index import OpenIndex
+    from escalations.app.workflow.index import OpenIndex
 
     index = OpenIndex(world.kv)
     index.record(r)  # an older version arriving late changes nothing

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from escalations.app.redact import redact
+from escalations.app.domain.redact import redact
 
 CASES = [
     ("server 10.0.0.12 is down", "server [ip-address] is down"),

@@ -3,7 +3,7 @@ class left far behind."""
 
 from __future__ import annotations
 
-from escalations.app.redact import redact
+from escalations.app.domain.redact import redact
 from fixtures.redaction.scoring import load, score
 
 MIN_RECALL = 0.99

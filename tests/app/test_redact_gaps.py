@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from escalations.app.redact import redact
+from escalations.app.domain.redact import redact
 
 ZW = "\u200b"
 

@@ -8,7 +8,7 @@ import ipaddress
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from escalations.app.redact import redact
+from escalations.app.domain.redact import redact
 
 # What commonly sits right before / after an address in a chat message. Not "." before one (a
 # guard keeps dotted version numbers such as 1.10.0.0.1 intact) and, for IPv6, not ":" (":::1").

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from escalations.app import render
-from escalations.app.model import Escalation
+from escalations.app.domain.model import Escalation
+from escalations.app.views import render
 from post_reading import OPEN_POST_MAX_LINES, headline, labelled, lines
 
 

@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 
 from app.test_service import World
-from escalations.app import render
-from escalations.app.errors import HostError
-from escalations.app.routes import build_router
-from escalations.app.store import KVStore
+from escalations.app.domain.errors import HostError
+from escalations.app.presentation.routes import build_router
+from escalations.app.views import render
+from escalations.app.workflow.store import KVStore
 from escalations.runtime.http import Request, Response
 
 JSON = {"Content-Type": "application/json"}

@@ -6,8 +6,9 @@ import re
 
 import pytest
 
-from escalations.app import render, sanitize
-from escalations.app.model import Escalation
+from escalations.app.domain import sanitize
+from escalations.app.domain.model import Escalation
+from escalations.app.views import render
 
 BREAKS = ["\r", "\r\n", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029"]
 BREAKS += ["\u2424"]

@@ -11,10 +11,8 @@ from typing import Any, NoReturn
 import pytest
 
 from app.fakes import FakeHost
-from escalations.app import render
-from escalations.app.activation import Activated, Activator, Settings
-from escalations.app.active_policy import ActivePolicy
-from escalations.app.errors import (
+from escalations.app.domain.active_policy import ActivePolicy
+from escalations.app.domain.errors import (
     AlreadyClaimed,
     AlreadyResolved,
     CannotReadPost,
@@ -28,12 +26,14 @@ from escalations.app.errors import (
     PostNotFound,
     TopicNotFound,
 )
-from escalations.app.gate import Gate
-from escalations.app.kv import MemoryKV
-from escalations.app.model import State
-from escalations.app.ports import ChannelRef
-from escalations.app.service import Environment, Workflow
-from escalations.app.store import KVStore
+from escalations.app.domain.kv import MemoryKV
+from escalations.app.domain.model import State
+from escalations.app.domain.ports import ChannelRef
+from escalations.app.views import render
+from escalations.app.workflow.activation import Activated, Activator, Settings
+from escalations.app.workflow.gate import Gate
+from escalations.app.workflow.service import Environment, Workflow
+from escalations.app.workflow.store import KVStore
 
 ROOT = Path(__file__).resolve().parents[2]
 OLDER = (ROOT / "policy" / "community-escalations.yaml").read_text()
@@ -290,8 +290,8 @@ def test_invalid_override_keeps_last_good(world: World) -> None:
 
 
 def test_stale_pending_reservation_is_taken_over(world: World) -> None:
-    from escalations.app.model import escalation_id
-    from escalations.app.store import KVStore as _Store
+    from escalations.app.domain.model import escalation_id
+    from escalations.app.workflow.store import KVStore as _Store
 
     post_id = world.post()
     record, _ = world.workflow.escalate(world.alice.id, world.post(), "licensing")
@@ -320,7 +320,7 @@ def test_archived_channel_name_is_a_setup_problem() -> None:
 
 
 def _raise_exists(team_id: str, name: str, display_name: str, creator_id: str) -> NoReturn:
-    from escalations.app.errors import HostError
+    from escalations.app.domain.errors import HostError
 
     raise HostError("CreateChannel: a channel with that name exists")
 
@@ -370,8 +370,8 @@ def test_nodes_activating_at_once_create_one_channel() -> None:
 
 
 def test_takeover_race_keeps_one_post(world: World) -> None:
-    from escalations.app.model import escalation_id
-    from escalations.app.store import KVStore as _Store
+    from escalations.app.domain.model import escalation_id
+    from escalations.app.workflow.store import KVStore as _Store
 
     store = _Store(world.kv)
     post_id = world.post()

@@ -9,16 +9,16 @@ from dataclasses import replace
 import pytest
 
 from app.test_service import World
-from escalations.app import service
-from escalations.app.errors import (
+from escalations.app.domain.errors import (
     AlreadyResolved,
     EscalationNotFound,
     InvalidRequest,
     NotAResponder,
 )
-from escalations.app.model import REF_CHARS, Escalation, escalation_id
-from escalations.app.service import LIST_MINE, Workflow
-from escalations.app.store import KVStore
+from escalations.app.domain.model import REF_CHARS, Escalation, escalation_id
+from escalations.app.workflow import service
+from escalations.app.workflow.service import LIST_MINE, Workflow
+from escalations.app.workflow.store import KVStore
 from escalations.runtime.errors import PluginAPIError
 
 

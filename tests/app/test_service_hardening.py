@@ -10,13 +10,13 @@ import pytest
 
 from app.fakes import FakeHost
 from app.test_service import World
-from escalations.app import render
-from escalations.app.errors import NotAllowedToEscalate, NotEscalatable, TooManyEscalations
-from escalations.app.gate import Gate
-from escalations.app.ports import PostRef
-from escalations.app.redact import Redaction
-from escalations.app.service import Workflow
-from escalations.app.store import KVStore
+from escalations.app.domain.errors import NotAllowedToEscalate, NotEscalatable, TooManyEscalations
+from escalations.app.domain.ports import PostRef
+from escalations.app.domain.redact import Redaction
+from escalations.app.views import render
+from escalations.app.workflow.gate import Gate
+from escalations.app.workflow.service import Workflow
+from escalations.app.workflow.store import KVStore
 
 
 class CountingRedactor:

@@ -10,9 +10,11 @@ import re
 from pathlib import Path
 
 from app.test_service import World
-from escalations.app import links, render, service
-from escalations.app.manifest import plugin_id
-from escalations.app.routes import build_router
+from escalations.app.domain import links
+from escalations.app.domain.manifest import plugin_id
+from escalations.app.presentation.routes import build_router
+from escalations.app.views import render
+from escalations.app.workflow import service
 from escalations.runtime.http import Request
 
 ROOT = Path(__file__).resolve().parents[2]

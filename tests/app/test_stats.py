@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-from escalations.app.ledger import Row
-from escalations.app.model import Outcome
-from escalations.app.stats import DAY_MS, Percentiles, TopicInfo, compute, describe, nearest_rank
+from escalations.app.domain.model import Outcome
+from escalations.app.workflow.ledger import Row
+from escalations.app.workflow.stats import (
+    DAY_MS,
+    Percentiles,
+    TopicInfo,
+    compute,
+    describe,
+    nearest_rank,
+)
 
 NOW = 1_780_000_000_000
 MIN = 60_000

@@ -13,11 +13,12 @@ import logging
 import pytest
 
 from app.test_store_races import record
-from escalations.app import keys, store, transitions
-from escalations.app.errors import AlreadyClaimed, Busy, EscalationNotFound
-from escalations.app.kv import MemoryKV
-from escalations.app.model import Action, Escalation, Event, State
-from escalations.app.store import LIST_PAGE_SIZE, KVStore
+from escalations.app.domain import keys, transitions
+from escalations.app.domain.errors import AlreadyClaimed, Busy, EscalationNotFound
+from escalations.app.domain.kv import MemoryKV
+from escalations.app.domain.model import Action, Escalation, Event, State
+from escalations.app.workflow import store
+from escalations.app.workflow.store import LIST_PAGE_SIZE, KVStore
 
 
 class CountingKV(MemoryKV):
@@ -113,12 +114,12 @@ def test_create_busy_says_so() -> None:
 def test_a_missing_record_is_not_reported_as_unreadable(caplog: pytest.LogCaptureFixture) -> None:
     kv = MemoryKV()
     s = KVStore(kv)
-    with caplog.at_level(logging.WARNING, logger="escalations.app.store"):
+    with caplog.at_level(logging.WARNING, logger="escalations.app.workflow.store"):
         assert s.get("nothing") is None
         assert list(s.scan()) == []
     assert caplog.records == []
     kv.compare_and_set(keys.escalation("bad"), None, b"{not json")
-    with caplog.at_level(logging.WARNING, logger="escalations.app.store"):
+    with caplog.at_level(logging.WARNING, logger="escalations.app.workflow.store"):
         assert s.get("bad") is None
     assert [r.getMessage() for r in caplog.records] == ["ignoring an unreadable escalation record"]
 

@@ -14,11 +14,11 @@ from collections.abc import Callable
 
 import pytest
 
-from escalations.app import keys, transitions
-from escalations.app.errors import AlreadyClaimed, Busy, EscalationNotFound
-from escalations.app.kv import MemoryKV
-from escalations.app.model import Action, Escalation, Event, State
-from escalations.app.store import LIST_PAGE_SIZE, KVStore
+from escalations.app.domain import keys, transitions
+from escalations.app.domain.errors import AlreadyClaimed, Busy, EscalationNotFound
+from escalations.app.domain.kv import MemoryKV
+from escalations.app.domain.model import Action, Escalation, Event, State
+from escalations.app.workflow.store import LIST_PAGE_SIZE, KVStore
 
 WRITERS = 12
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from escalations.app import transitions
-from escalations.app.errors import AlreadyClaimed, AlreadyResolved, NotClaimed
-from escalations.app.model import Action, Escalation, Event, Outcome, State
+from escalations.app.domain import transitions
+from escalations.app.domain.errors import AlreadyClaimed, AlreadyResolved, NotClaimed
+from escalations.app.domain.model import Action, Escalation, Event, Outcome, State
 from escalations.runtime.http import HTTPError
 
 RESOLVED = "This escalation is already resolved."

@@ -13,8 +13,8 @@ import pytest
 import yaml
 
 from app.test_service import ROOT, World
-from escalations.app import keys, render, service
-from escalations.app.errors import (
+from escalations.app.domain import keys
+from escalations.app.domain.errors import (
     AlreadyResolved,
     Busy,
     EscalationNotFound,
@@ -23,8 +23,10 @@ from escalations.app.errors import (
     NotAResponder,
     NotEscalatable,
 )
-from escalations.app.model import Escalation, State, escalation_id
-from escalations.app.store import KVStore
+from escalations.app.domain.model import Escalation, State, escalation_id
+from escalations.app.views import render
+from escalations.app.workflow import service
+from escalations.app.workflow.store import KVStore
 
 NEWER = (ROOT / "policy" / "community-response.yaml").read_text()
 

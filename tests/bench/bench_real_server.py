@@ -68,8 +68,8 @@ from e2e.ops import (  # noqa: E402
     plugin_api_target,
     upload_bundle,
 )
-from escalations.app import keys  # noqa: E402
-from escalations.app.host import ClientKV  # noqa: E402
+from escalations.app.adapters.host import ClientKV  # noqa: E402
+from escalations.app.domain import keys  # noqa: E402
 from escalations.policy import bundled_policy_path, load_policy_file, route  # noqa: E402
 from escalations.runtime.api import PluginAPIClient  # noqa: E402
 

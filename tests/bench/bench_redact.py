@@ -13,7 +13,7 @@ for _p in (Path(__file__).resolve().parents[2] / "server", Path(__file__).resolv
     if str(_p) not in sys.path:
         sys.path.insert(0, str(_p))
 
-from escalations.app.redact import redact  # noqa: E402
+from escalations.app.domain.redact import redact  # noqa: E402
 from fixtures.redaction.scoring import score, table  # noqa: E402
 
 POST_LIMIT = 16_383

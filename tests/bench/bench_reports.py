@@ -21,10 +21,10 @@ for _p in (_ROOT / "server", _ROOT / "tests"):
         sys.path.insert(0, str(_p))
 
 from app.test_service import World  # noqa: E402
-from escalations.app import keys, transitions  # noqa: E402
-from escalations.app.model import Action, Escalation, Event, Outcome, State  # noqa: E402
-from escalations.app.reports import Reports  # noqa: E402
-from escalations.app.store import KVStore  # noqa: E402
+from escalations.app.domain import keys, transitions  # noqa: E402
+from escalations.app.domain.model import Action, Escalation, Event, Outcome, State  # noqa: E402
+from escalations.app.workflow.reports import Reports  # noqa: E402
+from escalations.app.workflow.store import KVStore  # noqa: E402
 
 STORED = 10_000
 DAY = 24 * 3600 * 1000

@@ -39,12 +39,12 @@ for _p in (_ROOT / "server", _ROOT / "tests"):
 
 from e2e.mmapi import PLUGIN_ROUTE, E2EError, Server  # noqa: E402
 from e2e.ops import CHANNEL_NAME, plugin_api_target  # noqa: E402
-from escalations.app import keys  # noqa: E402
-from escalations.app.host import ClientKV  # noqa: E402
-from escalations.app.index import SHARDS, OpenIndex  # noqa: E402
-from escalations.app.ledger import SHARDS as LEDGER_SHARDS  # noqa: E402
-from escalations.app.ledger import Ledger, month_of  # noqa: E402
-from escalations.app.model import Action, Escalation, Event, Outcome, State  # noqa: E402
+from escalations.app.adapters.host import ClientKV  # noqa: E402
+from escalations.app.domain import keys  # noqa: E402
+from escalations.app.domain.model import Action, Escalation, Event, Outcome, State  # noqa: E402
+from escalations.app.workflow.index import SHARDS, OpenIndex  # noqa: E402
+from escalations.app.workflow.ledger import SHARDS as LEDGER_SHARDS  # noqa: E402
+from escalations.app.workflow.ledger import Ledger, month_of  # noqa: E402
 from escalations.runtime.api import PluginAPIClient  # noqa: E402
 
 PREFIX = "benchstats"

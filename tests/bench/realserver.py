@@ -19,10 +19,10 @@ from typing import Any
 
 from e2e.mmapi import E2EError, Server
 from e2e.ops import _plugin_processes
-from escalations.app import keys
-from escalations.app.host import ClientKV
-from escalations.app.index import SHARDS, OpenIndex
-from escalations.app.model import Action, Escalation, Event, Outcome, State
+from escalations.app.adapters.host import ClientKV
+from escalations.app.domain import keys
+from escalations.app.domain.model import Action, Escalation, Event, Outcome, State
+from escalations.app.workflow.index import SHARDS, OpenIndex
 from escalations.runtime.api import PluginAPIClient
 
 # Ids of the records the list figure stores: removed afterwards by this prefix.

@@ -17,7 +17,7 @@ from typing import Any
 
 from e2e.flows import Made, make, responders
 from e2e.mmapi import PLUGIN_ROUTE, REPO, Server
-from escalations.app.render import RESERVATION_PROP, user_text
+from escalations.app.views.render import RESERVATION_PROP, user_text
 
 FIXTURE = REPO / "webapp" / "test" / "fixtures" / "escalation_posts.json"
 SITE = "https://community.example.com"

@@ -27,7 +27,7 @@ from e2e.ops import (
     plugin_status,
     wait_running,
 )
-from escalations.app.render import ESCALATION_PROP
+from escalations.app.views.render import ESCALATION_PROP
 
 ESCALATIONS = 12
 

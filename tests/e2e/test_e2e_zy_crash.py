@@ -21,8 +21,8 @@ import pytest
 from e2e.flows import TOPIC, escalator
 from e2e.mmapi import Server, wait_for
 from e2e.ops import CHANNEL_NAME, community_post, plugin_python_pid
-from escalations.app.render import ESCALATION_PROP
-from escalations.app.service import PENDING_STALE_MS
+from escalations.app.views.render import ESCALATION_PROP
+from escalations.app.workflow.service import PENDING_STALE_MS
 
 BURST = 40
 KILLS = 3

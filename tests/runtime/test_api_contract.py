@@ -37,7 +37,7 @@ REMOTE_ENV = "API_CONTRACT_TARGET"
 WORLD_ENV = "API_CONTRACT_WORLD"
 PREFIX_ENV = "API_CONTRACT_PREFIX"
 
-# The product's bot (server/escalations/app/activation.py): on a real server EnsureBotUser
+# The product's bot (server/escalations/app/workflow/activation.py): on a real server EnsureBotUser
 # patches the plugin's remembered bot, so only this exact definition is safe to ensure.
 BOT = Bot(
     username="community-escalations",

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
+from escalations.app.plugin import EscalationsPlugin
 from escalations.runtime.plugin import run
-
-from .plugin import EscalationsPlugin
 
 
 def main() -> None:

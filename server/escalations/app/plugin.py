@@ -13,26 +13,27 @@ import logging
 import threading
 import time
 
+from escalations.app.adapters.host import ClientKV, RuntimeHost
+from escalations.app.domain import identity
+from escalations.app.domain.active_policy import ActivePolicy
+from escalations.app.presentation import commands, routes
+from escalations.app.workflow import channel
+from escalations.app.workflow.activation import Activated, Activator, PolicyStatus, Settings
+from escalations.app.workflow.excerpt import IsolatedRedactor
+from escalations.app.workflow.fanout import Fanout
+from escalations.app.workflow.gate import Gate
+from escalations.app.workflow.official import OfficialResponses
+from escalations.app.workflow.reminders import Reminders, ScheduleSettings
+from escalations.app.workflow.reports import Reports
+from escalations.app.workflow.responses import ResponseLog
+from escalations.app.workflow.scheduler import Scheduler
+from escalations.app.workflow.service import Environment, Workflow
+from escalations.app.workflow.store import KVStore
+from escalations.app.workflow.templates import TemplateBook
 from escalations.runtime.api import PluginAPIClient
 from escalations.runtime.http import Request, Response
 from escalations.runtime.models import ChannelMember, CommandArgs, CommandResponse
 from escalations.runtime.plugin import Manifest, Plugin
-
-from . import channel, commands, identity, routes
-from .activation import Activated, Activator, PolicyStatus, Settings
-from .active_policy import ActivePolicy
-from .excerpt import IsolatedRedactor
-from .fanout import Fanout
-from .gate import Gate
-from .host import ClientKV, RuntimeHost
-from .official import OfficialResponses
-from .reminders import Reminders, ScheduleSettings
-from .reports import Reports
-from .responses import ResponseLog
-from .scheduler import Scheduler
-from .service import Environment, Workflow
-from .store import KVStore
-from .templates import TemplateBook
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,1 @@
+"""The adapters layer (see the README's architecture map)."""

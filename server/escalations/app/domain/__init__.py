@@ -1,0 +1,1 @@
+"""The domain layer (see the README's architecture map)."""

@@ -1,0 +1,1 @@
+"""The views layer (see the README's architecture map)."""

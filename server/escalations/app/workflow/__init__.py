@@ -1,0 +1,1 @@
+"""The workflow layer (see the README's architecture map)."""
