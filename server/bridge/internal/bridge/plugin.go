@@ -32,9 +32,12 @@ const EntryScript = "server/plugin.py"
 
 // Defaults for the knobs on Plugin.
 const (
-	DefaultHandshakeTimeout = 10 * time.Second // upstream StartTimeout for Python plugins
-	DefaultStopGrace        = 3 * time.Second  // SIGTERM → SIGKILL; fits go-plugin's kill window
-	DefaultDeactivateHook   = 5 * time.Second  // OnDeactivate forwarding deadline
+	// Servers with native Python support allow 10 s. The bridge allows more: a freshly
+	// extracted bundle's first start also unpacks grpcio's compiled module, which passes 10 s
+	// on a busy 2-core machine (measured up to 18 s); later starts take about 3 s.
+	DefaultHandshakeTimeout = 30 * time.Second
+	DefaultStopGrace        = 3 * time.Second // SIGTERM → SIGKILL; fits go-plugin's kill window
+	DefaultDeactivateHook   = 5 * time.Second // OnDeactivate forwarding deadline
 	DefaultMinBackoff       = time.Second
 	DefaultMaxBackoff       = time.Minute
 	DefaultMaxRestartFails  = 8               // ~3 min of back-off, then the bridge process gives up

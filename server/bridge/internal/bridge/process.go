@@ -30,7 +30,7 @@ type ProcessConfig struct {
 	Script           string        // entry script, relative to Dir or absolute
 	Dir              string        // working directory: the plugin bundle
 	APITarget        string        // exported as MATTERMOST_PLUGIN_API_TARGET
-	HandshakeTimeout time.Duration // upstream: 10 s for Python plugins
+	HandshakeTimeout time.Duration // DefaultHandshakeTimeout (native Python support: 10 s)
 	Log              LogFunc
 }
 
