@@ -21,10 +21,9 @@ from escalations.app.domain.errors import (
     UserMismatch,
 )
 from escalations.app.domain.links import SUMMARY_MAX_CHARS, CheckedLink, LinkRequest
-from escalations.app.domain.model import Escalation
 from escalations.app.domain.ports import Dialog, DialogElement
 from escalations.app.presentation import edge
-from escalations.app.views import render
+from escalations.app.views import render, sentences
 from escalations.app.workflow.service import NOTE_MAX_CHARS, Workflow
 from escalations.runtime.http import Request, Response, json_response
 
@@ -92,7 +91,7 @@ def submit(workflow: Workflow, request: Request) -> Response:
             raise UserMismatch("The request names a different user than the session.")
         record, created = workflow.escalate_link(request.user_id, _request(body))
         if not created:
-            return json_response({"error": already_escalated(record)})
+            return json_response({"error": sentences.already_escalated(record)})
         return json_response({})
 
     return edge.run_dialog(call, _FIELD_ERRORS)
@@ -115,13 +114,4 @@ def _request(body: dict[str, Any]) -> LinkRequest:
         summary=str(values[1]),
         note=str(values[2]),
         channel_id=channel_id if isinstance(channel_id, str) else "",
-    )
-
-
-def already_escalated(record: Escalation) -> str:
-    """The dialog's answer to a link escalated before under that topic (plain text)."""
-    owner = f", owner @{record.owner}" if record.owner else ""
-    return (
-        f"This link is already escalated under {record.topic_title} (ref {record.ref}, "
-        f"{record.state.value}{owner}): {record.permalink}"
     )

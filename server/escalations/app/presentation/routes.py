@@ -21,9 +21,9 @@ from escalations.app.domain.errors import (
     UserMismatch,
 )
 from escalations.app.domain.links import LinkRequest
-from escalations.app.domain.model import Escalation
 from escalations.app.presentation import edge, link_dialog
 from escalations.app.presentation.buttons import BUTTONS, Press
+from escalations.app.views import sentences
 from escalations.app.workflow.reports import Reports, parse_days
 from escalations.app.workflow.service import Workflow
 from escalations.app.workflow.stats import DEFAULT_DAYS
@@ -179,7 +179,7 @@ class _Api:
                 actor, str(body.get("state") or ""), topic, note
             )
             if not created:
-                return json_response({"error": already_escalated(record)})
+                return json_response({"error": sentences.already_escalated(record)})
             return json_response({})
 
         return edge.run_dialog(call, _NEW_FIELDS)
@@ -213,15 +213,6 @@ def _export(reports: Reports, request: Request) -> Response:
         return Response(200, tuple(headers), page.body)
 
     return edge.run_http(call)
-
-
-def already_escalated(record: Escalation) -> str:
-    """The dialog's answer to a post escalated before (the dialog shows plain text)."""
-    owner = f", owner @{record.owner}" if record.owner else ""
-    return (
-        f"This post is already escalated under {record.topic_title} (ref {record.ref}, "
-        f"{record.state.value}{owner}): {record.permalink}"
-    )
 
 
 def _user(request: Request) -> str:

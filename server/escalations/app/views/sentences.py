@@ -26,6 +26,7 @@ from escalations.app.views.render import (
     quiet,
     responders_text,
     response_text,
+    source_noun,
     source_reference,
     user_text,
 )
@@ -308,3 +309,13 @@ def _outcome_label(value: str) -> str:
         return Outcome(value).label
     except ValueError:
         return value
+
+
+def already_escalated(record: Escalation) -> str:
+    """The dialogs' answer to a post or link escalated before under that topic (plain text)."""
+    owner = f", owner @{record.owner}" if record.owner else ""
+    return (
+        f"This {source_noun(record)} is already escalated under {record.topic_title} "
+        f"(ref {record.ref}, "
+        f"{record.state.value}{owner}): {record.permalink}"
+    )
