@@ -46,11 +46,19 @@ class World:
     def post(self, message: str = "a community question", channel: Channel | None = None) -> Post:
         return self.host.add_post((channel or self.town).id, self.alice.id, message)
 
-    def escalate(self, post_id: str, topic: str, user: User | None = None, **extra: Any) -> Any:
+    def escalate(
+        self, post_id: str, topic: str, user: User | None = None, *, settle: bool = True,
+        **extra: Any,
+    ) -> Any:  # fmt: skip
+        """``settle``: wait for what follows the answer (the confirmation, the events); not
+        possible while other requests keep the plugin busy."""
         body = {"post_id": post_id, "topic": topic, **extra}
-        return self.host.http(
+        answer = self.host.http(
             "POST", "/api/v1/escalations", user_id=(user or self.alice).id, body=body
         )
+        if settle:
+            self.host.wait_quiet()
+        return answer
 
     def bot_roots(self) -> list[Post]:
         """Root posts in the escalations channel (the escalation posts)."""
@@ -58,7 +66,9 @@ class World:
 
     def click(self, escalation: dict[str, Any], action_id: str, user_id: str,
               option: str | None = None) -> Any:  # fmt: skip
-        return self.host.click(escalation["escalation_post_id"], action_id, user_id, option)
+        answer = self.host.click(escalation["escalation_post_id"], action_id, user_id, option)
+        self.host.wait_quiet()  # the reply, the messages and the events follow the answer
+        return answer
 
     def stale_click(self, escalation: dict[str, Any], action: str, user_id: str,
                     **context: str) -> str:  # fmt: skip

@@ -37,6 +37,7 @@ def test_command_opens_the_link_dialog_and_escalates_once(world: World) -> None:
         channel_id=world.town.id,
     )
     assert done.errors == {} and not (done.response or {}).get("error"), done.response
+    world.host.wait_quiet()  # the confirmation follows the answer
     posted = _roots_with(world, ISSUE)
     assert len(posted) == 1
     message = posted[0]

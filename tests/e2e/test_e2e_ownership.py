@@ -40,11 +40,20 @@ def test_default_owner_and_take_over(server: Server, plugin: Any, policy: Any) -
     assert server.client(second).press(made.post_id, "claim").status == 200
     esc = state(server.client(first), made.id)
     assert (esc["owner"], esc["acknowledged"]) == (second, True)
-    assert replies(server, made)[-1].startswith(
-        f"`@{second}` took over this escalation from @{first}"
-    )
+    # The thread reply and the message to the previous owner follow the press's answer.
+    took_over = f"`@{second}` took over this escalation from @{first}"
+
+    def last_reply_is_the_take_over() -> bool:
+        found = replies(server, made)
+        return bool(found) and found[-1].startswith(took_over)
+
+    wait_for("the thread reply", last_reply_is_the_take_over, 20)
     link = made.escalation["permalink"]
-    told = [m for m in direct_messages(server, first) if link in m]
+    told = wait_for(
+        "the previous owner's message",
+        lambda: [m for m in direct_messages(server, first) if link in m],
+        20,
+    )
     assert len(told) == 1 and f"@{second} took over" in told[0]
 
 

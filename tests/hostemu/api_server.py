@@ -17,6 +17,7 @@ import collections
 import dataclasses
 import json
 import threading
+import time
 from collections.abc import Callable
 from concurrent import futures
 from typing import Any
@@ -82,6 +83,10 @@ class PluginAPIServer:
         self.on_call: Callable[[str], bool] | None = None
         self._injected: dict[str, list[AppError]] = {}
         self._lock = threading.Lock()
+        # Calls being handled now, and when the last one ended (``quiet``).
+        self._active = 0
+        self._last_end = time.monotonic()
+        self._idle = threading.Condition(self._lock)
         self._server: grpc.Server | None = None
         self.target = ""
 
@@ -104,6 +109,20 @@ class PluginAPIServer:
         if self._server is not None:
             self._server.stop(grace).wait()
             self._server = None
+
+    def quiet(self, quiet: float, timeout: float) -> bool:
+        """Wait until no call is being handled and none was for ``quiet`` seconds (at most
+        ``timeout``); whether that happened."""
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while True:
+                now = time.monotonic()
+                if self._active == 0 and now - self._last_end >= quiet:
+                    return True
+                if now >= deadline:
+                    return False
+                wait = quiet - (now - self._last_end) if self._active == 0 else quiet
+                self._idle.wait(max(0.001, min(wait, deadline - now)))
 
     def inject_error(self, rpc: str, error: AppError, times: int = 1) -> None:
         if rpc not in SERVICE.methods_by_name:
@@ -137,6 +156,16 @@ class PluginAPIServer:
             with self._lock:
                 self.calls[rpc] += 1
                 self.call_log.append(rpc)
+                self._active += 1
+            try:
+                return handle(request, context)
+            finally:
+                with self._lock:
+                    self._active -= 1
+                    self._last_end = time.monotonic()
+                    self._idle.notify_all()
+
+        def handle(request: Any, context: grpc.ServicerContext) -> Any:
             if self.on_call is not None and self.on_call(rpc):
                 context.abort(grpc.StatusCode.UNAVAILABLE, f"{rpc}: the plugin process was killed")
             if handler is None:

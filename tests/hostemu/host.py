@@ -409,6 +409,14 @@ class Host(WorldHelpers):
         except grpc.RpcError:
             pass  # upstream logs hook failures and moves on (§3.4)
 
+    def wait_quiet(self, quiet: float = 0.2, timeout: float = 10.0) -> None:
+        """Wait until the plugin made no PluginAPI call for ``quiet`` seconds, and none is in
+        progress: the work a plugin does after answering a request (its messages, events and
+        derived KV values) is done. ``AssertionError`` if it is still busy after ``timeout``."""
+        if self._api is not None and not self._api.quiet(quiet, timeout):
+            raise AssertionError(f"the plugin was still calling the server after {timeout} s")
+        self.wait_idle(timeout)
+
     def wait_idle(self, timeout: float = 10.0) -> None:
         """Wait until hook calls queued by the plugin's own posts and joins are done."""
         pool = self._post_hooks

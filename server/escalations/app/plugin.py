@@ -19,6 +19,7 @@ from escalations.app.domain.active_policy import ActivePolicy
 from escalations.app.presentation import commands, routes
 from escalations.app.workflow import channel
 from escalations.app.workflow.activation import Activated, Activator, PolicyStatus, Settings
+from escalations.app.workflow.afterwards import Afterwards
 from escalations.app.workflow.excerpt import IsolatedRedactor
 from escalations.app.workflow.fanout import Fanout
 from escalations.app.workflow.gate import Gate
@@ -37,6 +38,9 @@ from escalations.runtime.plugin import Manifest, Plugin
 
 log = logging.getLogger(__name__)
 
+# How long a deactivating plugin waits for the work its requests still owe.
+AFTERWARDS_GRACE_SECONDS = 5.0
+
 
 def _now_ms() -> int:
     return int(time.time() * 1000)
@@ -52,7 +56,10 @@ class EscalationsPlugin(Plugin):
         self.host = RuntimeHost(api)
         self.kv = ClientKV(api)
         fanout = Fanout()
-        store = KVStore(self.kv, fanout=fanout)
+        # One pool for what requests owe after answering: the store's index updates and the
+        # workflow's messages, so a read that waits for one waits for both.
+        self.afterwards = Afterwards()
+        store = KVStore(self.kv, fanout=fanout, afterwards=self.afterwards)
         book, responses = TemplateBook(self.kv), ResponseLog(self.kv)
         self.redactor = IsolatedRedactor()
         self.workflow = Workflow(
@@ -67,6 +74,7 @@ class EscalationsPlugin(Plugin):
             book=book,
             responses=responses,
             fanout=fanout,
+            afterwards=self.afterwards,
         )
         self.reports = Reports(store, self.host, self.workflow, _now_ms)
         self.router = routes.build_router(self.workflow, self.reports)
@@ -95,6 +103,7 @@ class EscalationsPlugin(Plugin):
 
     def on_deactivate(self) -> None:
         self.scheduler.stop()
+        self.afterwards.close(AFTERWARDS_GRACE_SECONDS)
 
     def on_configuration_change(self) -> None:
         self._configure()

@@ -410,3 +410,12 @@ def test_websocket_config_logs_and_server_info(
     )
     assert stub.GetServerVersion(api_pb2.GetServerVersionRequest()).version == "10.5.0"
     assert stub.GetBundlePath(api_pb2.GetBundlePathRequest()).path == "/plugins/bundle"
+
+
+def test_quiet_waits_for_calls_in_progress_and_a_quiet_spell(world: World) -> None:
+    """``quiet``: how a test waits for the work a plugin does after it answered."""
+    _, server, stub = world
+    assert server.quiet(0.0, 1.0)
+    stub.KVSet(api_pb2.KVSetRequest(key="k", value=b"v"))
+    assert not server.quiet(0.5, 0.1)  # a call just ended: not quiet for 0.5 s yet
+    assert server.quiet(0.1, 2.0)

@@ -62,6 +62,7 @@ from escalations.app.domain.ports import (
 )
 from escalations.app.views import render, sentences
 from escalations.app.workflow import excerpt, guard, once, outreach, templates
+from escalations.app.workflow.afterwards import Afterwards
 from escalations.app.workflow.fanout import Fanout
 from escalations.app.workflow.gate import DEFAULT_PER_HOUR, WHO_TEAM, Gate, Rules
 from escalations.app.workflow.index import Summary
@@ -147,13 +148,16 @@ class Workflow:
         responses: ResponseLog | None = None,
         fanout: Fanout | None = None,
         later: Later | None = None,
+        afterwards: Afterwards | None = None,
     ) -> None:
         """``gate``: who may escalate and how often (``None``: anyone, unlimited);
         ``redactor``: turns the original message into the excerpt; ``book``: the templates
         approved in the plugin (``None``: the policy file's only); ``responses``: where the
         answers of "Resolve: responded" are collected per topic (``None``: nowhere);
         ``fanout``: runs a request's independent server calls together; ``later``: runs the
-        check after a button's answer (``SETTLE_SECONDS``)."""
+        check after a button's answer (``SETTLE_SECONDS``); ``afterwards``: runs what a
+        request owes once it answered (the messages and events of an escalation or a button's
+        change; ``None``: in the request's thread, before it answers)."""
         self._store = store
         self._host = host
         self._environment = environment
@@ -166,6 +170,7 @@ class Workflow:
         self._responses = responses
         self._fanout = fanout or Fanout()
         self._later = later or Later(SETTLE_SECONDS)
+        self._afterwards = afterwards or Afterwards(workers=0)
 
     # --- escalate ----------------------------------------------------------------------------
 
@@ -178,18 +183,20 @@ class Workflow:
         only counted for a new escalation, and the costly redaction runs only once this request
         holds the reservation."""
         env, policy = self._require()
-        # Who the actor is and the post they escalate are read together; the answers keep their
-        # order (not allowed, then the note and the topic, then the post).
+        # Who the actor is, the post they escalate and the approved templates are read
+        # together; the answers keep their order (not allowed, then the note and the topic,
+        # then the post).
         results: list[object] = self._fanout.run(
             [
                 lambda: self._check_allowed(env, actor_id),
                 lambda: _or_refusal(lambda: self._readable_post(actor_id, post_id)),
+                lambda: self.with_templates(policy),
             ]
         )
         actor = cast("UserRef | None", results[0])
         read = cast("tuple[PostRef, ChannelRef] | WorkflowError", results[1])
         clean_note = self._clean_note(env, note)
-        topic = self._topic(policy, topic_key)
+        topic = self._topic(policy, topic_key, cast("ActivePolicy", results[2]))
         if isinstance(read, WorkflowError):
             raise read
         post, channel = read
@@ -232,12 +239,15 @@ class Workflow:
         # The note is short (NOTE_MAX_CHARS) and redaction is linear: redacted before it is stored.
         return redact.redact_note(note.strip(), env.public_domains)
 
-    def _topic(self, policy: ActivePolicy, topic_key: str) -> TopicRoute:
-        """The policy's topic, with its template approved in the plugin if there is one."""
+    def _topic(
+        self, policy: ActivePolicy, topic_key: str, layered: ActivePolicy | None = None
+    ) -> TopicRoute:
+        """The policy's topic, with its template approved in the plugin if there is one
+        (``layered``: ``with_templates(policy)`` if the caller read it already)."""
         topic = policy.topic(topic_key)
         if topic is None:
             raise TopicNotFound(f"Unknown topic {topic_key!r}.")
-        return self.with_templates(policy).topic(topic_key) or topic
+        return (layered or self.with_templates(policy)).topic(topic_key) or topic
 
     def _own_channel(self, actor_id: str, channel_id: str) -> str:
         """``channel_id`` if ``actor_id`` is a member (their confirmation is shown there), else
@@ -260,12 +270,14 @@ class Workflow:
         stored, created = self._store.create_if_absent(record)
         took_over = False
         if created:
+            # Counted before the excerpt: someone over the limit makes no costly redaction.
             self._count(env, record)
+            shown = excerpt()
         else:
             stored, took_over = self._await_or_take_over(stored)
             if not stored.pending:
                 return self._existing(env, record.created_by_id, stored), False
-        shown = excerpt()
+            shown = excerpt()
         removed = (shown.removed, note_removed)
         if took_over:
             # Its creator may have died after posting and before recording the post: adopt
@@ -486,13 +498,14 @@ class Workflow:
         for extra in dict.fromkeys([post_id, *found]):
             if extra != done.escalation_post_id:
                 self._best_effort(self._host.delete_post, extra)
-        self._fanout.run(
-            [
-                lambda: self._best_effort(self._store.note_escalated, done.created_by_id, done.id),
-                lambda: self._confirm_to_escalator(env, done, removed),
-                *self._event_calls(done),
-            ]
-        )
+        # Owed once the escalation is answered; a crash before leaves the post and the record
+        # (the escalator repeats, ``_existing`` notes it again).
+        calls = [
+            lambda: self._best_effort(self._store.note_escalated, done.created_by_id, done.id),
+            lambda: self._confirm_to_escalator(env, done, removed),
+            *self._event_calls(done),
+        ]
+        self._afterwards.submit(lambda: self._fanout.run(calls))
         return done
 
     def _abandon_post(self, reserved: Escalation, post_id: str) -> None:
@@ -678,10 +691,21 @@ class Workflow:
         if changed:
             if before_effects is not None:
                 before_effects(updated)
-            self._after_change(env, policy, updated, edit_post=not answer)
-            if not answer:  # else the post is shown by the answer: cleared once it went out
+            if answer:
+                # The post is shown by the answer; the reply, the messages and the events follow
+                # it, and the change is marked shown a moment after they went out (``_settle``).
+                self._afterwards.submit(functools.partial(self._after_answer, env, policy, updated))
+            else:
+                self._after_change(env, policy, updated)
                 updated = self._announced(updated, updated.version)
         return updated, changed
+
+    def _after_answer(self, env: Environment, policy: ActivePolicy, record: Escalation) -> None:
+        self._after_change(env, policy, record, edit_post=False)
+        settle = functools.partial(
+            self._settle, env, policy, record.id, record.version, record.unannounced
+        )
+        self._later.submit(settle)
 
     def _repair_if_cut(self, env: Environment, policy: ActivePolicy, record: Escalation) -> None:
         """A change landed long ago and its post edit, reply or messages are still owed: the
@@ -741,16 +765,12 @@ class Workflow:
 
     def post_edit(self, record: Escalation) -> tuple[str, dict[str, object]]:
         """(message, props) of the escalation post showing ``record``, for a button's answer
-        (the server applies it to the pressed post, saving an edit call). A moment later
-        (``SETTLE_SECONDS``) the record is read again: if a newer version landed meanwhile, the
-        post shows that one, whichever answer the server applied last; and the change is marked
-        shown (``unannounced`` cleared) only then, after the answer went out, so a crash before
-        the answer leaves it owed and the next read repairs the post."""
-        env, policy = self._require()
-        settle = functools.partial(
-            self._settle, env, policy, record.id, record.version, record.unannounced
-        )
-        self._later.submit(settle)
+        (the server applies it to the pressed post, saving an edit call). A moment after the
+        change's reply and messages went out (``SETTLE_SECONDS``, ``_after_answer``) the record
+        is read again: if a newer version landed meanwhile, the post shows that one, whichever
+        answer the server applied last; and the change is marked shown (``unannounced``
+        cleared) only then, so a crash before leaves it owed and the next read repairs it."""
+        _, policy = self._require()
         return render.escalation_post(record, self._responders(policy, record))
 
     def _settle(

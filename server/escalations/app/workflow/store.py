@@ -11,7 +11,9 @@ Concurrency contract (several plugin nodes, many threads each):
   twice: the second claimer's compare-and-set fails, it re-reads, and its ``change`` sees the owner.
 * Every record write that lands is followed by an update of the open-escalations index
   (``index.OpenIndex``); ``list_open`` reads only the index. Index updates are best effort: the
-  record is the truth and ``repair_index`` rebuilds the index from a scan.
+  record is the truth and ``repair_index`` rebuilds the index from a scan. With ``afterwards``
+  the update runs just after the write, off the request path (``afterwards.Afterwards``); a list
+  in the same process first waits for the updates still owed.
 * The ledger (``ledger.Ledger``, one short row per escalation for the statistics and the export)
   is updated the same way, after the index, and repaired by the same scan.
 """
@@ -29,6 +31,7 @@ from escalations.app.domain import keys
 from escalations.app.domain.errors import Busy, EscalationNotFound, WorkflowError
 from escalations.app.domain.kv import KV
 from escalations.app.domain.model import Escalation
+from escalations.app.workflow.afterwards import Afterwards
 from escalations.app.workflow.fanout import Fanout
 from escalations.app.workflow.index import OpenIndex, Summary
 from escalations.app.workflow.ledger import Ledger, Row
@@ -44,6 +47,8 @@ RETRY_PAUSE_SECONDS = 0.005
 LIST_PAGE_SIZE = 200
 # Upper bound on keys scanned by ``find_ids`` (``/escalation show <ref>``, a request path).
 LIST_MAX_KEYS = 20_000
+# How long a read of the index or of ``escalated_by`` waits for this process's owed updates.
+SETTLE_WAIT_SECONDS = 2.0
 # How many escalation ids per person ``escalated_by`` keeps (the newest).
 ESCALATED_BY_KEPT = 100
 
@@ -119,11 +124,18 @@ class KVStore:
     """``Store`` over a ``KV``."""
 
     def __init__(
-        self, kv: KV, *, retries: int = TRANSITION_RETRIES, fanout: Fanout | None = None
+        self,
+        kv: KV,
+        *,
+        retries: int = TRANSITION_RETRIES,
+        fanout: Fanout | None = None,
+        afterwards: Afterwards | None = None,
     ) -> None:
         """``fanout``: runs independent reads together (the index's shards; the index and the
-        ledger updates after a write)."""
+        ledger updates after a write); ``afterwards``: where the index and ledger updates run
+        (``None``: in the writer's thread, before the write returns)."""
         self._kv = kv
+        self._afterwards = afterwards
         self._retries = retries
         self._fanout = fanout
         self._index = OpenIndex(kv, fanout)
@@ -199,7 +211,13 @@ class KVStore:
         return self._kv.compare_and_set(key, expected.to_json(), None)
 
     def list_open(self) -> list[Summary]:
+        self.settled()
         return self._index.entries()
+
+    def settled(self) -> None:
+        """Wait (a little) for this process's index and ledger updates still owed."""
+        if self._afterwards is not None:
+            self._afterwards.settled(SETTLE_WAIT_SECONDS)
 
     def find_ids(self, prefix: str) -> list[str]:
         # Matched on the key names alone: no record is read; a request path, so the scan is
@@ -234,6 +252,7 @@ class KVStore:
         return fixed
 
     def ledger_rows(self, start_ms: int, end_ms: int) -> Iterator[Row]:
+        self.settled()
         return self._ledger.rows(start_ms, end_ms)
 
     def compact_resolved(self, resolved_before: int, now: int) -> int:
@@ -264,12 +283,19 @@ class KVStore:
         raise Busy("Too many escalations at once; try again.")
 
     def escalated_by(self, user_id: str) -> list[str]:
+        self.settled()
         return list(reversed(_id_list(self._kv.get(keys.escalated_by(user_id)))))
 
     def _reindex(self, record: Escalation) -> None:
         """Bring the open index and the ledger up to date with a record that landed; the two
         are independent and written together. A failure is logged: the record is the truth and
         the next repair puts them right."""
+        if self._afterwards is not None:
+            self._afterwards.submit(lambda: self._reindex_now(record))
+        else:
+            self._reindex_now(record)
+
+    def _reindex_now(self, record: Escalation) -> None:
         updates: list[Callable[[], None]] = [
             lambda: _logged(self._index.record, record),
             lambda: _logged(self._ledger.record, record),
