@@ -234,3 +234,38 @@ def test_an_outsider_is_told_who_may_escalate_and_garbage_counts_nothing(parts: 
     kv.compare_and_set(keys.rate(outsider.id), None, b"{not json")
     gate.check_rate(replace(RULES, per_hour=1), outsider.id)
     gate.take(replace(RULES, per_hour=1), outsider.id)
+
+
+def test_a_count_read_earlier_is_used_once_and_a_stale_one_is_read_again(parts: Parts) -> None:
+    host, kv, clock, _ = parts
+    reads: list[str] = []
+
+    class CountingKV(MemoryKV):
+        def get(self, key: str) -> bytes | None:
+            reads.append(key)
+            return kv.get(key)
+
+        def compare_and_set(
+            self, key: str, old: bytes | None, new: bytes | None, ttl_seconds: int = 0
+        ) -> bool:
+            return kv.compare_and_set(key, old, new, ttl_seconds=ttl_seconds)
+
+    gate, user = Gate(host, CountingKV(), clock), "u" * 26
+    stale = gate.read_count(RULES, user)
+    assert stale == ([], None)
+    gate.take(RULES, user)  # another request counts meanwhile
+    clock.ms += 1
+    reads.clear()
+    gate.take(RULES, user, stale)  # its compare-and-set fails: the fresh count decides
+    assert len(reads) == 1
+    fresh = gate.read_count(RULES, user)
+    assert fresh is not None and len(fresh[0]) == 2
+    clock.ms += 1
+    reads.clear()
+    gate.take(RULES, user, fresh)  # up to date: no read of its own
+    assert reads == []
+    full = gate.read_count(RULES, user)
+    assert full is not None and len(full[0]) == 3
+    with pytest.raises(TooManyEscalations):
+        gate.take(RULES, user, full)
+    assert gate.read_count(replace(RULES, per_hour=0), user) is None

@@ -32,6 +32,10 @@ WINDOW_MS = 3_600_000
 RATE_RETRIES = 5
 
 
+# A user's escalation times inside the window, and the raw value they came from.
+Count = tuple[list[int], bytes | None]
+
+
 @dataclass(frozen=True)
 class Rules:
     """The settings the gate applies (from activation)."""
@@ -75,20 +79,28 @@ class Gate:
             times, _ = self._read(user_id)
             self._refuse_if_full(rules, times)
 
-    def take(self, rules: Rules, user_id: str) -> None:
-        """Count one escalation for ``user_id``, or raise ``TooManyEscalations``."""
+    def read_count(self, rules: Rules, user_id: str) -> Count | None:
+        """The user's count as stored now, for a ``take`` a moment later (``None`` without a
+        limit): read beside the request's other reads, it saves ``take`` a read of its own."""
+        return self._read(user_id) if rules.per_hour > 0 else None
+
+    def take(self, rules: Rules, user_id: str, known: Count | None = None) -> None:
+        """Count one escalation for ``user_id``, or raise ``TooManyEscalations``. ``known``:
+        the count as ``read_count`` read it; the first compare-and-set is against it, and a
+        count changed meanwhile is read again."""
         if rules.per_hour <= 0:
             return
         key = keys.rate(user_id)
         for _ in range(RATE_RETRIES):
-            times, raw = self._read(user_id)
+            times, raw = known if known is not None else self._read(user_id)
+            known = None
             self._refuse_if_full(rules, times)
             new = json.dumps([*times, self._now()]).encode()
             if self._kv.compare_and_set(key, raw, new, ttl_seconds=WINDOW_MS // 1000):
                 return
         raise Busy("Too many escalations at once; try again.")
 
-    def _read(self, user_id: str) -> tuple[list[int], bytes | None]:
+    def _read(self, user_id: str) -> Count:
         """The user's escalation times inside the window, and the raw value they came from."""
         raw = self._kv.get(keys.rate(user_id))
         try:

@@ -64,7 +64,7 @@ from escalations.app.views import render, sentences
 from escalations.app.workflow import excerpt, guard, once, outreach, templates
 from escalations.app.workflow.afterwards import Afterwards
 from escalations.app.workflow.fanout import Fanout
-from escalations.app.workflow.gate import DEFAULT_PER_HOUR, WHO_TEAM, Gate, Rules
+from escalations.app.workflow.gate import DEFAULT_PER_HOUR, WHO_TEAM, Count, Gate, Rules
 from escalations.app.workflow.index import Summary
 from escalations.app.workflow.later import Later
 from escalations.app.workflow.responses import ResponseEntry, ResponseLog
@@ -191,6 +191,7 @@ class Workflow:
                 lambda: self._check_allowed(env, actor_id),
                 lambda: _or_refusal(lambda: self._readable_post(actor_id, post_id)),
                 lambda: self.with_templates(policy),
+                lambda: self._gate.read_count(env.rules, actor_id) if self._gate else None,
             ]
         )
         actor = cast("UserRef | None", results[0])
@@ -206,7 +207,8 @@ class Workflow:
         def excerpt() -> redact.Redaction:
             return self._redact(post.message, env.excerpt_max_chars, env.public_domains)
 
-        return self._reserve_and_publish(env, policy, record, excerpt, clean_note.removed)
+        count = cast("Count | None", results[3])
+        return self._reserve_and_publish(env, policy, record, excerpt, clean_note.removed, count)
 
     def escalate_link(self, actor_id: str, request: links.LinkRequest) -> tuple[Escalation, bool]:
         """Escalate a link raised outside Mattermost under a topic; (record, created).
@@ -263,15 +265,17 @@ class Workflow:
         record: Escalation,
         excerpt: Callable[[], redact.Redaction],
         note_removed: int,
+        count: Count | None = None,
     ) -> tuple[Escalation, bool]:
         """Reserve ``record`` (insert-if-absent on its id), count it against the rate limit,
         then post it with ``excerpt()``; an existing escalation of the same source and topic is
-        returned as it is (and never counted)."""
+        returned as it is (and never counted). ``count``: the actor's rate count if the caller
+        read it already."""
         stored, created = self._store.create_if_absent(record)
         took_over = False
         if created:
             # Counted before the excerpt: someone over the limit makes no costly redaction.
-            self._count(env, record)
+            self._count(env, record, count)
             shown = excerpt()
         else:
             stored, took_over = self._await_or_take_over(stored)
@@ -307,14 +311,14 @@ class Workflow:
         """The actor, if the gate looked them up (``None`` without a gate)."""
         return self._gate.check_allowed(env.rules, actor_id) if self._gate is not None else None
 
-    def _count(self, env: Environment, reserved: Escalation) -> None:
+    def _count(self, env: Environment, reserved: Escalation, known: Count | None = None) -> None:
         """Count a new escalation against the rate limit; over it, give the reservation back.
         (Counted after the reservation, so a repeated escalation, which finds the record, never
         counts, without a read of its own before.)"""
         if self._gate is None:
             return
         try:
-            self._gate.take(env.rules, reserved.created_by_id)
+            self._gate.take(env.rules, reserved.created_by_id, known)
         except Exception:
             self._best_effort(self._store.discard, reserved)
             raise
