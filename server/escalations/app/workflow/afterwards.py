@@ -26,7 +26,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 log = logging.getLogger(__name__)
 
-WORKERS = 4
+# Two: enough to keep up with bursts of presses (each change is a handful of calls), few enough
+# that the work after answers does not crowd out the answers themselves.
+WORKERS = 2
 MAX_PENDING = 500
 
 
