@@ -148,3 +148,20 @@ def _workflow(world: World, store: KVStore, after: Afterwards, later: ManualLate
         later=later,
         afterwards=after,
     )
+
+
+def test_settled_waits_for_earlier_calls_only() -> None:
+    after = Afterwards(workers=2)
+    first, second = threading.Event(), threading.Event()
+    after.submit(lambda: first.wait(5))
+    waited: list[bool] = []
+    reader = threading.Thread(target=lambda: waited.append(after.settled(5)))
+    reader.start()
+    time.sleep(0.05)
+    after.submit(lambda: second.wait(5))  # submitted while the reader waits
+    first.set()
+    reader.join(5)
+    assert waited == [True]  # the later call still runs; the reader did not wait for it
+    second.set()
+    assert after.settled(5)
+    after.close(1)

@@ -12,7 +12,8 @@ dies with work waiting leaves exactly what a crash right after the write leaves.
 
 Bounded: at most ``max_pending`` calls wait; when that many wait already, ``submit`` runs the
 call in the caller's thread (back-pressure, never a silent drop). ``settled`` lets a read of
-derived data in this process (the list, ``mine``) first wait for the work that is still owed, so
+derived data in this process (the list, ``mine``) first wait for the work owed when it started
+(never for work submitted meanwhile, so a steady stream of presses cannot hold a list up), so
 someone who presses Claim and then lists sees their claim. ``workers=0`` runs every call at once
 in the caller's thread (the unit tests' choice, where effects are asserted right after a call).
 """
@@ -38,29 +39,36 @@ class Afterwards:
             ThreadPoolExecutor(workers, thread_name_prefix="afterwards") if workers else None
         )
         self._max = max_pending
-        self._pending = 0
+        # Sequence numbers of the calls submitted and not finished yet.
+        self._outstanding: set[int] = set()
+        self._next = 0
         self._cond = threading.Condition()
 
     def submit(self, call: Callable[[], object]) -> None:
         """Run ``call`` soon, after the caller returns (errors are logged)."""
         with self._cond:
-            queued = self._pool is not None and self._pending < self._max
+            queued = self._pool is not None and len(self._outstanding) < self._max
+            seq = self._next
             if queued:
-                self._pending += 1
+                self._next += 1
+                self._outstanding.add(seq)
         if not queued or self._pool is None:
             _logged(call)
             return
         try:
-            self._pool.submit(self._run, call)
+            self._pool.submit(self._run, seq, call)
         except RuntimeError:  # shut down: the caller's thread does it
-            self._done()
+            self._done(seq)
             _logged(call)
 
     def settled(self, timeout: float) -> bool:
-        """Wait until no submitted call is waiting or running (at most ``timeout`` seconds);
-        whether that happened."""
+        """Wait until every call submitted before this one is done (at most ``timeout``
+        seconds; calls submitted meanwhile are not waited for); whether that happened."""
         with self._cond:
-            return self._cond.wait_for(lambda: self._pending == 0, timeout)
+            upto = self._next
+            return self._cond.wait_for(
+                lambda: not self._outstanding or min(self._outstanding) >= upto, timeout
+            )
 
     def close(self, timeout: float) -> None:
         """Let what is owed finish (at most ``timeout`` seconds), then stop taking work."""
@@ -68,17 +76,16 @@ class Afterwards:
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=False)
 
-    def _run(self, call: Callable[[], object]) -> None:
+    def _run(self, seq: int, call: Callable[[], object]) -> None:
         try:
             _logged(call)
         finally:
-            self._done()
+            self._done(seq)
 
-    def _done(self) -> None:
+    def _done(self, seq: int) -> None:
         with self._cond:
-            self._pending -= 1
-            if self._pending == 0:
-                self._cond.notify_all()
+            self._outstanding.discard(seq)
+            self._cond.notify_all()
 
 
 def _logged(call: Callable[[], object]) -> None:
