@@ -27,7 +27,9 @@ from escalations.app.domain import keys
 from escalations.app.domain.errors import Busy
 from escalations.app.domain.kv import KV
 from escalations.app.domain.model import Escalation
+from escalations.app.workflow import jsonmap
 from escalations.app.workflow.fanout import Fanout
+from escalations.app.workflow.jsonmap import Encoded
 
 log = logging.getLogger(__name__)
 
@@ -100,8 +102,9 @@ class OpenIndex:
         self._kv = kv
         self._fanout = fanout
         # The last parse of each shard, by its exact bytes: a shard that did not change since is
-        # not parsed again (parsing is most of a list's cost). Never mutated once stored.
-        self._parsed: dict[int, tuple[bytes, Entries]] = {}
+        # not parsed again (parsing is most of a list's cost), and an update encodes only the
+        # entries it changed (``jsonmap``). Never mutated once stored.
+        self._parsed: dict[int, Encoded[Summary]] = {}
 
     def record(self, r: Escalation) -> None:
         """Bring the index up to date with ``r`` (a pending record is not listed yet)."""
@@ -135,12 +138,12 @@ class OpenIndex:
         if not raw:
             return None, {}
         cached = self._parsed.get(shard)
-        if cached is not None and cached[0] == raw:
-            return raw, cached[1]
+        if cached is not None and cached.raw == raw:
+            return raw, dict(cached.members)
         try:
             data = json.loads(raw)
             entries = {k: Summary.from_entry(k, v) for k, v in data.items()}
-            self._parsed[shard] = (raw, entries)
+            self._parsed[shard] = Encoded(raw, entries, {})
             return raw, entries
         except (ValueError, KeyError, TypeError, AttributeError):
             log.warning("open index shard %d unreadable; it is rebuilt from the records", shard)
@@ -154,29 +157,35 @@ class OpenIndex:
         key = keys.open_index(shard)
         for attempt in range(INDEX_RETRIES):
             cached = self._parsed.get(shard) if attempt == 0 else None
-            raw, entries = cached if cached is not None else self._read(shard)
+            raw: bytes | None
+            if cached is not None:
+                raw, entries = cached.raw, dict(cached.members)
+            else:
+                raw, entries = self._read(shard)
             updated = change(entries)
             if updated is None:
                 if cached is None:
                     return
                 continue  # nothing to do on a copy that may be stale: decide on a fresh read
-            body = {k: v.to_entry() for k, v in sorted(updated.items())}
-            new = json.dumps(body, separators=(",", ":")).encode() if body else None
+            before = self._parsed.get(shard)
+            new, texts = jsonmap.encode(updated, Summary.to_entry, before)
             if raw is None and new is None:
                 return
             if self._kv.compare_and_set(key, raw, new):
-                self._remember(shard, new, updated)
+                self._remember(shard, new, updated, texts)
                 return
             if cached is None:
                 time.sleep(_RETRY_PAUSE_SECONDS * (1 + attempt) * random.random())
         raise Busy("The list of open escalations is busy; try again.")
 
-    def _remember(self, shard: int, raw: bytes | None, entries: Entries) -> None:
+    def _remember(
+        self, shard: int, raw: bytes | None, entries: Entries, texts: dict[str, str]
+    ) -> None:
         """What this process just wrote to the shard, as if it had read it."""
         if raw is None:
             self._parsed.pop(shard, None)
         else:
-            self._parsed[shard] = (raw, entries)
+            self._parsed[shard] = Encoded(raw, entries, texts)
 
 
 def _age_order(s: Summary) -> tuple[int, str]:

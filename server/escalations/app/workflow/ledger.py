@@ -33,6 +33,8 @@ from escalations.app.domain import keys
 from escalations.app.domain.errors import Busy
 from escalations.app.domain.kv import KV
 from escalations.app.domain.model import Action, Escalation, Outcome
+from escalations.app.workflow import jsonmap
+from escalations.app.workflow.jsonmap import Encoded
 
 log = logging.getLogger(__name__)
 
@@ -116,8 +118,10 @@ class Ledger:
         self._kv = kv
         # Months known to be listed in ``keys.ledger_months`` (it only grows).
         self._listed: set[str] = set()
-        # The last parse of each value, by its exact bytes (parsing is most of a read's cost).
-        self._parsed: dict[str, tuple[bytes, Rows]] = {}
+        # The last parse of each value, by its exact bytes (parsing is most of a read's cost),
+        # also what this process last wrote there: an update encodes only the rows it changed
+        # (``jsonmap``), and starts from it without a read. Never mutated once stored.
+        self._parsed: dict[str, Encoded[Row]] = {}
 
     def record(self, r: Escalation) -> None:
         """Bring the ledger up to date with ``r`` (a pending record has no row yet)."""
@@ -180,27 +184,39 @@ class Ledger:
         if not raw:
             return None, {}
         cached = self._parsed.get(key)
-        if cached is not None and cached[0] == raw:
-            return raw, cached[1]
+        if cached is not None and cached.raw == raw:
+            return raw, dict(cached.members)
         try:
             data = json.loads(raw)
             rows = {k: Row.from_entry(k, v) for k, v in data.items()}
         except (ValueError, TypeError, AttributeError):
             log.warning("ledger value %s unreadable; it is rebuilt from the records", key)
             return raw, {}
-        self._parsed[key] = (raw, rows)
+        self._parsed[key] = Encoded(raw, rows, {})
         return raw, rows
 
     def _update(self, key: str, change: Callable[[Rows], Rows | None]) -> None:
+        """Compare-and-set ``change`` into the value. The first attempt starts from the value
+        as this process last read or wrote it, without reading it again; if another process
+        wrote since, that compare-and-set fails and the next attempts read it afresh."""
         for attempt in range(LEDGER_RETRIES):
-            raw, rows = self._read(key)
+            cached = self._parsed.get(key) if attempt == 0 else None
+            raw: bytes | None
+            if cached is not None:
+                raw, rows = cached.raw, dict(cached.members)
+            else:
+                raw, rows = self._read(key)
             updated = change(rows)
             if updated is None:
+                if cached is None:
+                    return
+                continue  # nothing to do on a copy that may be stale: decide on a fresh read
+            new, texts = jsonmap.encode(updated, Row.to_entry, self._parsed.get(key))
+            if self._kv.compare_and_set(key, raw, new or b"{}"):
+                self._parsed[key] = Encoded(new or b"{}", updated, texts)
                 return
-            body = {k: v.to_entry() for k, v in sorted(updated.items())}
-            if self._kv.compare_and_set(key, raw, json.dumps(body, separators=(",", ":")).encode()):
-                return
-            _pause(attempt)
+            if cached is None:
+                _pause(attempt)
         raise Busy("The statistics are busy; try again.")
 
 
