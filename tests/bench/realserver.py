@@ -23,6 +23,7 @@ from escalations.app.adapters.host import ClientKV
 from escalations.app.domain import keys
 from escalations.app.domain.model import Action, Escalation, Event, Outcome, State
 from escalations.app.workflow.index import SHARDS, OpenIndex
+from escalations.app.workflow.ledger import SHARDS as LEDGER_SHARDS
 from escalations.runtime.api import PluginAPIClient
 
 # Ids of the records the list figure stores: removed afterwards by this prefix.
@@ -161,18 +162,27 @@ def unseed(kv: ClientKV, records: Iterable[Escalation]) -> None:
 
 
 def forget(kv: ClientKV, ids: Iterable[str]) -> None:
-    """Delete the records of ``ids`` and their entries in the open index (the bench's own
-    escalations and seeded records), so that repeated runs do not pile up in the KV store."""
+    """Delete the records of ``ids`` and their entries in the open index and the ledger (the
+    bench's own escalations and seeded records), so that repeated runs do not pile up in the KV
+    store."""
     gone = set(ids)
     with ThreadPoolExecutor(8) as pool:
         list(pool.map(lambda i: kv.delete(keys.escalation(i)), gone))
-    for shard in range(SHARDS):
-        key = keys.open_index(shard)
-        for _ in range(20):
-            raw = kv.get(key)
-            if not raw:
-                break
-            kept = {k: v for k, v in json.loads(raw).items() if k not in gone}
-            new = json.dumps(kept, separators=(",", ":")).encode() if kept else None
-            if kv.compare_and_set(key, raw, new):
-                break
+    months = json.loads(kv.get(keys.ledger_months()) or b"[]")
+    values = [keys.open_index(shard) for shard in range(SHARDS)] + [
+        keys.ledger(month, shard) for month in months for shard in range(LEDGER_SHARDS)
+    ]
+    for key in values:
+        _drop(kv, key, gone)
+
+
+def _drop(kv: ClientKV, key: str, gone: set[str]) -> None:
+    """Remove the members ``gone`` from the JSON map at ``key`` (compare-and-set, retried)."""
+    for _ in range(20):
+        raw = kv.get(key)
+        if not raw:
+            return
+        kept = {k: v for k, v in json.loads(raw).items() if k not in gone}
+        new = json.dumps(kept, separators=(",", ":")).encode() if kept else None
+        if kv.compare_and_set(key, raw, new):
+            return
