@@ -390,3 +390,35 @@ def test_the_new_dialog_names_the_escalation_that_exists(api: Api) -> None:
         "error": f"This post is already escalated under Licensing (ref {stored.ref}, open, "
         f"owner @jason.blais): {stored.permalink}"
     }
+
+
+def _press(api: Api, made: Any, trigger: Any) -> Any:
+    jason = api.w.uid("jason.blais")
+    body = {
+        "user_id": jason,
+        "post_id": made.escalation_post_id,
+        "trigger_id": trigger,
+        "context": {"escalation_id": made.id, "outcome": "responded"},
+    }
+    resp = api.call("POST", f"/actions/{render.RESOLVE}", jason, body, headers={})
+    assert resp.status == 200, resp.body
+    return resp.json()
+
+
+def test_resolve_responded_opens_the_dialog_on_the_press_trigger(api: Api) -> None:
+    made = _escalated(api)
+    assert _press(api, made, "trigger-1") == {}
+    (dialog,) = api.w.host.dialogs
+    assert (dialog.trigger_id, dialog.state) == ("trigger-1", made.id)
+    assert KVStore(api.w.kv).get(made.id) == made  # the submission resolves, not the press
+
+
+def test_a_trigger_that_is_not_text_is_no_trigger(api: Api) -> None:
+    """Without a usable trigger no dialog can open: the press resolves at once."""
+    made = _escalated(api)
+    answer = _press(api, made, 5)
+    assert set(answer) == {"update"}
+    assert api.w.host.dialogs == []
+    stored = KVStore(api.w.kv).get(made.id)
+    assert stored is not None and stored.outcome is not None
+    assert stored.outcome.value == "responded"
