@@ -1,7 +1,12 @@
-"""The store's ledger seams: ``ledger_rows`` passes its range on, and ``repair_index`` puts the
-ledger right from the records, not only the index (in-process, over the in-memory KV)."""
+"""The store's ledger seams and its scan: ``ledger_rows`` passes its range on, ``repair_index``
+puts the ledger right from the records, not only the index, and a scan tells a record deleted
+under it from an unreadable one (in-process, over the in-memory KV)."""
 
 from __future__ import annotations
+
+import logging
+
+import pytest
 
 from app.test_store_races import record
 from escalations.app.domain import keys
@@ -32,3 +37,27 @@ def test_repair_writes_the_ledger_rows_of_records_it_lacks() -> None:
     rows = sorted(store.ledger_rows(JAN, JAN + 10 * DAY), key=lambda r: r.id)
     assert [(r.id, r.created_at) for r in rows] == [(f"e{n}", JAN + n * DAY) for n in range(3)]
     assert [s.id for s in store.list_open()] == ["e0", "e1", "e2"]
+
+
+def test_a_record_deleted_during_a_scan_is_skipped_without_a_warning(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    gone = keys.escalation("gone")
+
+    class Vanishing(MemoryKV):
+        """``gone`` is still listed, but deleted by the time it is read."""
+
+        def get(self, key: str) -> bytes | None:
+            return None if key == gone else super().get(key)
+
+    kv = Vanishing()
+    store = KVStore(kv)
+    store.create_if_absent(record("kept"))
+    assert kv.compare_and_set(gone, None, record("gone").to_json())
+    with caplog.at_level(logging.WARNING):
+        assert [r.id for r in store.scan()] == ["kept"]
+    assert caplog.records == []
+    kv.compare_and_set(keys.escalation("bad"), None, b"{not json")
+    with caplog.at_level(logging.WARNING):
+        assert [r.id for r in store.scan()] == ["kept"]
+    assert [r.getMessage() for r in caplog.records] == ["ignoring an unreadable escalation record"]
