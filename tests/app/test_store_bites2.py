@@ -5,13 +5,19 @@ under it from an unreadable one (in-process, over the in-memory KV)."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 import pytest
 
 from app.test_store_races import record
 from escalations.app.domain import keys
 from escalations.app.domain.kv import MemoryKV
+from escalations.app.workflow import index
+from escalations.app.workflow.fanout import Fanout
 from escalations.app.workflow.store import KVStore
+
+T = TypeVar("T")
 
 JAN = 1_767_225_600_000  # 2026-01-01T00:00:00Z
 DAY = 24 * 3600 * 1000
@@ -61,3 +67,31 @@ def test_a_record_deleted_during_a_scan_is_skipped_without_a_warning(
     with caplog.at_level(logging.WARNING):
         assert [r.id for r in store.scan()] == ["kept"]
     assert [r.getMessage() for r in caplog.records] == ["ignoring an unreadable escalation record"]
+
+
+class RecordingFanout(Fanout):
+    """A ``Fanout`` that counts the calls it was given to run together."""
+
+    def __init__(self) -> None:
+        super().__init__(workers=2)
+        self.batches: list[int] = []
+
+    def run(self, calls: Sequence[Callable[[], T]]) -> list[T]:
+        self.batches.append(len(calls))
+        return super().run(calls)
+
+
+def test_a_store_with_a_fanout_updates_and_lists_through_it() -> None:
+    """The index and the ledger update of a write run together, and so do the reads of the
+    index's shards; both land as without the fan-out."""
+    fanout = RecordingFanout()
+    try:
+        store = KVStore(MemoryKV(), fanout=fanout)
+        store.create_if_absent(record("e1", created_at=JAN))
+        assert fanout.batches == [2]  # the index and the ledger, one batch
+        assert [r.id for r in store.ledger_rows(JAN, JAN + DAY)] == ["e1"]
+        fanout.batches.clear()
+        assert [s.id for s in store.list_open()] == ["e1"]
+        assert fanout.batches == [index.SHARDS]  # every shard of the index, read together
+    finally:
+        fanout.close()
