@@ -342,7 +342,7 @@ def test_render_buttons_have_routes(api: Api) -> None:
     assert api.call("POST", "/actions/nope", jason, {}, headers={}).status == 404
 
 
-# --- the fields the other routes read --------------------------------------------------------------
+# --- the fields the other routes read -----------------------------------------------------------
 
 
 def test_the_note_limit_counts_the_characters_sent(api: Api) -> None:
@@ -351,7 +351,8 @@ def test_the_note_limit_counts_the_characters_sent(api: Api) -> None:
     post = api.w.post()
     body = {"post_id": post, "topic": "licensing", "note": " " + "n" * 999 + " "}
     resp = api.call("POST", "/escalations", api.w.alice.id, body)
-    assert (resp.status, resp.json()) == (400, {"error": "The note is longer than 1000 characters."})
+    assert resp.status == 400
+    assert resp.json() == {"error": "The note is longer than 1000 characters."}
     assert api.keys() == []
     body["note"] = "n" * 1000
     assert api.call("POST", "/escalations", api.w.alice.id, body).status == 201
