@@ -79,6 +79,11 @@ TESTS = [
     "tests/runtime/test_runtime_http.py",
     "tests/runtime/test_http_bites.py",
     "tests/runtime/test_router_methods.py",
+    "tests/app/test_routes_bites.py",
+    "tests/app/test_store_bites2.py",
+    "tests/app/test_transitions_bites.py",
+    "tests/app/test_gate_bites.py",
+    "tests/app/test_identity_bites2.py",
 ]
 # The redaction suites (a minute of Hypothesis properties): only when a redaction module is
 # mutated. mutmut runs every selected test once before mutating, whatever the module.
