@@ -5,16 +5,19 @@ update from what this process last wrote, without reading it again."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 from hypothesis import given
 from hypothesis import strategies as st
 
 from app.test_store_races import record
-from escalations.app.domain import transitions
+from escalations.app.domain import keys, transitions
 from escalations.app.domain.kv import MemoryKV
 from escalations.app.workflow import jsonmap
-from escalations.app.workflow.ledger import Ledger, shard_of
+from escalations.app.workflow.index import shard_of as index_shard
+from escalations.app.workflow.ledger import Ledger, month_of, shard_of
+from escalations.app.workflow.store import KVStore
 
 
 class Box:
@@ -87,3 +90,40 @@ def test_the_ledger_updates_what_it_wrote_last_without_a_read_and_reads_after_ot
     assert kv.reads >= 1  # its copy was stale: the compare-and-set failed, it read afresh
     stored = {r.id: r.version for r in Ledger(kv).rows(0, 2**62)}
     assert stored == {"e1": released.version, neighbour: 1}
+
+
+class WritesKV(MemoryKV):
+    """Notes the keys it is asked for, read or written."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.written: list[str] = []
+
+    def get(self, key: str) -> bytes | None:
+        self.written.append(key)
+        return super().get(key)
+
+    def compare_and_set(
+        self, key: str, old: bytes | None, new: bytes | None, ttl_seconds: int = 0
+    ) -> bool:
+        self.written.append(key)
+        return super().compare_and_set(key, old, new, ttl_seconds)
+
+
+def test_a_change_that_shows_in_neither_the_index_nor_the_ledger_is_not_written_there() -> None:
+    kv = WritesKV()
+    store = KVStore(kv)
+    first = record("e1", created_at=1_800_000_000_000)
+    store.create_if_absent(first)
+    claimed = store.transition("e1", transitions.claim("bob", first.created_at + 5))
+    kv.written.clear()
+    store.transition("e1", lambda r: replace(r, unannounced=r.version))  # marked owed
+    assert set(kv.written) == {keys.escalation("e1")}  # neither read nor written
+    kv.written.clear()
+    store.transition("e1", transitions.release("bob", first.created_at + 9))
+    derived = {k for k in kv.written if k != keys.escalation("e1")}
+    assert derived == {
+        keys.open_index(index_shard("e1")),
+        keys.ledger(month_of(first.created_at), shard_of("e1")),
+    }
+    assert {s.id: s.owner for s in store.list_open()} == {"e1": claimed.default_owner or None}

@@ -179,7 +179,7 @@ class KVStore:
             if updated is current:
                 return current
             if self._kv.compare_and_set(key, raw, updated.to_json()):
-                self._reindex(updated)
+                self._reindex(updated, current)
                 return updated
             # Someone else wrote between our read and our write: re-read and re-decide.
             time.sleep(RETRY_PAUSE_SECONDS * (1 + attempt) * random.random())
@@ -195,7 +195,7 @@ class KVStore:
         if updated is known:
             return None
         if self._kv.compare_and_set(key, known.to_json(), updated.to_json()):
-            self._reindex(updated)
+            self._reindex(updated, known)
             return updated
         return None
 
@@ -286,10 +286,14 @@ class KVStore:
         self.settled()
         return list(reversed(_id_list(self._kv.get(keys.escalated_by(user_id)))))
 
-    def _reindex(self, record: Escalation) -> None:
+    def _reindex(self, record: Escalation, before: Escalation | None = None) -> None:
         """Bring the open index and the ledger up to date with a record that landed; the two
         are independent and written together. A failure is logged: the record is the truth and
-        the next repair puts them right."""
+        the next repair puts them right. ``before``: the record this write replaced; a change
+        that neither shows in the index nor in the ledger (e.g. marking a change as shown) is
+        not written to them."""
+        if before is not None and _same_derived(before, record):
+            return
         if self._afterwards is not None:
             self._afterwards.submit(lambda: self._reindex_now(record))
         else:
@@ -320,6 +324,16 @@ def _logged(update: Callable[[Escalation], None], record: Escalation) -> None:
         update(record)
     except Exception:  # the record landed; the next repair puts the derived data right
         log.exception("%s failed for %s", getattr(update, "__qualname__", "update"), record.id)
+
+
+def _same_derived(a: Escalation, b: Escalation) -> bool:
+    """Whether ``a`` and ``b`` have the same open-index entry and ledger row, versions aside."""
+    if a.pending != b.pending or a.resolved != b.resolved:
+        return False
+    return (
+        Summary.of(a)._replace(version=0) == Summary.of(b)._replace(version=0)
+        and Row.of(a)._replace(version=0) == Row.of(b)._replace(version=0)
+    )
 
 
 def _compactable(r: Escalation, resolved_before: int) -> bool:
