@@ -330,10 +330,8 @@ def _same_derived(a: Escalation, b: Escalation) -> bool:
     """Whether ``a`` and ``b`` have the same open-index entry and ledger row, versions aside."""
     if a.pending != b.pending or a.resolved != b.resolved:
         return False
-    return (
-        Summary.of(a)._replace(version=0) == Summary.of(b)._replace(version=0)
-        and Row.of(a)._replace(version=0) == Row.of(b)._replace(version=0)
-    )
+    same_entry = Summary.of(a)._replace(version=0) == Summary.of(b)._replace(version=0)
+    return same_entry and Row.of(a)._replace(version=0) == Row.of(b)._replace(version=0)
 
 
 def _compactable(r: Escalation, resolved_before: int) -> bool:
