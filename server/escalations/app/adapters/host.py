@@ -8,6 +8,7 @@ refs, and every other failure of a call becomes ``errors.HostError`` (the runtim
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, ParamSpec, TypeVar
 
@@ -20,6 +21,7 @@ from escalations.runtime.errors import NotFoundError, PluginAPIError
 SYSTEM_GUEST = "system_guest"
 SYSTEM_ADMIN = "system_admin"
 MEMBERS_PAGE = 200
+DIRECT_CHANNELS_KEPT = 10_000
 
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
@@ -81,6 +83,10 @@ class RuntimeHost:
 
     def __init__(self, api: PluginAPIClient) -> None:
         self._api = api
+        # Direct message channels by their two users: a pair's channel never changes, so it is
+        # asked for once per process (bounded: the oldest pairs are forgotten first).
+        self._direct: dict[tuple[str, str], str] = {}
+        self._direct_lock = threading.Lock()
 
     # --- reads -------------------------------------------------------------------------------
 
@@ -108,7 +114,16 @@ class RuntimeHost:
             return None
 
     def direct_channel_id(self, user_id: str, other_id: str) -> str:
-        return self._api.get_direct_channel(user_id, other_id).id
+        pair = (min(user_id, other_id), max(user_id, other_id))
+        known = self._direct.get(pair)
+        if known is not None:
+            return known
+        channel_id = self._api.get_direct_channel(user_id, other_id).id
+        with self._direct_lock:
+            if len(self._direct) >= DIRECT_CHANNELS_KEPT:
+                del self._direct[next(iter(self._direct))]
+            self._direct[pair] = channel_id
+        return channel_id
 
     def get_team(self, team_id: str) -> TeamRef | None:
         try:
