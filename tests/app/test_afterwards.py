@@ -165,3 +165,27 @@ def test_settled_waits_for_earlier_calls_only() -> None:
     second.set()
     assert after.settled(5)
     after.close(1)
+
+
+def test_calls_of_one_key_run_in_order_others_beside_them() -> None:
+    after = Afterwards(workers=3)
+    first_started, release = threading.Event(), threading.Event()
+    order: list[str] = []
+
+    def slow_first() -> None:
+        first_started.set()
+        release.wait(5)
+        order.append("a1")
+
+    after.submit(slow_first, key="a")
+    assert first_started.wait(5)
+    after.submit(lambda: order.append("a2"), key="a")  # waits for a1, though a worker is free
+    other = threading.Event()
+    after.submit(lambda: (order.append("b1"), other.set()), key="b")
+    assert other.wait(5)  # another key is not held up
+    time.sleep(0.05)
+    assert order == ["b1"]
+    release.set()
+    assert after.settled(5)
+    assert order == ["b1", "a1", "a2"]
+    after.close(1)

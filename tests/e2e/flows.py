@@ -6,11 +6,12 @@ default policy), so the suite follows the policy rather than restating it.
 
 from __future__ import annotations
 
+import time
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from e2e.mmapi import Client, Server
+from e2e.mmapi import Client, Server, wait_for
 from e2e.ops import community_post
 from escalations.policy import Policy, route
 
@@ -104,3 +105,15 @@ def replies(server: Server, made: Made) -> list[str]:
     """Messages of the thread replies under the escalation post, oldest first."""
     thread = server.admin.thread(made.post_id)
     return [p["message"] for p in thread if p["id"] != made.post_id]
+
+
+# How long a test watches for a reply too many once the expected ones are there.
+SETTLE_SECONDS = 1.0
+
+
+def replies_once(server: Server, made: Made, count: int, timeout: float = 30.0) -> list[str]:
+    """The thread replies once there are ``count`` of them (a change's reply follows the
+    press's answer), read again a moment later so that one too many would show."""
+    wait_for(f"{count} thread replies", lambda: len(replies(server, made)) >= count, timeout)
+    time.sleep(SETTLE_SECONDS)
+    return replies(server, made)

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from e2e.flows import TOPIC, responders
-from e2e.mmapi import REPO, Server
+from e2e.mmapi import REPO, Server, wait_for
 from e2e.ops import CHANNEL_NAME, TEAM_NAME, community_post
 
 WEBAPP = REPO / "webapp"
@@ -104,11 +104,14 @@ def test_the_whole_flow_in_a_real_browser(server: Server, plugin: Any, policy: A
             "no_response_needed",
             run["assignee"],
         ), esc
-        replies = [
-            p["message"]
-            for p in server.admin.thread(esc["escalation_post_id"])
-            if p["id"] != esc["escalation_post_id"]
-        ]
+        post_id = esc["escalation_post_id"]
+
+        def replies_under(post_id: str = post_id) -> list[str]:
+            return [p["message"] for p in server.admin.thread(post_id) if p["id"] != post_id]
+
+        # the last press's reply follows its answer
+        wait_for("three thread replies", lambda: len(replies_under()) >= 3, 30)  # noqa: B023
+        replies = replies_under()
         who = run["user"]
         assert [r.split(" this escalation")[0] for r in replies] == [
             f"`@{who}` took over",

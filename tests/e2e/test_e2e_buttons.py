@@ -15,7 +15,7 @@ from e2e.flows import (
     action_ids,
     make,
     outsider_in_channel,
-    replies,
+    replies_once,
     responders,
     state,
 )
@@ -64,7 +64,7 @@ def test_claim_release_assign_resolve(server: Server, plugin: Any, policy: Any) 
     outcome = attachment_text(post["props"])
     assert outcome == f"**Outcome:** no response needed, by `@{first}` (owner `@{second}`)"
 
-    thread = replies(server, made)
+    thread = replies_once(server, made, 4)
     assert len(thread) == 4, thread
     for reply, who, word in zip(
         thread,
@@ -93,7 +93,7 @@ def test_a_non_responder_cannot_claim(server: Server, plugin: Any, policy: Any) 
     assert reply.status == 200, reply  # refused with an ephemeral message, not an error
     esc = state(server.client(responders(policy)[0]), made.id)
     assert (esc["state"], esc["owner"]) == ("open", responders(policy)[0])
-    assert replies(server, made) == []
+    assert replies_once(server, made, 0) == []
 
 
 def test_a_user_outside_the_channel_cannot_press(server: Server, plugin: Any, policy: Any) -> None:
@@ -145,7 +145,7 @@ def test_concurrent_claims_leave_exactly_one_owner(
     esc = state(server.client(names[0]), made.id)
     assert esc["state"] == "claimed" and esc["owner"] in names
     # the default owner's claim acknowledges, anyone else's takes it over: one of them, once
-    claims = [r for r in replies(server, made) if "claimed" in r or "took over" in r]
+    claims = [r for r in replies_once(server, made, 1) if "claimed" in r or "took over" in r]
     assert len(claims) == 1, claims
     assert claims[0].startswith((f"`@{esc['owner']}` claimed", f"`@{esc['owner']}` took over"))
 
@@ -157,6 +157,6 @@ def test_reassigning_away_from_an_owner_tells_them(
     first, second = responders(policy)[:2]
     assert server.client(first).press(made.post_id, "claim").status == 200
     assert server.client(second).press(made.post_id, "assign", second).status == 200
-    took = replies(server, made)[-1]
+    took = replies_once(server, made, 2)[-1]
     assert took.startswith(f"`@{second}` took this escalation. @{first}, it is no longer yours.")
     assert mentioned(took) == [first]

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from e2e.flows import TOPIC, escalator, responders
+from e2e.flows import SETTLE_SECONDS, TOPIC, escalator, responders
 from e2e.mmapi import PLUGIN_ID, Reply, Server, wait_for
 from e2e.ops import (
     CHANNEL_NAME,
@@ -131,5 +131,9 @@ def test_escalations_and_claims_through_both_nodes_at_once(
         assert not refused and any(p.status == 200 for p in presses), refused
         owners = {n.client(people[0]).escalation(esc["id"]).ok(200)["owner"] for n in nodes}
         assert len(owners) == 1 and owners <= set(people), owners
-        thread = first.admin.thread(esc["escalation_post_id"])[1:]
+        # the winner's reply follows its answer; a moment more, so that a second would show
+        post_id = esc["escalation_post_id"]
+        wait_for("the claim's reply", lambda: first.admin.thread(post_id)[1:], 30)  # noqa: B023
+        time.sleep(SETTLE_SECONDS)
+        thread = first.admin.thread(post_id)[1:]
         assert len(thread) == 1, [p["message"] for p in thread]  # one claim won

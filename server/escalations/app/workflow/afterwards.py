@@ -20,6 +20,7 @@ in the caller's thread (the unit tests' choice, where effects are asserted right
 
 from __future__ import annotations
 
+import collections
 import logging
 import threading
 from collections.abc import Callable
@@ -42,24 +43,32 @@ class Afterwards:
         # Sequence numbers of the calls submitted and not finished yet.
         self._outstanding: set[int] = set()
         self._next = 0
+        # Per key, the calls waiting for the one of that key that runs now.
+        self._chains: dict[str, collections.deque[tuple[int, Callable[[], object]]]] = {}
         self._cond = threading.Condition()
 
-    def submit(self, call: Callable[[], object]) -> None:
-        """Run ``call`` soon, after the caller returns (errors are logged)."""
+    def submit(self, call: Callable[[], object], key: str = "") -> None:
+        """Run ``call`` soon, after the caller returns (errors are logged). Calls with the same
+        ``key`` (an escalation's id) run one after another in the order they were submitted,
+        so the thread replies of two quick changes keep their order."""
         with self._cond:
             queued = self._pool is not None and len(self._outstanding) < self._max
             seq = self._next
             if queued:
                 self._next += 1
                 self._outstanding.add(seq)
+                if key in self._chains:  # one of this key runs: this one follows it
+                    self._chains[key].append((seq, call))
+                    return
+                if key:
+                    self._chains[key] = collections.deque()
         if not queued or self._pool is None:
             _logged(call)
             return
         try:
-            self._pool.submit(self._run, seq, call)
+            self._pool.submit(self._run, seq, call, key)
         except RuntimeError:  # shut down: the caller's thread does it
-            self._done(seq)
-            _logged(call)
+            self._run(seq, call, key)
 
     def settled(self, timeout: float) -> bool:
         """Wait until every call submitted before this one is done (at most ``timeout``
@@ -76,16 +85,21 @@ class Afterwards:
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=False)
 
-    def _run(self, seq: int, call: Callable[[], object]) -> None:
-        try:
-            _logged(call)
-        finally:
-            self._done(seq)
-
-    def _done(self, seq: int) -> None:
-        with self._cond:
-            self._outstanding.discard(seq)
-            self._cond.notify_all()
+    def _run(self, seq: int, call: Callable[[], object], key: str) -> None:
+        """``call``, then the calls of ``key`` that queued behind it, in order."""
+        next_call: tuple[int, Callable[[], object]] | None = (seq, call)
+        while next_call is not None:
+            seq, call = next_call
+            try:
+                _logged(call)
+            finally:
+                with self._cond:
+                    self._outstanding.discard(seq)
+                    chain = self._chains.get(key) if key else None
+                    next_call = chain.popleft() if chain else None
+                    if key and next_call is None:
+                        self._chains.pop(key, None)
+                    self._cond.notify_all()
 
 
 def _logged(call: Callable[[], object]) -> None:

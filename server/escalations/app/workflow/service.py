@@ -509,7 +509,7 @@ class Workflow:
             lambda: self._confirm_to_escalator(env, done, removed),
             *self._event_calls(done),
         ]
-        self._afterwards.submit(lambda: self._fanout.run(calls))
+        self._afterwards.submit(lambda: self._fanout.run(calls), key=done.id)
         return done
 
     def _abandon_post(self, reserved: Escalation, post_id: str) -> None:
@@ -698,7 +698,9 @@ class Workflow:
             if answer:
                 # The post is shown by the answer; the reply, the messages and the events follow
                 # it, and the change is marked shown a moment after they went out (``_settle``).
-                self._afterwards.submit(functools.partial(self._after_answer, env, policy, updated))
+                self._afterwards.submit(
+                    functools.partial(self._after_answer, env, policy, updated), key=updated.id
+                )
             else:
                 self._after_change(env, policy, updated)
                 updated = self._announced(updated, updated.version)
