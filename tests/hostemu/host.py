@@ -463,6 +463,11 @@ class Host(WorldHelpers):
         with self._crash_lock:
             self._crash, self.killed_at = [n, rpc], ""
 
+    def cancel_kill(self) -> None:
+        """Forget a ``kill_at_call`` that has not fired (the plugin made fewer calls)."""
+        with self._crash_lock:
+            self._crash = None
+
     def _crash_now(self, rpc: str) -> bool:
         with self._crash_lock:
             crash = self._crash
