@@ -98,6 +98,7 @@ REDACTION_TESTS = [
     "tests/app/test_redaction_parts_bites.py",
     "tests/app/test_redact_numbers_bites.py",
     "tests/app/test_redact_secrets_bites.py",
+    "tests/app/test_redact_network_bites.py",
 ]
 DESELECT = "not through_the_emulator"
 COPIED = ["tests", "policy", "plugin.json", "README.md"]
