@@ -39,6 +39,12 @@ LINKS = [
     ("see https://example.com/a} now", "see [url]} now"),
     ("see https://example.com/a*_~ now", "see [url]*_~ now"),
     ("a example.com. b", "a [domain]. b"),
+    ("(see https://example.com/a))", "(see [url]))"),
+    ("see https://example.com/[a]] now", "see [url]] now"),
+    ("see https://example.com/a}} now", "see [url]}} now"),
+    ("see https://example.com/a... now", "see [url]... now"),
+    ("x https://example.com/(a)b) y", "x [url]) y"),
+    ("_chat.example.gg b", "_[domain] b"),
     # domains, and what only looks like one
     ("a db.internal b", "a [domain] b"),
     ("a src.main.py b", "a [domain] b"),  # a file suffix counts after two names
@@ -46,6 +52,10 @@ LINKS = [
 ]
 
 NOT_DOMAINS = [
+    "see https://github.com:443/x now",
+    "see https://github.com./x now",
+    "see github.com. now",
+    "a user_id.example.com b",  # an identifier in code
     "a $scope.name b",
     "a user_id.name b",
     "a __init.example.com b",
@@ -70,6 +80,8 @@ ADDRESSES = [
     ("mail pkg@a.0.rc1 now", "mail [email] now"),
     ("mail x@foo.self now", "mail [email] now"),
     ("mail x@a.bc now", "mail [email] now"),
+    ("mail x@host.a1 now", "mail [email] now"),
+    ("mail jane@example.dev now", "mail [email] now"),  # "dev" ends versions only after numbers
     ("mail x@jane.example.org. now", "mail [email]. now"),
     # spelled out
     ("jane [at] example [dot] zz", "[email]"),
@@ -100,6 +112,7 @@ NOT_ADDRESSES = [
     "mail x@this.zz now",
     "mail x@a.b now",
     "mail x@a.1b now",
+    "mail pkg@1.2.3a now",
     "jane at example dot zz",  # spoken: a listed suffix is needed
     "look at this dot product",
     "x [at] self [dot] weight",  # spelled like x@self.weight, which is code
@@ -135,6 +148,7 @@ IP_ADDRESSES = [
     ("v6 a:b:2001:db8::1 x", "v6 [ip-address] x"),
     ("v6 1:2:3:4:5:6:7:8:9 x", "v6 1:[ip-address] x"),
     ("v6 ::ffff:10.0.0.1 x", "v6 [ip-address] x"),
+    ("2001:db8::1 ok", "[ip-address] ok"),
 ]
 
 NOT_IP_ADDRESSES = [
@@ -150,6 +164,7 @@ NOT_IP_ADDRESSES = [
     "::",
     "10:30:00",
     "v6 " + "1:" * 20 + "1 x",
+    "v6 1:2:3:4:5:6:7:8:9:10:11 x",  # three starts are tried, no more
 ]
 
 
@@ -169,3 +184,10 @@ def test_a_public_domain_counts_with_its_subdomains_only() -> None:
     assert redact(kept, 500, public) == kept
     look_alikes = "see notacme.org and acme.org.evil.net"
     assert redact(look_alikes, 500, public) == "see [domain] and [domain]"
+
+
+def test_a_public_ipv6_host_is_read_inside_its_brackets() -> None:
+    public = frozenset({"2001:db8::1"})
+    for text in ("see https://[2001:db8::1]:8080/x now", "see https://[2001:db8::1]/x now"):
+        assert redact(text, 500, public) == text
+    assert redact("see https://[2001:db8::2]/x now", 500, public) == "see [url] now"
