@@ -139,6 +139,15 @@ def test_overlapping_items_become_their_union_under_the_longest() -> None:
     assert merged == [Span(0, 12, Label.URL, True)]
 
 
+def test_the_longest_names_the_item_wherever_it_starts() -> None:
+    assert merge([Span(10, 20, Label.URL), Span(15, 40, Label.PHONE)]) == [
+        Span(10, 40, Label.PHONE, True)
+    ]
+    assert merge([Span(30, 40, Label.URL), Span(35, 41, Label.PHONE)]) == [
+        Span(30, 41, Label.URL, True)
+    ]
+
+
 def test_an_item_inside_another_changes_nothing() -> None:
     outer = Span(0, 10, Label.URL)
     assert merge([Span(2, 5, Label.SECRET, True), outer]) == [outer]
