@@ -96,6 +96,7 @@ def test_the_longest_valid_card_in_a_run_of_digits() -> None:
     assert _only(Label.CARD, f"pay {card}7x now") == []  # glued to a word
     assert _only(Label.CARD, f"pay 1.{card} now") == []  # continues a number
     assert _only(Label.CARD, f"pay x{card} now") == []
+    assert _only(Label.CARD, f"x{card}") == []  # glued to the first character of the message
 
 
 # --- IBANs
@@ -167,6 +168,8 @@ def test_ssns(ssn: str) -> None:
         "a078-05-1120",
         "078-05-11201",
         "078-05-1120x",
+        "12-078-05-1120",  # continues a number written before it
+        "3/078-05-1120",
     ],
 )
 def test_no_ssn(text: str) -> None:

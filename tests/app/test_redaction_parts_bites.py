@@ -69,6 +69,10 @@ def test_two_items_behind_one_typed_character_are_one_placeholder() -> None:
         "see [ip-address] x", ((4, 16),)
     )
     assert redact_text("see 10.0.0.1&#189;0.0.0.2 x", frozenset()).text == "see [ip-address] x"
+    # and the items after them are still replaced
+    assert redact_text("10.0.0.1\u00bd0.0.0.2 and jane@example.com", frozenset()) == Redacted(
+        "[ip-address] and [email]", ((0, 12), (17, 24))
+    )
 
 
 # --- the linear matcher
