@@ -62,6 +62,8 @@ RANDOM = "aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3z"  # mixed case and digits
         ("Basic Ab1defghij ok", "Basic [secret] ok"),
         ("bearer abcdefghijk ok", "bearer [secret] ok"),
         ("(Bearer abcdefgh) ok", "(Bearer [secret]) ok"),
+        ("xbearer abcdefghijk, Bearer abcdefghijk", "xbearer abcdefghijk, Bearer [secret]"),
+        ("x-u a:b and -u jane:hunter2", "x-u a:b and -u [secret]"),
         # user:password pairs
         ("curl -u jane:hunter2 ok", "curl -u [secret] ok"),
         ("curl --user=jane:hunter2 x", "curl --user=[secret] x"),
