@@ -70,6 +70,12 @@ RANDOM = "aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3z"  # mixed case and digits
         ("-u jane:hunter2", "-u [secret]"),
         ("db jane:hunter2@db.example.com ok", "db [secret] ok"),
         ("db jane:hunter2@10.0.0.1 ok", "db [secret] ok"),
+        # a password inside a link to a public site goes; the rest of the link stays
+        (
+            "see github.com/login?next=jane:hunter2@db.example.com now",
+            "see github.com/login?next=[secret] now",
+        ),
+        ("see github.com/a?b&--user=jane:hunter2 now", "see github.com/a?b&--user=[secret] now"),
         # Mattermost ids called a token
         (f"token: {MM_ID} ok", "token: [secret] ok"),
         (f"pat {MM_ID} ok", "pat [secret] ok"),

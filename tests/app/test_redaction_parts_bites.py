@@ -23,6 +23,7 @@ from escalations.app.domain.redaction.spans import Label, Span, merge
         ("&#x40;", "@", [0], [6]),
         ("A&lt;B", "A<B", [0, 1, 5], [1, 5, 6]),
         ("a\u200bb", "ab", [0, 2], [1, 3]),  # zero-width space: gone
+        ("\u200bab", "ab", [1, 2], [2, 3]),  # also as the first character
         ("\u3164a\ufe0fb", "ab", [1, 3], [2, 4]),  # invisible, though not a format character
         ("\ufb01x", "fix", [0, 0, 1], [1, 1, 2]),  # one ligature, two letters, one origin
         ("\uff20", "@", [0], [1]),  # full-width
