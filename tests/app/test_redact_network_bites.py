@@ -49,6 +49,9 @@ LINKS = [
     ("a db.internal b", "a [domain] b"),
     ("a src.main.py b", "a [domain] b"),  # a file suffix counts after two names
     ("a _chat.example.gg_ b", "a _[domain]_ b"),
+    ("see https://a.example.com/x and b.example.org now", "see [url] and [domain] now"),
+    # an address spelled out inside a link to a public site goes; the link stays
+    ("see github.com/u/jane(at)example.com now", "see github.com/u/[email] now"),
 ]
 
 NOT_DOMAINS = [
@@ -149,6 +152,10 @@ IP_ADDRESSES = [
     ("v6 1:2:3:4:5:6:7:8:9 x", "v6 1:[ip-address] x"),
     ("v6 ::ffff:10.0.0.1 x", "v6 [ip-address] x"),
     ("2001:db8::1 ok", "[ip-address] ok"),
+    # a number that is no address does not stop the search for the ones after it
+    ("a1.2.3.4 and 10.0.0.1", "a1.2.3.4 and [ip-address]"),
+    ("1.2.3.4.5 and 10.0.0.1", "1.2.3.4.5 and [ip-address]"),
+    ("1.2.3.4567 and 10.0.0.1", "1.2.3.4567 and [ip-address]"),
 ]
 
 NOT_IP_ADDRESSES = [

@@ -76,6 +76,9 @@ RANDOM = "aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3z"  # mixed case and digits
             "see github.com/login?next=[secret] now",
         ),
         ("see github.com/a?b&--user=jane:hunter2 now", "see github.com/a?b&--user=[secret] now"),
+        ("see github.com/login?token=abc123 now", "see github.com/login?token=[secret] now"),
+        (f"see github.com/token/{MM_ID} now", "see github.com/token/[secret] now"),
+        ("\u00e9password=x and password=hunter2", "\u00e9password=x and password=[secret]"),
         # Mattermost ids called a token
         (f"token: {MM_ID} ok", "token: [secret] ok"),
         (f"pat {MM_ID} ok", "pat [secret] ok"),
