@@ -135,6 +135,11 @@ def test_no_iban(text: str) -> None:
     assert _only(Label.IBAN, f"iban {text} ok") == []
 
 
+def test_an_iban_inside_a_link_to_a_public_site_goes() -> None:
+    text = "see github.com/pay/DE89370400440532013000 now"
+    assert redact(text, 500) == "see github.com/pay/[iban] now"
+
+
 def test_an_iban_ends_at_its_country_length() -> None:
     assert redact("iban DE89 3704 0044 0532 0130 00 12 ok", 500) == "iban [iban] 12 ok"
     gb = _iban("GB", "ZZZZ12345698765432")
