@@ -18,6 +18,8 @@ not a gate.
 from __future__ import annotations
 
 import argparse
+import hashlib
+import os
 import re
 import shutil
 import subprocess
@@ -85,14 +87,23 @@ TESTS = [
     "tests/app/test_gate_bites.py",
     "tests/app/test_identity_bites2.py",
 ]
-# The redaction suites (a minute of Hypothesis properties): only when a redaction module is
-# mutated. mutmut runs every selected test once before mutating, whatever the module.
+# The redaction suites: only when a redaction module is mutated, and alone when only redaction
+# modules are. mutmut runs every selected test once before mutating, whatever the module, and the
+# Hypothesis properties once per mutant: they run with PROPERTY_EXAMPLES examples here (300 in
+# ``make test``), the example-based files carry the score.
+PROPERTY_EXAMPLES = 10
 REDACTION_TESTS = [
     "tests/app/test_redact.py",
     "tests/app/test_redact_boundaries.py",
     "tests/app/test_redact_props.py",
     "tests/app/test_redact_gaps.py",
     "tests/app/test_redact_corpus.py",
+    "tests/app/test_redact_corpus_cases.py",
+    "tests/app/test_redact_bites.py",
+    "tests/app/test_redaction_parts_bites.py",
+    "tests/app/test_redact_numbers_bites.py",
+    "tests/app/test_redact_secrets_bites.py",
+    "tests/app/test_redact_network_bites.py",
 ]
 DESELECT = "not through_the_emulator"
 COPIED = ["tests", "policy", "plugin.json", "README.md"]
@@ -100,7 +111,12 @@ COPIED = ["tests", "policy", "plugin.json", "README.md"]
 
 def stage_dir(modules: list[str]) -> Path:
     """One staged copy per selection, so a run of one module keeps the results of another."""
-    return STAGES / ("all" if modules == list(MODULES) else "+".join(modules))
+    if modules == list(MODULES):
+        return STAGES / "all"
+    name = "+".join(modules)
+    if len(name) > 120:  # a file name has at most 255 bytes: a long selection by its digest
+        name = f"{len(modules)}-modules-{hashlib.sha256(name.encode()).hexdigest()[:12]}"
+    return STAGES / name
 
 
 def stage(modules: list[str]) -> None:
@@ -141,8 +157,10 @@ def stage(modules: list[str]) -> None:
 
 
 def _tests(modules: list[str]) -> list[str]:
-    redaction = any(m.startswith("escalations.app.domain.redact") for m in modules)
-    return TESTS + REDACTION_TESTS if redaction else TESTS
+    redaction = [m.startswith("escalations.app.domain.redact") for m in modules]
+    if all(redaction):
+        return REDACTION_TESTS
+    return TESTS + REDACTION_TESTS if any(redaction) else TESTS
 
 
 def _pytest_section() -> list[str]:
@@ -174,6 +192,7 @@ def run(modules: list[str], max_children: int) -> None:
         cwd=stage_dir(modules),
         check=True,
         stdout=subprocess.DEVNULL,
+        env={**os.environ, "ESCALATIONS_PROPERTY_EXAMPLES": str(PROPERTY_EXAMPLES)},
     )
 
 

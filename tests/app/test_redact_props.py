@@ -4,6 +4,7 @@ survives into the excerpt (hypothesis generates the addresses)."""
 from __future__ import annotations
 
 import ipaddress
+import os
 
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
@@ -16,7 +17,10 @@ BEFORE = ["", " ", ",", "(", "<", "\n", "=", "'", '"', "ip ", "mail ", "[", "/"]
 AFTER = st.sampled_from(["", " ", ".", ",", ":", ")", ">", "\n", "'", '"', "!", "?", ";", "]"])
 # Derandomised: every run (CI included) tries the same examples, so a run is reproducible; widen the
 # search locally (``derandomize=False``, more ``max_examples``) when changing a detector.
-EXAMPLES = settings(max_examples=300, deadline=None, derandomize=True)
+# ``make mutation`` runs these once per mutant and asks for fewer examples through
+# ``ESCALATIONS_PROPERTY_EXAMPLES`` (the example-based redaction tests carry the mutation score).
+MAX_EXAMPLES = int(os.environ.get("ESCALATIONS_PROPERTY_EXAMPLES", "300"))
+EXAMPLES = settings(max_examples=MAX_EXAMPLES, deadline=None, derandomize=True)
 
 
 def _excerpt(before: str, text: str, after: str) -> str:

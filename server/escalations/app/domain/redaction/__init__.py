@@ -42,7 +42,10 @@ def redact_text(original: str, public_domains: frozenset[str]) -> Redacted:
     done, length = 0, 0
     for span in detect(norm.text, public_domains):
         start, end = norm.original_span(span.start, span.end)
-        if start < done:  # two items behind one original character (an entity): already gone
+        if start < done:
+            # Two items behind one original character (an entity, "½" read as "1⁄2"): the
+            # placeholder already written stands for both, and takes what is left of this one.
+            done = max(done, end)
             continue
         pieces.append(original[done:start])
         length += start - done
