@@ -79,6 +79,10 @@ TESTS = [
     "tests/runtime/test_runtime_http.py",
     "tests/runtime/test_http_bites.py",
     "tests/runtime/test_router_methods.py",
+    "tests/app/test_link_escalation.py",
+    "tests/app/test_button_answer.py",
+    "tests/app/test_official.py",
+    "tests/app/test_service_bites2.py",
 ]
 # The redaction suites (a minute of Hypothesis properties): only when a redaction module is
 # mutated. mutmut runs every selected test once before mutating, whatever the module.
