@@ -135,6 +135,11 @@ def stage(modules: list[str]) -> None:
         f"pytest_add_cli_args = {_toml(['-p', 'no:cacheprovider', '-k', DESELECT])}",
         # log calls change nothing a test should see
         "do_not_mutate_patterns = ['log\\.']",
+        # Stats and mutants run in children of a clean fork server: forked straight from the
+        # process that ran the suite (mutmut's default), a mutant inherits the threads the code
+        # under test started (fan-out pools, the delayed-call thread) and the locks they held,
+        # and can hang until its time limit, counted as killed.
+        'process_isolation = "forkserver"',
     ]
     (stage_path / "pyproject.toml").write_text("\n".join(lines) + "\n")
 
