@@ -18,14 +18,14 @@ import pytest
 from app.test_button_answer import ManualLater
 from app.test_service import World
 from escalations.app.domain import keys, redact, transitions
-from escalations.app.domain.errors import AlreadyEscalated, Busy
+from escalations.app.domain.errors import AlreadyEscalated, AlreadyResolved, Busy
 from escalations.app.domain.kv import MemoryKV
 from escalations.app.domain.model import Escalation, escalation_id
 from escalations.app.domain.ports import PostRef
 from escalations.app.views import render, sentences
 from escalations.app.workflow import service
 from escalations.app.workflow.once import CHANGE_PROP
-from escalations.app.workflow.responses import ResponseLog
+from escalations.app.workflow.responses import ResponseEntry, ResponseLog
 from escalations.app.workflow.service import PENDING_STALE_MS, Workflow
 from escalations.app.workflow.store import KVStore
 
@@ -603,3 +603,35 @@ def test_a_repeat_of_a_finished_escalation_answers_without_waiting(
     monkeypatch.setattr(time, "sleep", naps.append)
     again, created = rig.workflow.escalate(rig.w.alice.id, record.post_id, "licensing")
     assert not created and again == record and naps == []
+
+
+# --- the response history ------------------------------------------------------------------------
+
+
+def test_a_resolve_responded_adds_the_answer_to_its_topics_history() -> None:
+    rig = Rig()
+    record = rig.escalate()
+    done, _ = rig.workflow.resolve(rig.uid(JASON), record.id, "responded", " the answer ")
+    assert ResponseLog(rig.w.kv).newest_first("licensing") == [
+        ResponseEntry(record.id, rig.uid(JASON), rig.now, "the answer", record.permalink)
+    ]
+    assert done.response == "the answer"
+    other = rig.escalate()
+    rig.workflow.resolve(rig.uid(JASON), other.id, "no_response_needed")
+    assert len(ResponseLog(rig.w.kv).newest_first("licensing")) == 1
+
+
+def test_a_retried_resolve_makes_up_the_entry_of_whoever_resolved_it() -> None:
+    rig = Rig()
+    record = rig.escalate()
+    resolved_at = rig.now
+    rig.workflow.resolve(rig.uid(JASON), record.id, "responded", "the answer")
+    history = ResponseLog(rig.w.kv)
+    entry = ResponseEntry(record.id, rig.uid(JASON), resolved_at, "the answer", record.permalink)
+    for resolver_id in (rig.uid(JASON), ""):  # the resolver's account, then none
+        rig.w.kv.delete(keys.responses("licensing"))  # the append after the resolve was lost
+        rig.now += 1000
+        with pytest.raises(AlreadyResolved):  # a retry, by another responder
+            rig.workflow.resolve(rig.uid(IAN), record.id, "responded", "another answer")
+        assert history.newest_first("licensing") == [replace(entry, user_id=resolver_id)]
+        rig.w.host.users.pop(rig.uid(JASON), None)
