@@ -17,13 +17,16 @@ import pytest
 
 from app.test_button_answer import ManualLater
 from app.test_service import World
+from app.test_workflow_rules import _policy
 from escalations.app.domain import keys, redact, transitions
 from escalations.app.domain.errors import AlreadyEscalated, AlreadyResolved, Busy
 from escalations.app.domain.kv import MemoryKV
+from escalations.app.domain.links import CheckedLink, LinkRequest
 from escalations.app.domain.model import Escalation, escalation_id
 from escalations.app.domain.ports import PostRef
 from escalations.app.views import render, sentences
 from escalations.app.workflow import service
+from escalations.app.workflow.activation import Activator, Settings
 from escalations.app.workflow.once import CHANGE_PROP
 from escalations.app.workflow.responses import ResponseEntry, ResponseLog
 from escalations.app.workflow.service import PENDING_STALE_MS, Workflow
@@ -635,3 +638,82 @@ def test_a_retried_resolve_makes_up_the_entry_of_whoever_resolved_it() -> None:
             rig.workflow.resolve(rig.uid(IAN), record.id, "responded", "another answer")
         assert history.newest_first("licensing") == [replace(entry, user_id=resolver_id)]
         rig.w.host.users.pop(rig.uid(JASON), None)
+
+
+# --- a link raised outside Mattermost ------------------------------------------------------------
+
+ISSUE = "https://github.com/mattermost/mattermost/issues/123"
+PRIVATE = "https://private.example.net/t/1"
+
+
+def _allow(rig: Rig, *domains: str) -> None:
+    """Configure the public allow-list."""
+    settings = Settings(team_name="private-core", public_domains=frozenset(domains))
+    rig.w.activated = Activator(rig.w.host, rig.w.kv).activate(settings, rig.w.activated.policy)
+
+
+def _link(url: str = ISSUE, **more: str) -> LinkRequest:
+    return LinkRequest(
+        url=url, topic="licensing", summary=more.pop("summary", "a question"), **more
+    )
+
+
+def test_a_link_is_checked_and_shown_as_its_post_would_show_it() -> None:
+    rig = Rig()
+    alice = rig.w.alice.id
+    typed = " <HTTPS://GitHub.com/mattermost/mattermost/issues/123/?utm_source=x> "
+    assert rig.workflow.check_link_escalatable(alice, typed) == CheckedLink(ISSUE, ISSUE)
+    assert rig.workflow.check_link_escalatable(alice, PRIVATE) == CheckedLink(PRIVATE, "[url]")
+    _allow(rig, "private.example.net")
+    assert rig.workflow.check_link_escalatable(alice, PRIVATE) == CheckedLink(PRIVATE, PRIVATE)
+
+
+def test_a_links_summary_keeps_the_links_of_the_configured_allow_list() -> None:
+    rig = Rig()
+    _allow(rig, "private.example.net")
+    summary = f"asked at {PRIVATE} and https://elsewhere.example.org/x"
+    record, _ = rig.workflow.escalate_link(rig.w.alice.id, _link(summary=summary))
+    assert record.excerpt == f"asked at {PRIVATE} and [url]"
+
+
+def test_a_links_template_names_the_link_as_its_post_shows_it() -> None:
+    rig = Rig()
+
+    def with_template(topics: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        for topic in topics:
+            if topic["key"] == "licensing":
+                topic["template_response"] = "Hi {name}, about {link}: see the licence FAQ."
+        return topics
+
+    rig.w.activate(_policy(with_template))
+    record, _ = rig.workflow.escalate_link(rig.w.alice.id, _link(PRIVATE))
+    assert record.template_response == "Hi {name}, about [url]: see the licence FAQ."
+
+
+def test_a_link_is_confirmed_only_in_a_channel_the_escalator_is_in() -> None:
+    rig = Rig()
+    alice = rig.w.alice.id
+    asked: list[tuple[str, str]] = []
+    member = rig.w.host.is_channel_member
+
+    def is_channel_member(channel_id: str, user_id: str) -> bool:
+        asked.append((channel_id, user_id))
+        return member(channel_id, user_id)
+
+    rig.w.host.is_channel_member = is_channel_member  # type: ignore[method-assign]
+    town = rig.w.town.id
+    malformed, _ = rig.workflow.escalate_link(alice, _link(ISSUE + "1", channel_id="town-square"))
+    assert malformed.channel_id == "" and ("town-square", alice) not in asked
+    outside, _ = rig.workflow.escalate_link(alice, _link(ISSUE + "2", channel_id=town))
+    assert outside.channel_id == "" and (town, alice) in asked
+    assert rig.w.host.ephemerals == []
+    rig.w.host.members.add((town, alice))
+    note = "she wrote from jane@example.org"
+    inside, _ = rig.workflow.escalate_link(alice, _link(ISSUE + "3", channel_id=town, note=note))
+    assert inside.channel_id == town and inside.note == "she wrote from [email]"
+    text = (
+        render.escalator_confirmation(inside, with_link=False)
+        + "\n"
+        + redact.removal_summary(0, 1, source="summary")
+    )
+    assert rig.w.host.ephemerals == [(alice, town, text)]
