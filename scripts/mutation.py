@@ -140,6 +140,10 @@ def stage(modules: list[str]) -> None:
         # under test started (fan-out pools, the delayed-call thread) and the locks they held,
         # and can hang until its time limit, counted as killed.
         'process_isolation = "forkserver"',
+        # A mutant's time limit is (its tests' measured time + this) x 15: on a loaded machine a
+        # mutant whose tests take a second otherwise hits it before they finish, and a surviving
+        # mutant would count as killed (timeout).
+        "timeout_constant = 10.0",
     ]
     (stage_path / "pyproject.toml").write_text("\n".join(lines) + "\n")
 
