@@ -371,6 +371,33 @@ def test_the_post_shows_a_change_that_landed_while_it_was_edited() -> None:
     assert len(rig.updates) == 2
 
 
+def test_a_change_that_landed_meanwhile_stays_owed_until_it_is_shown() -> None:
+    rig = Rig()
+    record = rig.escalate()
+    host_update = rig.w.host.update_post
+    landed: list[Escalation] = []
+
+    def update_post(
+        post_id: str, channel_id: str, user_id: str, message: str, props: Mapping[str, Any]
+    ) -> None:
+        host_update(post_id, channel_id, user_id, message, props)
+        if not landed:  # another request's change lands, and that request dies before showing it
+
+            def cut(r: Escalation) -> Escalation:
+                assigned = transitions.assign(IAN, JASON, rig.now)(r)
+                return replace(assigned, unannounced=assigned.version)
+
+            landed.append(KVStore(rig.w.kv).transition(record.id, cut))
+
+    rig.w.host.update_post = update_post  # type: ignore[method-assign]
+    _, changed = rig.workflow.claim(rig.uid(IAN), record.id)
+    assert changed and rig.stored(record.id).unannounced == landed[0].version
+    rig.now += PENDING_STALE_MS + 1
+    rig.workflow.get(rig.uid(JASON), record.id)
+    assert rig.stored(record.id).unannounced == 0
+    assert [r.message for r in rig.replies(record)][-1] == sentences.thread_reply(landed[0])
+
+
 def test_an_edit_with_nothing_newer_is_made_once() -> None:
     rig = Rig()
     record = rig.escalate()
