@@ -193,6 +193,20 @@ def test_a_cut_change_is_shown_once_by_the_first_read_after_it_went_stale(reader
     assert len(rig.replies(record)) == 1 and rig.stored(record.id) == stored
 
 
+def test_a_repair_lease_taken_exactly_the_limit_ago_is_still_held() -> None:
+    rig = Rig()
+    record = rig.escalate()
+    cut = _cut_claim(rig, record)
+    rig.now += PENDING_STALE_MS + 1
+    # Another request took the duty over (refreshed the record) and is at work.
+    leased = KVStore(rig.w.kv).transition(record.id, lambda r: r.with_changes(rig.now))
+    rig.now += PENDING_STALE_MS
+    # A press that read the record before the lease was taken.
+    again, changed = rig.workflow.claim(rig.uid(JASON), record.id, known=cut)
+    assert not changed and again == leased
+    assert rig.replies(record) == [] and rig.stored(record.id) == leased
+
+
 def test_a_read_of_a_record_that_owes_nothing_changes_nothing() -> None:
     rig = Rig()
     record = rig.escalate()
@@ -744,3 +758,29 @@ def test_a_link_is_confirmed_only_in_a_channel_the_escalator_is_in() -> None:
         + redact.removal_summary(0, 1, source="summary")
     )
     assert rig.w.host.ephemerals == [(alice, town, text)]
+
+
+# --- where an escalated post came from ------------------------------------------------------------
+
+
+def test_a_posts_escalation_records_where_it_came_from_and_fills_its_template() -> None:
+    rig = Rig()
+
+    def with_template(topics: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        for topic in topics:
+            if topic["key"] == "licensing":
+                topic["template_response"] = "Hi {name}, about {link}: see the licence FAQ."
+        return topics
+
+    rig.w.activate(_policy(with_template))
+    record = rig.escalate()
+    link = f"http://mm.example.com/private-core/pl/{record.post_id}"
+    assert (record.source_link, record.source_channel) == (link, "~town-square")
+    assert record.template_response == f"Hi @alice, about {link}: see the licence FAQ."
+    ghost = rig.w.host.add_user("ghost")
+    post = rig.w.host.add_post(rig.w.town, ghost, "a question").id
+    rig.w.host.users.pop(ghost.id)  # the author's account is gone
+    gone, _ = rig.workflow.escalate(rig.w.alice.id, post, "licensing")
+    assert gone.template_response == (
+        f"Hi {{name}}, about http://mm.example.com/private-core/pl/{post}: see the licence FAQ."
+    )
