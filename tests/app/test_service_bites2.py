@@ -19,7 +19,7 @@ from app.test_button_answer import ManualLater
 from app.test_service import World
 from app.test_workflow_rules import _policy
 from escalations.app.domain import keys, redact, transitions
-from escalations.app.domain.errors import AlreadyEscalated, AlreadyResolved, Busy
+from escalations.app.domain.errors import AlreadyEscalated, AlreadyResolved, Busy, NotEscalatable
 from escalations.app.domain.kv import MemoryKV
 from escalations.app.domain.links import CheckedLink, LinkRequest
 from escalations.app.domain.model import Escalation, escalation_id
@@ -566,7 +566,7 @@ def _reservation(rig: Rig, post_id: str, token: str = "tok") -> Escalation:
     return stored
 
 
-def _bot_post(rig: Rig, props: dict[str, str], root: str = "", user: str = "") -> str:
+def _bot_post(rig: Rig, props: Mapping[str, object], root: str = "", user: str = "") -> str:
     channel = rig.w.env.channel.id
     return rig.w.host.create_post(channel, user or rig.bot, "an escalation", props, root)
 
@@ -784,3 +784,44 @@ def test_a_posts_escalation_records_where_it_came_from_and_fills_its_template() 
     assert gone.template_response == (
         f"Hi {{name}}, about http://mm.example.com/private-core/pl/{post}: see the licence FAQ."
     )
+
+
+@pytest.mark.parametrize(
+    ("kind", "display", "shown"),
+    [
+        ("D", "", "a direct message"),
+        ("G", "", "a group message"),
+        ("P", "Core\nteam", "**Core team** (private channel)"),
+        ("P", "", "**core-team** (private channel)"),
+    ],
+)
+def test_where_a_post_was_escalated_from_is_described_by_the_channels_kind(
+    kind: str, display: str, shown: str
+) -> None:
+    rig = Rig()
+    channel = replace(rig.w.host.add_channel(rig.w.team, "core-team", kind), display_name=display)
+    rig.w.host.channels[channel.id] = channel
+    rig.w.host.members.add((channel.id, rig.w.alice.id))
+    post = rig.w.host.add_post(channel, rig.w.alice, "a question").id
+    record, _ = rig.workflow.escalate(rig.w.alice.id, post, "licensing")
+    assert record.source_channel == shown
+
+
+def test_a_post_of_another_team_is_linked_under_that_team() -> None:
+    rig = Rig()
+    other = rig.w.host.add_team("community")
+    channel = rig.w.host.add_channel(other, "general")
+    post = rig.w.host.add_post(channel, rig.w.alice, "a question").id
+    record, _ = rig.workflow.escalate(rig.w.alice.id, post, "licensing")
+    assert record.source_link == f"http://mm.example.com/community/pl/{post}"
+
+
+def test_an_escalation_post_is_refused_in_words_and_an_odd_marker_is_not_one() -> None:
+    rig = Rig()
+    record = rig.escalate()
+    with pytest.raises(NotEscalatable) as refused:
+        rig.workflow.escalate(rig.uid(JASON), record.escalation_post_id, "packaging")
+    assert refused.value.public == "This post is an escalation itself."
+    odd = _bot_post(rig, {render.ESCALATION_PROP: 12345})
+    _, created = rig.workflow.escalate(rig.uid(JASON), odd, "packaging")
+    assert created
