@@ -19,7 +19,13 @@ from app.test_button_answer import ManualLater
 from app.test_service import World
 from app.test_workflow_rules import _policy
 from escalations.app.domain import keys, redact, transitions
-from escalations.app.domain.errors import AlreadyEscalated, AlreadyResolved, Busy, NotEscalatable
+from escalations.app.domain.errors import (
+    AlreadyEscalated,
+    AlreadyResolved,
+    Busy,
+    CannotReadPost,
+    NotEscalatable,
+)
 from escalations.app.domain.kv import MemoryKV
 from escalations.app.domain.links import CheckedLink, LinkRequest
 from escalations.app.domain.model import Escalation, escalation_id
@@ -825,3 +831,13 @@ def test_an_escalation_post_is_refused_in_words_and_an_odd_marker_is_not_one() -
     odd = _bot_post(rig, {render.ESCALATION_PROP: 12345})
     _, created = rig.workflow.escalate(rig.uid(JASON), odd, "packaging")
     assert created
+
+
+def test_no_note_is_kept_as_none_and_an_unreadable_post_is_refused_in_words() -> None:
+    rig = Rig()
+    record, created = rig.workflow.escalate(rig.w.alice.id, rig.w.post(), "licensing")
+    assert created and record.note == ""
+    secret = rig.w.post(channel=rig.w.secret)
+    with pytest.raises(CannotReadPost) as refused:
+        rig.workflow.escalate(rig.w.mallory.id, secret, "licensing")
+    assert refused.value.public == "You cannot read the channel of this post."
