@@ -841,3 +841,10 @@ def test_no_note_is_kept_as_none_and_an_unreadable_post_is_refused_in_words() ->
     with pytest.raises(CannotReadPost) as refused:
         rig.workflow.escalate(rig.w.mallory.id, secret, "licensing")
     assert refused.value.public == "You cannot read the channel of this post."
+
+
+def test_a_posts_excerpt_keeps_the_links_of_the_configured_allow_list() -> None:
+    rig = Rig()
+    _allow(rig, "private.example.net")
+    record = rig.escalate(f"asked at {PRIVATE} and https://elsewhere.example.org/x")
+    assert record.excerpt == f"asked at {PRIVATE} and [url]"
