@@ -86,6 +86,10 @@ TESTS = [
     "tests/app/test_transitions_bites.py",
     "tests/app/test_gate_bites.py",
     "tests/app/test_identity_bites2.py",
+    "tests/app/test_link_escalation.py",
+    "tests/app/test_button_answer.py",
+    "tests/app/test_official.py",
+    "tests/app/test_service_bites2.py",
 ]
 # The redaction suites: only when a redaction module is mutated, and alone when only redaction
 # modules are. mutmut runs every selected test once before mutating, whatever the module, and the
@@ -152,6 +156,15 @@ def stage(modules: list[str]) -> None:
         f"pytest_add_cli_args = {_toml(['-p', 'no:cacheprovider', '-k', DESELECT])}",
         # log calls change nothing a test should see
         "do_not_mutate_patterns = ['log\\.']",
+        # Stats and mutants run in children of a clean fork server: forked straight from the
+        # process that ran the suite (mutmut's default), a mutant inherits the threads the code
+        # under test started (fan-out pools, the delayed-call thread) and the locks they held,
+        # and can hang until its time limit, counted as killed.
+        'process_isolation = "forkserver"',
+        # A mutant's time limit is (its tests' measured time + this) x 15: on a loaded machine a
+        # mutant whose tests take a second otherwise hits it before they finish, and a surviving
+        # mutant would count as killed (timeout).
+        "timeout_constant = 10.0",
     ]
     (stage_path / "pyproject.toml").write_text("\n".join(lines) + "\n")
 
