@@ -90,6 +90,8 @@ TESTS = [
     "tests/app/test_button_answer.py",
     "tests/app/test_official.py",
     "tests/app/test_service_bites2.py",
+    "tests/app/test_jsonmap.py",
+    "tests/app/test_afterwards.py",
 ]
 # The redaction suites: only when a redaction module is mutated, and alone when only redaction
 # modules are. mutmut runs every selected test once before mutating, whatever the module, and the

@@ -181,7 +181,12 @@ def test_calls_of_one_key_run_in_order_others_beside_them() -> None:
     assert first_started.wait(5)
     after.submit(lambda: order.append("a2"), key="a")  # waits for a1, though a worker is free
     other = threading.Event()
-    after.submit(lambda: (order.append("b1"), other.set()), key="b")
+
+    def b1() -> None:
+        order.append("b1")
+        other.set()
+
+    after.submit(b1, key="b")
     assert other.wait(5)  # another key is not held up
     time.sleep(0.05)
     assert order == ["b1"]

@@ -269,3 +269,4 @@ def test_a_count_read_earlier_is_used_once_and_a_stale_one_is_read_again(parts: 
     with pytest.raises(TooManyEscalations):
         gate.take(RULES, user, full)
     assert gate.read_count(replace(RULES, per_hour=0), user) is None
+    assert gate.read_count(replace(RULES, per_hour=1), user) == full  # a limit of one counts
