@@ -3,8 +3,8 @@
 A change's side effects (the post edit, the thread reply, the direct messages, the WebSocket
 events) and the reads behind one page of a list are independent calls that mostly wait for the
 server. One after another, their waits add up; ``Fanout.run`` runs them together and returns when
-all are done, so a request still answers only once its work is finished, after the longest call
-instead of the sum.
+all are done, after the longest call instead of the sum (whether that is before a request
+answers or after, ``afterwards`` decides).
 
 The pool is small and shared by every request of the process. A call that finds no idle worker
 runs in the caller's own thread instead of queueing, so a burst of requests never waits for the

@@ -4,7 +4,8 @@ Authorization uses only the server-set acting user id and stored data (the recor
 policy): button contexts and request bodies are hints. Every state change is a compare-and-set
 transition (``store.Store.transition``); after it lands the post is edited in place (for a button
 press by the server, from the press's answer: ``post_edit``), a thread reply says who did what and
-when, and a WebSocket event tells clients; these calls run together (``fanout``).
+when, and a WebSocket event tells clients; these calls run together (``fanout``), and for a
+button press after its answer went out (``afterwards``).
 
 Side effects after a transition (post edit, reply, event) are best effort: the record is the truth,
 and a failed edit is repaired by the next change, which re-renders from the record.
