@@ -263,8 +263,10 @@ def test_a_press_with_malformed_json_is_answered(api: Api) -> None:
 def test_a_press_when_the_server_fails(api: Api) -> None:
     w = api.w
     record, _ = w.workflow.escalate(w.alice.id, w.post(), "licensing")
-    w.kv.get = _broken  # type: ignore[method-assign]  # a KV whose reads fail
-    assert _press(api, render.CLAIM, w.uid("jason.blais"), record) == {
+    # A KV that fails (the press would need no read: this process wrote the record last).
+    w.kv.get = _broken  # type: ignore[method-assign]
+    w.kv.compare_and_set = _broken  # type: ignore[method-assign,assignment]
+    assert _press(api, render.CLAIM, w.uid("ian.tien"), record) == {
         "ephemeral_text": SOMETHING_WRONG
     }
 

@@ -157,27 +157,33 @@ class Faults:
         return Wrapped()
 
 
+def _faulty_workflow(world: World, faults: Faults) -> Workflow:
+    return Workflow(
+        # Proxies that fail at the n-th call.
+        KVStore(faults.wrap(world.kv)),  # type: ignore[arg-type]
+        faults.wrap(world.host),  # type: ignore[arg-type]
+        lambda: world.activated.environment,
+        lambda: world.activated.policy,
+        gate=Gate(world.host, world.kv),
+    )
+
+
 def test_a_failure_at_any_call_of_escalate_leaves_one_live_post_after_a_retry() -> None:
-    n = 0
-    while True:
-        n += 1
+    clean = World()
+    counted = Faults()
+    _faulty_workflow(clean, counted).escalate(clean.alice.id, clean.post(), "licensing")
+    calls = counted.count  # the calls of one whole escalation
+    refused = 0
+    for n in range(1, calls + 1):
         world = World()
         faults = Faults()
-        workflow = Workflow(
-            # Proxies that fail at the n-th call; the defaults bind this loop's world.
-            KVStore(faults.wrap(world.kv)),  # type: ignore[arg-type]
-            faults.wrap(world.host),  # type: ignore[arg-type]
-            lambda w=world: w.activated.environment,  # type: ignore[misc]
-            lambda w=world: w.activated.policy,  # type: ignore[misc]
-            gate=Gate(world.host, world.kv),
-        )
+        workflow = _faulty_workflow(world, faults)
         post_id = world.post()
         faults.fail_at = n
         try:
             workflow.escalate(world.alice.id, post_id, "licensing")
-            failed = False
         except OSError:
-            failed = True
+            refused += 1
         faults.fail_at = 0
         record, _ = workflow.escalate(world.alice.id, post_id, "licensing")
         bot = world.env.bot_user_id
@@ -187,6 +193,6 @@ def test_a_failure_at_any_call_of_escalate_leaves_one_live_post_after_a_retry() 
             if p.user_id == bot and not p.root_id and not p.delete_at
         ]
         assert not record.pending and live == [record.escalation_post_id], n
-        if not failed:  # every call of a whole escalation has failed once
-            break
-    assert n > 5
+    # The calls up to the record reach the caller; a failed read that only saves a later check
+    # and the side effects after the record (best effort) do not.
+    assert calls > refused > 5, (calls, refused)

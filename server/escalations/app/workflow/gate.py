@@ -57,21 +57,34 @@ class Gate:
         self._kv = kv
         self._now = clock_ms
 
-    def check_allowed(self, rules: Rules, user_id: str) -> UserRef:
-        """Raise ``NotAllowedToEscalate`` unless ``user_id`` may escalate at all; the user."""
-        user = self._host.get_user(user_id)
+    def check_allowed(
+        self, rules: Rules, user_id: str, read: tuple[UserRef | None, bool | None] | None = None
+    ) -> UserRef:
+        """Raise ``NotAllowedToEscalate`` unless ``user_id`` may escalate at all; the user.
+        ``read``: the user and ``team_member`` as the caller read them already (beside its
+        other reads); a membership not read is looked up if the rules need it."""
+        user, member = read if read is not None else (self._host.get_user(user_id), None)
         if user is None or not user.active or user.is_bot:
             raise NotAllowedToEscalate("Your account cannot escalate posts.")
         if user.is_guest:
             raise NotAllowedToEscalate("Guest accounts cannot escalate posts.")
         if rules.who == WHO_EVERYONE or user.is_system_admin:
             return user
-        if not self._host.is_team_member(rules.team_id, user_id):
+        if member is None:
+            member = self._host.is_team_member(rules.team_id, user_id)
+        if not member:
             raise NotAllowedToEscalate(
                 f"Only members of the {rules.team_name} team can escalate posts; ask one of "
                 "them or a moderator."
             )
         return user
+
+    def team_member(self, rules: Rules, user_id: str) -> bool | None:
+        """Whether ``user_id`` is a member of the escalations team, if the rules ask who is
+        (``None`` if they do not): read together with the user for ``check_allowed``."""
+        if rules.who == WHO_EVERYONE:
+            return None
+        return self._host.is_team_member(rules.team_id, user_id)
 
     def check_rate(self, rules: Rules, user_id: str) -> None:
         """Raise ``TooManyEscalations`` if ``user_id`` has no escalation left now (takes none)."""

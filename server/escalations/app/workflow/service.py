@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import random
 import re
 import time
 from collections.abc import Callable, Sequence
@@ -69,7 +70,7 @@ from escalations.app.workflow.gate import DEFAULT_PER_HOUR, WHO_TEAM, Count, Gat
 from escalations.app.workflow.index import Summary
 from escalations.app.workflow.later import Later
 from escalations.app.workflow.responses import ResponseEntry, ResponseLog
-from escalations.app.workflow.store import Store
+from escalations.app.workflow.store import RETRY_PAUSE_SECONDS, Change, Store
 from escalations.app.workflow.templates import TemplateBook
 
 log = logging.getLogger(__name__)
@@ -88,6 +89,9 @@ CLOCK_SKEW_MS = 120_000
 PENDING_WAIT_SECONDS = 5.0
 # Re-render rounds when a newer version lands while we edit the post.
 RENDER_ROUNDS = 3
+# How often a press is decided again on a fresh read when the copy it was decided on turned
+# out to be stale (each round is one read and one compare-and-set; their pause grows).
+STALE_RESTARTS = 8
 NOT_CONFIGURED_TEXT = (
     "Community Escalations is not configured yet: a system admin must set the escalations team "
     "in the plugin settings."
@@ -184,31 +188,40 @@ class Workflow:
         only counted for a new escalation, and the costly redaction runs only once this request
         holds the reservation."""
         env, policy = self._require()
-        # Who the actor is, the post they escalate and the approved templates are read
-        # together; the answers keep their order (not allowed, then the note and the topic,
-        # then the post).
-        results: list[object] = self._fanout.run(
+        gate = self._gate
+        # Two rounds of reads made together: who the actor is (and whether they are in the
+        # team), the post they escalate, the approved templates and the rate count; then,
+        # once the post is known, its channel, the actor's membership there and, if the
+        # template names them, the post's author. Refusals keep their order (not allowed, then
+        # the note and the topic, then the post).
+        first: list[object] = self._fanout.run(
             [
-                lambda: self._check_allowed(env, actor_id),
-                lambda: _or_refusal(lambda: self._readable_post(actor_id, post_id)),
+                lambda: self._host.get_user(actor_id) if gate else None,
+                lambda: gate.team_member(env.rules, actor_id) if gate else None,
+                lambda: _or_refusal(lambda: self._live_post(post_id)),
                 lambda: self.with_templates(policy),
-                lambda: self._gate.read_count(env.rules, actor_id) if self._gate else None,
+                lambda: gate.read_count(env.rules, actor_id) if gate else None,
             ]
         )
-        actor = cast("UserRef | None", results[0])
-        read = cast("tuple[PostRef, ChannelRef] | WorkflowError", results[1])
+        actor = None
+        if gate is not None:
+            read = (cast("UserRef | None", first[0]), cast("bool | None", first[1]))
+            actor = gate.check_allowed(env.rules, actor_id, read)
         clean_note = self._clean_note(env, note)
-        topic = self._topic(policy, topic_key, cast("ActivePolicy", results[2]))
-        if isinstance(read, WorkflowError):
-            raise read
-        post, channel = read
+        topic = self._topic(policy, topic_key, cast("ActivePolicy", first[3]))
+        post = cast("PostRef | WorkflowError", first[2])
+        if isinstance(post, WorkflowError):
+            raise post
+        channel, author = self._readable_channel(actor_id, post, topic.template_response)
         self._refuse_escalation_post(env, post)
-        record = self._new_record(env, topic, actor, actor_id, post, channel, clean_note.text)
+        record = self._new_record(
+            env, topic, actor, actor_id, post, channel, clean_note.text, author
+        )
 
         def excerpt() -> redact.Redaction:
             return self._redact(post.message, env.excerpt_max_chars, env.public_domains)
 
-        count = cast("Count | None", results[3])
+        count = cast("Count | None", first[4])
         return self._reserve_and_publish(env, policy, record, excerpt, clean_note.removed, count)
 
     def escalate_link(self, actor_id: str, request: links.LinkRequest) -> tuple[Escalation, bool]:
@@ -325,13 +338,37 @@ class Workflow:
             raise
 
     def _readable_post(self, actor_id: str, post_id: str) -> tuple[PostRef, ChannelRef]:
-        post = self._host.get_post(post_id)
-        if post is None or post.delete_at:
-            raise PostNotFound("The post does not exist or was deleted.")
+        post = self._live_post(post_id)
         channel = self._host.get_channel(post.channel_id)
         if channel is None or not self._host.can_read_channel(actor_id, channel):
             raise CannotReadPost("You cannot read the channel of this post.")
         return post, channel
+
+    def _live_post(self, post_id: str) -> PostRef:
+        post = self._host.get_post(post_id)
+        if post is None or post.delete_at:
+            raise PostNotFound("The post does not exist or was deleted.")
+        return post
+
+    def _readable_channel(
+        self, actor_id: str, post: PostRef, template: str | None
+    ) -> tuple[ChannelRef, UserRef | None]:
+        """The channel of ``post`` if ``actor_id`` may read it, and the post's author if
+        ``template`` names them; the three reads are made together. Membership read that way is
+        only a shortcut: a non-member, or a membership that could not be read, goes through
+        ``Host.can_read_channel``."""
+        names_author = bool(template) and "{name}" in (template or "")
+        channel, member, author = self._fanout.run(
+            [
+                lambda: self._host.get_channel(post.channel_id),
+                lambda: _or_none(lambda: self._host.is_channel_member(post.channel_id, actor_id)),
+                lambda: self._host.get_user(post.user_id) if names_author else None,
+            ]
+        )
+        found = cast("ChannelRef | None", channel)
+        if found is None or not (member or self._host.can_read_channel(actor_id, found)):
+            raise CannotReadPost("You cannot read the channel of this post.")
+        return found, cast("UserRef | None", author)
 
     def _new_record(
         self,
@@ -342,7 +379,9 @@ class Workflow:
         post: PostRef,
         channel: ChannelRef,
         note: str,
+        author: UserRef | None = None,
     ) -> Escalation:
+        """``author``: the escalated post's author, if already looked up."""
         source_link = self._permalink(env, channel, post.id)
         return replace(
             self._record_base(topic, actor, actor_id, escalation_id(post.id, topic.key)),
@@ -351,7 +390,7 @@ class Workflow:
             note=note,
             source_channel=self._describe_channel(channel),
             source_link=source_link,
-            template_response=self._filled(topic.template_response, post, source_link),
+            template_response=self._filled(topic.template_response, post, source_link, author),
         )
 
     def _record_base(
@@ -389,12 +428,16 @@ class Workflow:
             reservation=reservation_token(),
         )
 
-    def _filled(self, template: str | None, post: PostRef, link: str) -> str | None:
+    def _filled(
+        self, template: str | None, post: PostRef, link: str, author: UserRef | None = None
+    ) -> str | None:
         """The topic's template for this escalation: ``{name}`` is the username of who wrote the
-        escalated post (``@name``), ``{link}`` the link to that post."""
+        escalated post (``@name``), ``{link}`` the link to that post. ``author``: the post's
+        author if already looked up."""
         if not template or "{" not in template:
             return template
-        author = self._host.get_user(post.user_id) if "{name}" in template else None
+        if author is None and "{name}" in template:
+            author = self._host.get_user(post.user_id)
         name = f"@{author.username}" if author else "{name}"
         return templates.fill(template, name=name, link=link)
 
@@ -670,8 +713,33 @@ class Workflow:
         messages."""
         env, policy = self._require()
         record = known if known is not None and known.id == esc_id else self._store.get(esc_id)
+        for attempt in range(STALE_RESTARTS):
+            try:
+                decide = (actor_id, verb, make_change, assignee)
+                return self._act_on(env, policy, record, decide, answer, before_effects)
+            except _Stale:
+                # What was authorised and decided on is not what is stored (another request
+                # or node wrote since the copy was made): authorise, repair and decide again on
+                # a fresh read, as if the press had come now.
+                time.sleep(RETRY_PAUSE_SECONDS * attempt * random.random())
+                record = self._store.get(esc_id)
+        raise Busy("The escalation is being changed by others right now; try again.")
+
+    def _act_on(
+        self,
+        env: Environment,
+        policy: ActivePolicy,
+        record: Escalation | None,
+        decide: tuple[str, str, Callable[[str], Change], str | None],
+        answer: bool,
+        before_effects: Callable[[Escalation], None] | None,
+    ) -> tuple[Escalation, bool]:
+        """``_act`` on ``record`` (``decide``: the actor, the verb, the change and the assignee);
+        raises ``_Stale`` if the stored record turns out to differ."""
+        actor_id, verb, make_change, assignee = decide
         if record is None or record.pending:
             raise EscalationNotFound("Unknown escalation.")
+        esc_id = record.id
         self._repair_if_cut(env, policy, record)
         responders = dict(zip(*self._responder_ids(policy, record), strict=True))
         if actor_id not in responders:
@@ -686,6 +754,8 @@ class Workflow:
         noop: list[bool] = []
 
         def tracked(current: Escalation) -> Escalation:
+            if current != record:
+                raise _Stale
             result = change(current)
             noop[:] = [result is current]
             # Written with the change: its post edit, reply and messages are owed until made.
@@ -709,10 +779,7 @@ class Workflow:
 
     def _after_answer(self, env: Environment, policy: ActivePolicy, record: Escalation) -> None:
         self._after_change(env, policy, record, edit_post=False)
-        settle = functools.partial(
-            self._settle, env, policy, record.id, record.version, record.unannounced
-        )
-        self._later.submit(settle)
+        self._later.submit(functools.partial(self._settle, env, policy, record))
 
     def _repair_if_cut(self, env: Environment, policy: ActivePolicy, record: Escalation) -> None:
         """A change landed long ago and its post edit, reply or messages are still owed: the
@@ -780,16 +847,17 @@ class Workflow:
         _, policy = self._require()
         return render.escalation_post(record, self._responders(policy, record))
 
-    def _settle(
-        self, env: Environment, policy: ActivePolicy, esc_id: str, shown: int, owed: int
-    ) -> None:
-        latest = self._store.get(esc_id)
-        if latest is None:
-            return
-        if latest.version > shown:
+    def _settle(self, env: Environment, policy: ActivePolicy, written: Escalation) -> None:
+        """A moment after the answer that showed ``written`` went out: clear its debt (one
+        compare-and-set against the copy written; a read only if the record changed since),
+        and edit the post again if a later change landed meanwhile."""
+        owed = written.unannounced
+        if owed:
+            latest: Escalation | None = self._announced(written, owed)
+        else:
+            latest = self._store.get(written.id)
+        if latest is not None and latest.version > written.version:
             self._refresh_post(env, policy, latest)
-        if owed and latest.unannounced == owed:
-            self._announced(latest, owed)
 
     def _after_change(
         self,
@@ -969,8 +1037,13 @@ class Workflow:
     def get_for_action(self, esc_id: str, post_id: str) -> Escalation:
         """The record a button belongs to. The button's context is only a hint: the clicked post
         must be the bot post stored in that very record."""
-        record = self._store.get(esc_id) if esc_id else None
-        if record is None or record.pending or record.escalation_post_id != post_id:
+        # The copy this process wrote or read last saves a read: the press's change is a
+        # compare-and-set against its exact bytes, decided again on a fresh read if it is
+        # stale. What it is checked on here (the post, not pending) never changes once set.
+        record = self._store.recent(esc_id) if esc_id else None
+        if not _is_post_of(record, post_id):
+            record = self._store.get(esc_id) if esc_id else None
+        if record is None or not _is_post_of(record, post_id):
             raise EscalationNotFound("This is not an escalation post of Community Escalations.")
         env, policy = self._environment(), self._policy()
         if env is not None and policy is not None:
@@ -1040,6 +1113,23 @@ class Workflow:
             fn(*args, **kwargs)
         except Exception:  # a side effect; the stored record stays the truth
             log.exception("side effect %s failed", getattr(fn, "__name__", fn))
+
+
+class _Stale(Exception):
+    """The record a change was authorised and decided on is no longer the stored one."""
+
+
+def _is_post_of(record: Escalation | None, post_id: str) -> bool:
+    """``record`` is posted (not pending) and ``post_id`` is its post."""
+    return record is not None and not record.pending and record.escalation_post_id == post_id
+
+
+def _or_none(call: Callable[[], T]) -> T | None:
+    """``call()``, or ``None`` if it failed (for a read that only saves a later, full check)."""
+    try:
+        return call()
+    except Exception:
+        return None
 
 
 def _or_refusal(call: Callable[[], T]) -> T | WorkflowError:

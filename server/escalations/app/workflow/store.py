@@ -16,13 +16,19 @@ Concurrency contract (several plugin nodes, many threads each):
   in the same process first waits for the updates still owed.
 * The ledger (``ledger.Ledger``, one short row per escalation for the statistics and the export)
   is updated the same way, after the index, and repaired by the same scan.
+* ``recent`` gives the copy of a record this process last read or wrote, without a read. It may
+  be stale (another node, or another thread, wrote since), so it is only ever used as a first
+  guess for ``transition``'s ``known``: the compare-and-set against its exact bytes fails if it
+  is stale, and the change is then decided on a fresh read.
 """
 
 from __future__ import annotations
 
+import collections
 import json
 import logging
 import random
+import threading
 import time
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Protocol
@@ -51,6 +57,8 @@ LIST_MAX_KEYS = 20_000
 SETTLE_WAIT_SECONDS = 2.0
 # How many escalation ids per person ``escalated_by`` keeps (the newest).
 ESCALATED_BY_KEPT = 100
+# How many records ``recent`` keeps (the ones used last; a few MB at most).
+RECENT_KEPT = 2_000
 
 Change = Callable[[Escalation], Escalation]
 
@@ -62,6 +70,11 @@ class Store(Protocol):
 
     def get(self, escalation_id: str) -> Escalation | None:
         """The record, or ``None``."""
+        ...
+
+    def recent(self, escalation_id: str) -> Escalation | None:
+        """The copy of the record this process last read or wrote, without a read, or
+        ``None``; possibly stale, so only good as ``transition``'s ``known``."""
         ...
 
     def transition(
@@ -140,16 +153,18 @@ class KVStore:
         self._fanout = fanout
         self._index = OpenIndex(kv, fanout)
         self._ledger = Ledger(kv)
+        self._recent: collections.OrderedDict[str, Escalation] = collections.OrderedDict()
+        self._recent_lock = threading.Lock()
 
     def create_if_absent(self, record: Escalation) -> tuple[Escalation, bool]:
         key = keys.escalation(record.id)
         if self._kv.compare_and_set(key, None, record.to_json()):
-            self._reindex(record)
+            self._landed(record)
             return record, True
         existing = self.get(record.id)
         if existing is None:  # deleted between our attempt and the read: try once more
             if self._kv.compare_and_set(key, None, record.to_json()):
-                self._reindex(record)
+                self._landed(record)
                 return record, True
             existing = self.get(record.id)
             if existing is None:
@@ -158,7 +173,34 @@ class KVStore:
 
     def get(self, escalation_id: str) -> Escalation | None:
         raw = self._kv.get(keys.escalation(escalation_id))
-        return self._parse(raw) if raw else None
+        record = self._parse(raw) if raw else None
+        self._remember(escalation_id, record)
+        return record
+
+    def recent(self, escalation_id: str) -> Escalation | None:
+        with self._recent_lock:
+            record = self._recent.get(escalation_id)
+            if record is not None:
+                self._recent.move_to_end(escalation_id)
+            return record
+
+    def _remember(self, escalation_id: str, record: Escalation | None) -> None:
+        """Keep ``record`` as the latest copy this process saw (``None``: keep none). An older
+        version than the one kept is ignored (two threads may finish in either order)."""
+        with self._recent_lock:
+            kept = self._recent.get(escalation_id)
+            if record is None:
+                self._recent.pop(escalation_id, None)
+            elif kept is None or record.version >= kept.version:
+                self._recent[escalation_id] = record
+                self._recent.move_to_end(escalation_id)
+                while len(self._recent) > RECENT_KEPT:
+                    self._recent.popitem(last=False)
+
+    def _landed(self, record: Escalation, before: Escalation | None = None) -> None:
+        """A write of ``record`` landed: remember it, and update the index and the ledger."""
+        self._remember(record.id, record)
+        self._reindex(record, before)
 
     def transition(
         self, escalation_id: str, change: Change, known: Escalation | None = None
@@ -175,11 +217,12 @@ class KVStore:
             current = self._parse(raw)
             if current is None:
                 raise EscalationNotFound("Unknown escalation.")
+            self._remember(escalation_id, current)
             updated = change(current)
             if updated is current:
                 return current
             if self._kv.compare_and_set(key, raw, updated.to_json()):
-                self._reindex(updated, current)
+                self._landed(updated, current)
                 return updated
             # Someone else wrote between our read and our write: re-read and re-decide.
             time.sleep(RETRY_PAUSE_SECONDS * (1 + attempt) * random.random())
@@ -195,19 +238,22 @@ class KVStore:
         if updated is known:
             return None
         if self._kv.compare_and_set(key, known.to_json(), updated.to_json()):
-            self._reindex(updated, known)
+            self._landed(updated, known)
             return updated
+        self._remember(known.id, None)  # stale: not a guess worth trying again
         return None
 
     def replace(self, expected: Escalation, new: Escalation) -> bool:
         key = keys.escalation(expected.id)
         if not self._kv.compare_and_set(key, expected.to_json(), new.to_json()):
+            self._remember(expected.id, None)
             return False
-        self._reindex(new)
+        self._landed(new)
         return True
 
     def discard(self, expected: Escalation) -> bool:
         key = keys.escalation(expected.id)
+        self._remember(expected.id, None)
         return self._kv.compare_and_set(key, expected.to_json(), None)
 
     def list_open(self) -> list[Summary]:
