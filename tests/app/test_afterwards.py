@@ -194,3 +194,59 @@ def test_calls_of_one_key_run_in_order_others_beside_them() -> None:
     assert after.settled(5)
     assert order == ["b1", "a1", "a2"]
     after.close(1)
+
+
+class FrozenClock:
+    """A clock that moves only when someone sleeps; the sleeps are recorded."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+        self.slept: list[float] = []
+        self.lock = threading.Lock()
+
+    def __call__(self) -> float:
+        with self.lock:
+            return self.now
+
+    def sleep(self, seconds: float) -> None:
+        with self.lock:
+            self.slept.append(round(seconds, 6))
+            self.now += seconds
+
+
+def test_a_call_starts_the_grace_after_it_was_submitted() -> None:
+    clock = FrozenClock()
+    after = Afterwards(workers=1, grace=0.25, clock=clock, sleep=clock.sleep)
+    ran_at: list[float] = []
+    after.submit(lambda: ran_at.append(clock()))
+    assert after.settled(5)
+    assert clock.slept == [0.25] and ran_at == [100.25]
+    after.close(1)
+
+
+def test_a_call_that_waited_longer_than_the_grace_starts_at_once() -> None:
+    clock = FrozenClock()
+    after = Afterwards(workers=1, grace=0.25, clock=clock, sleep=clock.sleep)
+    started, release = threading.Event(), threading.Event()
+
+    def first() -> None:
+        started.set()
+        release.wait(5)
+
+    after.submit(first, key="a")
+    ran_at: list[float] = []
+    after.submit(lambda: ran_at.append(clock()), key="a")  # queued behind the first
+    assert started.wait(5)
+    with clock.lock:
+        clock.now += 1.0  # the first call holds the key for a second
+    release.set()
+    assert after.settled(5)
+    assert clock.slept == [0.25] and ran_at == [101.25]  # no second wait
+    after.close(1)
+
+
+def test_without_workers_there_is_no_grace() -> None:
+    clock = FrozenClock()
+    after, ran = Afterwards(workers=0, grace=0.25, clock=clock, sleep=clock.sleep), []
+    after.submit(lambda: ran.append(clock()))
+    assert ran == [100.0] and clock.slept == []
