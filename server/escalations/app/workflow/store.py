@@ -59,6 +59,8 @@ SETTLE_WAIT_SECONDS = 2.0
 ESCALATED_BY_KEPT = 100
 # How many records ``recent`` keeps (the ones used last; a few MB at most).
 RECENT_KEPT = 2_000
+# The ``afterwards`` key of the index and ledger updates: this process makes them in order.
+REINDEX_KEY = "index+ledger"
 
 Change = Callable[[Escalation], Escalation]
 
@@ -341,7 +343,9 @@ class KVStore:
         if before is not None and _same_derived(before, record):
             return
         if self._afterwards is not None:
-            self._afterwards.submit(lambda: self._reindex_now(record))
+            # One after another: updates of the same index shard or ledger month that ran
+            # together would only make each other's compare-and-set fail and read again.
+            self._afterwards.submit(lambda: self._reindex_now(record), key=REINDEX_KEY)
         else:
             self._reindex_now(record)
 
