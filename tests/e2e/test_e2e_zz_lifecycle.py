@@ -12,7 +12,7 @@ import os
 import signal
 from typing import Any
 
-from e2e.flows import TOPIC, Made, escalator, make, responders, state
+from e2e.flows import TOPIC, Made, escalator, make, replies_once, responders, state
 from e2e.mmapi import Server, wait_for
 from e2e.ops import CHANNEL_NAME, disable_plugin, enable_plugin, plugin_python_pid, wait_running
 
@@ -44,6 +44,7 @@ def test_disable_and_enable_keep_state(server: Server, plugin: Any, policy: Any)
     made = make(server, policy)
     owner = responders(policy)[1]
     assert server.client(owner).press(made.post_id, "claim").status == 200
+    replies_once(server, made, 1)  # the claim's thread reply follows its answer
     before = snapshot(server, policy, made)
     assert (before["state"], before["owner"]) == ("claimed", owner)
 
@@ -64,6 +65,7 @@ def test_a_killed_python_backend_comes_back_with_its_state(
     made = make(server, policy)
     owner = responders(policy)[2]
     assert server.client(owner).press(made.post_id, "claim").status == 200
+    replies_once(server, made, 1)  # the claim's thread reply follows its answer
     before = snapshot(server, policy, made)
     pid = plugin_python_pid(server)
     assert pid is not None, "no Python process found in the plugin directory"
@@ -84,6 +86,7 @@ def test_server_restart_keeps_state(server: Server, plugin: Any, policy: Any) ->
     made = make(server, policy)
     owner = responders(policy)[0]
     assert server.client(owner).press(made.post_id, "claim").status == 200
+    replies_once(server, made, 1)  # the claim's thread reply follows its answer
     before = snapshot(server, policy, made)
 
     server.manage("restart")
