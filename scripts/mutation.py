@@ -92,6 +92,8 @@ TESTS = [
     "tests/app/test_service_bites2.py",
     "tests/app/test_jsonmap.py",
     "tests/app/test_afterwards.py",
+    "tests/app/test_recent_copy.py",
+    "tests/app/test_store_reindex_order.py",
 ]
 # The redaction suites: only when a redaction module is mutated, and alone when only redaction
 # modules are. mutmut runs every selected test once before mutating, whatever the module, and the
