@@ -26,6 +26,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.emu import World, start_world
+from escalations.app.workflow.afterwards import GRACE_SECONDS
 
 FUZZ_EXAMPLES = 200
 ROUTES = (
@@ -218,7 +219,8 @@ def _check(s: Seeds, req: dict[str, Any]) -> None:
             assert resp.status == 200, note
             answer = json.loads(resp.body)
             assert isinstance(answer, dict), note
-            refused = bool(answer)  # {} is "done"; any text is a refusal
+            # {} and {"update": ...} (the post's new look) are "done"; text alone is a refusal
+            refused = bool(answer) and "update" not in answer
     if refused:
         w.host.wait_quiet(QUIET)  # nothing may follow a refusal either
         assert _state(w) == before, note
@@ -226,8 +228,9 @@ def _check(s: Seeds, req: dict[str, Any]) -> None:
     STATS[f"status {resp.status}"] = STATS.get(f"status {resp.status}", 0) + 1
 
 
-# A refusal submits no work; a success's work starts before its answer: a short quiet suffices.
-QUIET = 0.05
+# A refusal submits no work; a success's work starts ``GRACE_SECONDS`` after its answer: a quiet
+# a little longer than that suffices.
+QUIET = GRACE_SECONDS + 0.05
 
 FUZZ = settings(
     max_examples=FUZZ_EXAMPLES,

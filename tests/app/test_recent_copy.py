@@ -5,6 +5,8 @@ a button's answer clears the change's debt with one compare-and-set and no read.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from app.test_service_bites2 import ACTS, IAN, JASON, Rig, _before
@@ -189,3 +191,45 @@ def test_a_press_whose_copy_went_stale_once_is_decided_on_the_fresh_record() -> 
     done, changed = rig.workflow.claim(rig.uid(IAN), record.id, known=record)
     assert changed and done.owner == IAN
     assert done.version == touched.version + 1 and rig.stored(record.id) == done
+
+
+def test_a_read_keeps_what_it_read_and_a_missing_record_keeps_nothing() -> None:
+    rig = Rig()
+    record = rig.escalate()
+    fresh = KVStore(rig.kv)  # type: ignore[arg-type]
+    assert fresh.recent(record.id) is None
+    assert fresh.get(record.id) == record
+    assert fresh.recent(record.id) == record
+    assert fresh.get("z" * 26) is None and fresh.recent("z" * 26) is None
+
+
+def test_the_read_inside_a_change_keeps_what_it_read() -> None:
+    rig = Rig()
+    record = rig.escalate()
+    fresh = KVStore(rig.kv)  # type: ignore[arg-type]
+    assert fresh.transition(record.id, lambda r: r) == record  # nothing to do: no write
+    assert fresh.recent(record.id) == record
+
+
+def test_a_late_read_of_an_older_version_does_not_replace_the_newer_copy() -> None:
+    rig = Rig()
+    record = rig.escalate()
+    key = keys.escalation(record.id)
+    old = rig.w.kv.get(key)
+    done, _ = rig.workflow.claim(rig.uid(IAN), record.id)
+    assert rig.store.recent(record.id) == done
+    real_get = rig.kv.get
+    rig.kv.get = lambda k: old if k == key else real_get(k)  # type: ignore[method-assign,assignment]
+    assert rig.store.get(record.id) == record  # a read that started before the claim landed
+    assert rig.store.recent(record.id) == done
+
+
+def test_a_change_from_a_known_copy_that_shows_nowhere_writes_only_the_record() -> None:
+    rig = Rig()
+    record = rig.escalate()
+    touched = replace(record, unannounced=record.version)
+    assert rig.store.replace(record, touched)
+    writes = rig.kv.writes
+    cleared = rig.store.transition(record.id, lambda r: replace(r, unannounced=0), known=touched)
+    assert cleared.unannounced == 0
+    assert rig.kv.writes == writes + 1  # neither the index nor the ledger is written
