@@ -94,6 +94,7 @@ TESTS = [
     "tests/app/test_afterwards.py",
     "tests/app/test_recent_copy.py",
     "tests/app/test_store_reindex_order.py",
+    "tests/app/test_gate_reads.py",
 ]
 # The redaction suites: only when a redaction module is mutated, and alone when only redaction
 # modules are. mutmut runs every selected test once before mutating, whatever the module, and the
