@@ -27,6 +27,7 @@ from hypothesis import strategies as st
 
 from app.emu import World, start_world
 from escalations.app.workflow.afterwards import GRACE_SECONDS
+from escalations.app.workflow.service import SETTLE_SECONDS
 
 FUZZ_EXAMPLES = 200
 ROUTES = (
@@ -221,6 +222,8 @@ def _check(s: Seeds, req: dict[str, Any]) -> None:
             assert isinstance(answer, dict), note
             # {} and {"update": ...} (the post's new look) are "done"; text alone is a refusal
             refused = bool(answer) and "update" not in answer
+            if "update" in answer:  # a change: the check after its answer comes a second later
+                w.host.wait_quiet(SETTLE_SECONDS + QUIET)
     if refused:
         w.host.wait_quiet(QUIET)  # nothing may follow a refusal either
         assert _state(w) == before, note
