@@ -95,6 +95,8 @@ TESTS = [
     "tests/app/test_recent_copy.py",
     "tests/app/test_store_reindex_order.py",
     "tests/app/test_gate_reads.py",
+    "tests/app/test_escalate_reads.py",
+    "tests/app/test_service_bites3.py",
 ]
 # The redaction suites: only when a redaction module is mutated, and alone when only redaction
 # modules are. mutmut runs every selected test once before mutating, whatever the module, and the
