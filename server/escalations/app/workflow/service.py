@@ -357,7 +357,7 @@ class Workflow:
         ``template`` names them; the three reads are made together. Membership read that way is
         only a shortcut: a non-member, or a membership that could not be read, goes through
         ``Host.can_read_channel``."""
-        names_author = bool(template) and "{name}" in (template or "")
+        names_author = "{name}" in (template or "")
         channel, member, author = self._fanout.run(
             [
                 lambda: self._host.get_channel(post.channel_id),
@@ -379,9 +379,9 @@ class Workflow:
         post: PostRef,
         channel: ChannelRef,
         note: str,
-        author: UserRef | None = None,
+        author: UserRef | None,
     ) -> Escalation:
-        """``author``: the escalated post's author, if already looked up."""
+        """``author``: the escalated post's author if the topic's template names them."""
         source_link = self._permalink(env, channel, post.id)
         return replace(
             self._record_base(topic, actor, actor_id, escalation_id(post.id, topic.key)),
@@ -390,7 +390,7 @@ class Workflow:
             note=note,
             source_channel=self._describe_channel(channel),
             source_link=source_link,
-            template_response=self._filled(topic.template_response, post, source_link, author),
+            template_response=self._filled(topic.template_response, author, source_link),
         )
 
     def _record_base(
@@ -428,16 +428,12 @@ class Workflow:
             reservation=reservation_token(),
         )
 
-    def _filled(
-        self, template: str | None, post: PostRef, link: str, author: UserRef | None = None
-    ) -> str | None:
+    def _filled(self, template: str | None, author: UserRef | None, link: str) -> str | None:
         """The topic's template for this escalation: ``{name}`` is the username of who wrote the
-        escalated post (``@name``), ``{link}`` the link to that post. ``author``: the post's
-        author if already looked up."""
+        escalated post (``@name``; ``author``, looked up by ``_readable_channel`` when the
+        template names them), ``{link}`` the link to that post."""
         if not template or "{" not in template:
             return template
-        if author is None and "{name}" in template:
-            author = self._host.get_user(post.user_id)
         name = f"@{author.username}" if author else "{name}"
         return templates.fill(template, name=name, link=link)
 
@@ -713,9 +709,9 @@ class Workflow:
         messages."""
         env, policy = self._require()
         record = known if known is not None and known.id == esc_id else self._store.get(esc_id)
+        decide = (actor_id, verb, make_change, assignee)
         for attempt in range(STALE_RESTARTS):
             try:
-                decide = (actor_id, verb, make_change, assignee)
                 return self._act_on(env, policy, record, decide, answer, before_effects)
             except _Stale:
                 # What was authorised and decided on is not what is stored (another request
@@ -851,12 +847,8 @@ class Workflow:
         """A moment after the answer that showed ``written`` went out: clear its debt (one
         compare-and-set against the copy written; a read only if the record changed since),
         and edit the post again if a later change landed meanwhile."""
-        owed = written.unannounced
-        if owed:
-            latest: Escalation | None = self._announced(written, owed)
-        else:
-            latest = self._store.get(written.id)
-        if latest is not None and latest.version > written.version:
+        latest = self._announced(written, written.unannounced)  # every answered change owes one
+        if latest.version > written.version:
             self._refresh_post(env, policy, latest)
 
     def _after_change(
@@ -1041,8 +1033,8 @@ class Workflow:
         # compare-and-set against its exact bytes, decided again on a fresh read if it is
         # stale. What it is checked on here (the post, not pending) never changes once set.
         record = self._store.recent(esc_id) if esc_id else None
-        if not _is_post_of(record, post_id):
-            record = self._store.get(esc_id) if esc_id else None
+        if esc_id and not _is_post_of(record, post_id):
+            record = self._store.get(esc_id)
         if record is None or not _is_post_of(record, post_id):
             raise EscalationNotFound("This is not an escalation post of Community Escalations.")
         env, policy = self._environment(), self._policy()
