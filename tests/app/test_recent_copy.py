@@ -20,20 +20,7 @@ from escalations.app.domain.errors import (
 from escalations.app.domain.model import Escalation
 from escalations.app.workflow import service
 from escalations.app.workflow import store as store_module
-from escalations.app.workflow.service import Workflow
 from escalations.app.workflow.store import KVStore
-
-
-def _other_node(rig: Rig) -> Workflow:
-    """A second plugin process: the same KV and server, a store of its own."""
-    return Workflow(
-        KVStore(rig.kv),  # type: ignore[arg-type]
-        rig.w.host,
-        lambda: rig.w.activated.environment,
-        lambda: rig.w.activated.policy,
-        clock_ms=lambda: rig.now,
-        later=rig.later,
-    )
 
 
 @pytest.mark.parametrize("verb", list(ACTS))
@@ -54,7 +41,7 @@ def test_a_press_on_another_node_reads_the_record_once(verb: str) -> None:
     rig = Rig()
     record = rig.escalate()
     _before(rig, verb, record)
-    other = _other_node(rig)
+    other = rig.other_node()
     key = keys.escalation(record.id)
     rig.kv.reads.clear()
     known = other.get_for_action(record.id, record.escalation_post_id)
@@ -67,7 +54,7 @@ def test_a_press_on_another_node_reads_the_record_once(verb: str) -> None:
 def test_a_copy_made_stale_by_another_node_is_decided_again_on_what_is_stored() -> None:
     rig = Rig()
     record = rig.escalate()
-    resolved, _ = _other_node(rig).resolve(
+    resolved, _ = rig.other_node().resolve(
         rig.uid(JASON), record.id, "responded", "https://forum.example.com/t/1"
     )
     known = rig.workflow.get_for_action(record.id, record.escalation_post_id)
@@ -82,7 +69,7 @@ def test_a_copy_made_stale_by_another_node_is_decided_again_on_what_is_stored() 
 def test_two_nodes_pressing_claim_on_stale_copies_make_one_owner() -> None:
     rig = Rig()
     record = rig.escalate()
-    other = _other_node(rig)
+    other = rig.other_node()
     here = rig.workflow.get_for_action(record.id, record.escalation_post_id)
     there = other.get_for_action(record.id, record.escalation_post_id)
     first, changed = other.claim(rig.uid(IAN), record.id, known=there, answer=True)
@@ -123,7 +110,7 @@ def test_a_discarded_record_is_not_kept() -> None:
 def test_an_older_copy_does_not_replace_a_newer_one() -> None:
     rig = Rig()
     record = rig.escalate()
-    other = _other_node(rig)
+    other = rig.other_node()
     claimed, _ = other.claim(rig.uid(IAN), record.id)
     assert rig.store.get(record.id) == claimed  # a read keeps what it read
     newer: Escalation = claimed
@@ -150,7 +137,7 @@ def test_the_check_after_an_answer_edits_the_post_again_if_a_change_landed() -> 
     rig = Rig()
     record = rig.escalate()
     rig.workflow.claim(rig.uid(JASON), record.id, answer=True)
-    released, _ = _other_node(rig).release(rig.uid(JASON), record.id)
+    released, _ = rig.other_node().release(rig.uid(JASON), record.id)
     updates = len(rig.updates)
     rig.later.run_all()
     assert len(rig.updates) > updates

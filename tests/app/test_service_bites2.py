@@ -17,7 +17,7 @@ import pytest
 
 from app.test_button_answer import ManualLater
 from app.test_service import World
-from app.test_workflow_rules import _policy
+from app.test_workflow_rules import _policy, reserve_pending
 from escalations.app.domain import keys, redact, transitions
 from escalations.app.domain.errors import (
     AlreadyEscalated,
@@ -28,7 +28,7 @@ from escalations.app.domain.errors import (
 )
 from escalations.app.domain.kv import MemoryKV
 from escalations.app.domain.links import CheckedLink, LinkRequest
-from escalations.app.domain.model import Escalation, escalation_id
+from escalations.app.domain.model import Escalation
 from escalations.app.domain.ports import PostRef
 from escalations.app.views import render, sentences
 from escalations.app.workflow import service
@@ -133,6 +133,18 @@ class Rig:
         assert created
         return record
 
+    def other_node(self) -> Workflow:
+        """The workflow of a second plugin process: the same KV, server and clock, a store of
+        its own (no copy of any record yet)."""
+        return Workflow(
+            KVStore(self.kv),  # type: ignore[arg-type]
+            self.w.host,
+            lambda: self.w.activated.environment,
+            lambda: self.w.activated.policy,
+            clock_ms=lambda: self.now,
+            later=self.later,
+        )
+
     def stored(self, esc_id: str) -> Escalation:
         record = KVStore(self.w.kv).get(esc_id)
         assert record is not None
@@ -165,7 +177,7 @@ def _cut_claim(rig: Rig, record: Escalation, by: str = JASON) -> Escalation:
 READERS: dict[str, Callable[[Rig, Escalation], object]] = {
     "get": lambda rig, r: rig.workflow.get(rig.uid(JASON), r.id),
     "get_by_ref": lambda rig, r: rig.workflow.get_by_ref(rig.uid(JASON), r.ref),
-    "get_for_action": lambda rig, r: _on_other_node(rig).get_for_action(r.id, r.escalation_post_id),
+    "get_for_action": lambda rig, r: rig.other_node().get_for_action(r.id, r.escalation_post_id),
     "a press": lambda rig, r: rig.workflow.claim(rig.uid(JASON), r.id),
     # A button: the press decides on this node's copy of the record, older than the cut change.
     "a button": lambda rig, r: rig.workflow.claim(
@@ -175,18 +187,6 @@ READERS: dict[str, Callable[[Rig, Escalation], object]] = {
         answer=True,
     ),
 }
-
-
-def _on_other_node(rig: Rig) -> Workflow:
-    """The rig's workflow in a process that has not seen the record yet (no copy of it)."""
-    return Workflow(
-        KVStore(rig.kv),  # type: ignore[arg-type]
-        rig.w.host,
-        lambda: rig.w.activated.environment,
-        lambda: rig.w.activated.policy,
-        clock_ms=lambda: rig.now,
-        later=rig.later,
-    )
 
 
 @pytest.mark.parametrize("reader", list(READERS))
@@ -375,9 +375,11 @@ def test_a_known_copy_of_another_escalation_is_not_acted_on() -> None:
 # --- the post edit when another change lands meanwhile ----------------------------------------
 
 
-def test_the_post_shows_a_change_that_landed_while_it_was_edited() -> None:
-    rig = Rig()
-    record = rig.escalate()
+def _lands_while_edited(
+    rig: Rig, record: Escalation, change: Callable[[Escalation], Escalation]
+) -> list[Escalation]:
+    """Make another request's ``change`` land while the first post edit of ``record`` is
+    made; the list gets what it stored."""
     host_update = rig.w.host.update_post
     landed: list[Escalation] = []
 
@@ -385,11 +387,18 @@ def test_the_post_shows_a_change_that_landed_while_it_was_edited() -> None:
         post_id: str, channel_id: str, user_id: str, message: str, props: Mapping[str, Any]
     ) -> None:
         host_update(post_id, channel_id, user_id, message, props)
-        if not landed:  # another request assigns it while this one edits the post
-            change = transitions.assign(IAN, JASON, rig.now)
+        if not landed:
             landed.append(KVStore(rig.w.kv).transition(record.id, change))
 
     rig.w.host.update_post = update_post  # type: ignore[method-assign]
+    return landed
+
+
+def test_the_post_shows_a_change_that_landed_while_it_was_edited() -> None:
+    rig = Rig()
+    record = rig.escalate()
+    # another request assigns it while this one edits the post
+    landed = _lands_while_edited(rig, record, transitions.assign(IAN, JASON, rig.now))
     _, changed = rig.workflow.claim(rig.uid(IAN), record.id)
     newer = rig.stored(record.id)
     assert changed and landed[0].owner == JASON and newer.version == landed[0].version
@@ -400,22 +409,12 @@ def test_the_post_shows_a_change_that_landed_while_it_was_edited() -> None:
 def test_a_change_that_landed_meanwhile_stays_owed_until_it_is_shown() -> None:
     rig = Rig()
     record = rig.escalate()
-    host_update = rig.w.host.update_post
-    landed: list[Escalation] = []
 
-    def update_post(
-        post_id: str, channel_id: str, user_id: str, message: str, props: Mapping[str, Any]
-    ) -> None:
-        host_update(post_id, channel_id, user_id, message, props)
-        if not landed:  # another request's change lands, and that request dies before showing it
+    def cut(r: Escalation) -> Escalation:  # a change whose request dies before showing it
+        assigned = transitions.assign(IAN, JASON, rig.now)(r)
+        return replace(assigned, unannounced=assigned.version)
 
-            def cut(r: Escalation) -> Escalation:
-                assigned = transitions.assign(IAN, JASON, rig.now)(r)
-                return replace(assigned, unannounced=assigned.version)
-
-            landed.append(KVStore(rig.w.kv).transition(record.id, cut))
-
-    rig.w.host.update_post = update_post  # type: ignore[method-assign]
+    landed = _lands_while_edited(rig, record, cut)
     _, changed = rig.workflow.claim(rig.uid(IAN), record.id)
     assert changed and rig.stored(record.id).unannounced == landed[0].version
     rig.now += PENDING_STALE_MS + 1
@@ -562,20 +561,7 @@ def test_a_repeat_by_its_creator_lists_it_as_theirs_when_the_first_try_did_not(
 
 
 def _reservation(rig: Rig, post_id: str, token: str = "tok") -> Escalation:
-    template = rig.escalate()
-    pending = replace(
-        template,
-        id=escalation_id(post_id, "licensing"),
-        post_id=post_id,
-        escalation_post_id="",
-        permalink="",
-        created_at=rig.now,
-        updated_at=rig.now,
-        reservation=token,
-    )
-    stored, created = KVStore(rig.w.kv).create_if_absent(pending)
-    assert created
-    return stored
+    return reserve_pending(rig.w.kv, rig.escalate(), post_id, rig.now, reservation=token)
 
 
 def _bot_post(rig: Rig, props: Mapping[str, object], root: str = "", user: str = "") -> str:

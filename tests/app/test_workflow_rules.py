@@ -23,6 +23,7 @@ from escalations.app.domain.errors import (
     NotAResponder,
     NotEscalatable,
 )
+from escalations.app.domain.kv import KV
 from escalations.app.domain.model import Escalation, State, escalation_id
 from escalations.app.views import render
 from escalations.app.workflow import service
@@ -145,10 +146,11 @@ def test_an_unknown_outcome_is_refused(w: World) -> None:
 # --- pending reservations -----------------------------------------------------------------------
 
 
-def _reserve(w: World, post_id: str, age_ms: int = 0) -> Escalation:
-    """What a concurrent creator stores before its post exists (a pending record)."""
-    template = _escalate(w)
-    now = int(time.time() * 1000) - age_ms
+def reserve_pending(
+    kv: KV, template: Escalation, post_id: str, now: int, **changes: Any
+) -> Escalation:
+    """Store what a concurrent creator stores before its post exists (a pending record): a
+    copy of ``template`` for ``post_id`` under licensing, made at ``now``, without its post."""
     pending = replace(
         template,
         id=escalation_id(post_id, "licensing"),
@@ -157,10 +159,15 @@ def _reserve(w: World, post_id: str, age_ms: int = 0) -> Escalation:
         permalink="",
         created_at=now,
         updated_at=now,
+        **changes,
     )
-    stored, created = KVStore(w.kv).create_if_absent(pending)
+    stored, created = KVStore(kv).create_if_absent(pending)
     assert created
     return stored
+
+
+def _reserve(w: World, post_id: str, age_ms: int = 0) -> Escalation:
+    return reserve_pending(w.kv, _escalate(w), post_id, int(time.time() * 1000) - age_ms)
 
 
 @pytest.mark.parametrize("verb", ["claim", "release", "resolve"])
