@@ -119,6 +119,16 @@ def test_create_then_the_same_again(api: Api) -> None:
         ({"post_id": "{post}", "topic": "nope"}, 404, "Unknown topic 'nope'."),
         ({"post_id": "{post}", "topic": "licensing", "user_id": "someone-else"}, 403, None),
         ({"post_id": "{post}", "topic": "licensing", "note": "n" * 1001}, 400, None),
+        (
+            {"post_id": "{post}", "topic": "licensing", "channel_id": "town"},
+            400,
+            "channel_id must be a 26-character channel id.",
+        ),
+        (
+            {"post_id": "{post}", "topic": "licensing", "channel_id": 5},
+            400,
+            "channel_id must be a string.",
+        ),
     ],
 )
 def test_create_refusals_store_nothing(api: Api, body: Any, status: int, error: str | None) -> None:

@@ -151,7 +151,13 @@ class Bench:
         topic = self.topics[n % len(self.topics)]
         everyone = self.staff + self.community
         who = everyone[n % len(everyone)]
-        body = {"post_id": post_id, "topic": topic, "note": "Please have a look."}
+        # As the webapp sends it: with the channel of the post the menu was opened on.
+        body = {
+            "post_id": post_id,
+            "topic": topic,
+            "note": "Please have a look.",
+            "channel_id": self.server.channel_id("public"),
+        }
 
         def send() -> tuple[Any, float]:
             return self.session(who).ok("POST", f"{PLUGIN_ROUTE}/escalations", body, 201)

@@ -6,7 +6,7 @@ import type {AnyAction} from 'redux';
 
 import {ActionTypes} from 'src/action_types';
 import {ClientError, createClient} from 'src/client';
-import {getBasePath, pluginState, type StateWithPlugin} from 'src/selectors';
+import {getBasePath, getPost, pluginState, type StateWithPlugin} from 'src/selectors';
 import type {EscalationUpdatedPayload} from 'src/types/api';
 
 export type GetState = () => StateWithPlugin;
@@ -71,10 +71,12 @@ export function submitEscalation(topic: string, note: string): Thunk<Promise<boo
         dispatch({type: ActionTypes.SUBMIT_REQUEST});
         try {
             const trimmed = note.trim();
+            const channelId = getPost(getState(), modal.postId)?.channel_id;
             const result = await createClient(getBasePath(getState())).createEscalation({
                 post_id: modal.postId,
                 topic,
                 ...(trimmed ? {note: trimmed} : {}),
+                ...(channelId ? {channel_id: channelId} : {}),
             });
             dispatch({type: ActionTypes.SUBMIT_SUCCESS, escalation: result.escalation, created: result.created});
             return true;

@@ -45,6 +45,12 @@ describe('EscalationsClient', () => {
         expect(calls[0].body).toEqual({post_id: POST_ID, topic: 'privacy-telemetry', note: 'hi'});
     });
 
+    it('sends the post\'s channel when the caller knows it', async () => {
+        const calls = scriptFetch({[`POST ${BASE}/api/v1/escalations`]: {status: 201, body: makeEscalation()}});
+        await client.createEscalation({post_id: POST_ID, topic: 'licensing', channel_id: 'c'.repeat(26)});
+        expect(calls[0].body).toEqual({post_id: POST_ID, topic: 'licensing', channel_id: 'c'.repeat(26)});
+    });
+
     it('omits an empty note; 200 = already escalated', async () => {
         const calls = scriptFetch({[`POST ${BASE}/api/v1/escalations`]: {status: 200, body: makeEscalation()}});
         const result = await client.createEscalation({post_id: POST_ID, topic: 'privacy-telemetry', note: ''});

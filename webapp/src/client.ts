@@ -132,6 +132,9 @@ export function createClient(basePath: string): EscalationsClient {
             if (req.note) {
                 payload.note = req.note;
             }
+            if (req.channel_id) {
+                payload.channel_id = req.channel_id;
+            }
             const {status, body} = await request(url, {
                 method: 'post',
                 headers: {'Content-Type': 'application/json'},

@@ -51,6 +51,10 @@ export interface CreateEscalationRequest {
     post_id: string;
     topic: string;
     note?: string;
+
+    /** The post's channel as this client knows it: the server reads it beside the post (one
+     * round of reads fewer) and uses it only if the post turns out to be in it. */
+    channel_id?: string;
 }
 
 /** `POST /api/v1/escalations/links`: a link raised outside Mattermost, instead of a post. */

@@ -347,7 +347,7 @@ function describeHost(host: HostSpec): void {
             expect(last.headers['x-requested-with']).toBe('XMLHttpRequest');
             expect(last.headers['content-type']).toBe('application/json');
             expect(last.headers.cookie).toContain(`MMCSRF=${CSRF_TOKEN}`);
-            expect(JSON.parse(last.body)).toEqual({post_id: USER_POST, topic: 'security-vulnerabilities', note: NOTE});
+            expect(JSON.parse(last.body)).toEqual({post_id: USER_POST, topic: 'security-vulnerabilities', note: NOTE, channel_id: CHANNEL});
         });
 
         step('the notice passes axe-core with no violations', async () => {
@@ -384,7 +384,7 @@ function describeHost(host: HostSpec): void {
             const notice = page.getByTestId('escalation-notice');
             await expect.poll(() => notice.textContent()).toContain('This message was already escalated under Security vulnerabilities.');
             expect(await notice.getByRole('link', {name: 'View the existing escalation'}).getAttribute('href')).toBe(permalink());
-            expect(JSON.parse(server.requests.filter((r) => r.method === 'POST')[2].body)).toEqual({post_id: USER_POST, topic: 'security-vulnerabilities'});
+            expect(JSON.parse(server.requests.filter((r) => r.method === 'POST')[2].body)).toEqual({post_id: USER_POST, topic: 'security-vulnerabilities', channel_id: CHANNEL});
         });
 
         step('in the dark (Onyx) theme the modal and the notice pass axe-core too', async () => {

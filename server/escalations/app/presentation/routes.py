@@ -78,7 +78,12 @@ class _Api:
                 raise InvalidRequest("post_id must be a 26-character post id.")
             topic = _field(body, "topic")
             note = _field(body, "note", required=False)
-            record, created = self._workflow.escalate(actor, post_id, topic, note)
+            # The post's channel as the client knows it: a hint that saves a round of reads,
+            # never trusted (the post's own channel decides).
+            hint = _field(body, "channel_id", required=False)
+            if hint and not _ID_RE.match(hint):
+                raise InvalidRequest("channel_id must be a 26-character channel id.")
+            record, created = self._workflow.escalate(actor, post_id, topic, note, hint)
             return json_response(record.to_api(), 201 if created else 200)
 
         return edge.run_http(call)

@@ -97,21 +97,37 @@ class Gate:
         limit): read beside the request's other reads, it saves ``take`` a read of its own."""
         return self._read(user_id) if rules.per_hour > 0 else None
 
-    def take(self, rules: Rules, user_id: str, known: Count | None = None) -> None:
-        """Count one escalation for ``user_id``, or raise ``TooManyEscalations``. ``known``:
-        the count as ``read_count`` read it; the first compare-and-set is against it, and a
-        count changed meanwhile is read again."""
+    def take(self, rules: Rules, user_id: str, known: Count | None = None) -> int | None:
+        """Count one escalation for ``user_id``, or raise ``TooManyEscalations``; the time it
+        was counted at, for ``give_back`` (``None`` without a limit). ``known``: the count as
+        ``read_count`` read it; the first compare-and-set is against it, and a count changed
+        meanwhile is read again."""
         if rules.per_hour <= 0:
-            return
+            return None
         key = keys.rate(user_id)
         for _ in range(RATE_RETRIES):
             times, raw = known if known is not None else self._read(user_id)
             known = None
             self._refuse_if_full(rules, times)
-            new = json.dumps([*times, self._now()]).encode()
+            stamp = self._now()
+            new = json.dumps([*times, stamp]).encode()
+            if self._kv.compare_and_set(key, raw, new, ttl_seconds=WINDOW_MS // 1000):
+                return stamp
+        raise Busy("Too many escalations at once; try again.")
+
+    def give_back(self, user_id: str, stamp: int) -> None:
+        """Take back the escalation ``take`` counted at ``stamp`` (one entry; none if it expired
+        meanwhile): it was counted beside a reservation that found the escalation existing."""
+        key = keys.rate(user_id)
+        for _ in range(RATE_RETRIES):
+            times, raw = self._read(user_id)
+            if stamp not in times:
+                return
+            times.remove(stamp)
+            new = json.dumps(times).encode()
             if self._kv.compare_and_set(key, raw, new, ttl_seconds=WINDOW_MS // 1000):
                 return
-        raise Busy("Too many escalations at once; try again.")
+        raise Busy("The rate count kept changing; one escalation stays counted.")
 
     def _read(self, user_id: str) -> Count:
         """The user's escalation times inside the window, and the raw value they came from."""

@@ -180,20 +180,24 @@ class Workflow:
     # --- escalate ----------------------------------------------------------------------------
 
     def escalate(
-        self, actor_id: str, post_id: str, topic_key: str, note: str = ""
+        self, actor_id: str, post_id: str, topic_key: str, note: str = "", channel_hint: str = ""
     ) -> tuple[Escalation, bool]:
         """Escalate ``post_id`` under ``topic_key``; (record, created). Idempotent per pair.
+        ``channel_hint``: the post's channel as the client believes it (read beside the post;
+        used only if the post turns out to be in it).
 
-        Order matters: the cheap checks and the idempotency check come first; the rate limit is
-        only counted for a new escalation, and the costly redaction runs only once this request
-        holds the reservation."""
+        Order matters: the cheap checks and the idempotency check come first; the rate limit
+        stays counted only for a new escalation, and the costly redaction runs only once this
+        request holds the reservation."""
         env, policy = self._require()
         gate = self._gate
-        # Two rounds of reads made together: who the actor is (and whether they are in the
-        # team), the post they escalate, the approved templates and the rate count; then,
-        # once the post is known, its channel, the actor's membership there and, if the
-        # template names them, the post's author. Refusals keep their order (not allowed, then
-        # the note and the topic, then the post).
+        hint = channel_hint if _ID_RE.match(channel_hint) else ""
+        # Reads made together: who the actor is (and whether they are in the team), the post
+        # they escalate, the approved templates, the rate count and, if the client named it,
+        # the post's channel and the actor's membership there. A second round reads what only
+        # the post tells (its channel, if the hint was not it; its author, if the template
+        # names them). Refusals keep their order (not allowed, then the note and the topic,
+        # then the post).
         first: list[object] = self._fanout.run(
             [
                 lambda: self._host.get_user(actor_id) if gate else None,
@@ -201,6 +205,10 @@ class Workflow:
                 lambda: _or_refusal(lambda: self._live_post(post_id)),
                 lambda: self.with_templates(policy),
                 lambda: gate.read_count(env.rules, actor_id) if gate else None,
+                lambda: _or_none(lambda: self._host.get_channel(hint)) if hint else None,
+                lambda: (
+                    _or_none(lambda: self._host.is_channel_member(hint, actor_id)) if hint else None
+                ),
             ]
         )
         actor = None
@@ -212,7 +220,9 @@ class Workflow:
         post = cast("PostRef | WorkflowError", first[2])
         if isinstance(post, WorkflowError):
             raise post
-        channel, author = self._readable_channel(actor_id, post, topic.template_response)
+        hinted = cast("ChannelRef | None", first[5])
+        known = (hinted, cast("bool | None", first[6])) if hint == post.channel_id else None
+        channel, author = self._readable_channel(actor_id, post, topic.template_response, known)
         self._refuse_escalation_post(env, post)
         record = self._new_record(
             env, topic, actor, actor_id, post, channel, clean_note.text, author
@@ -281,15 +291,14 @@ class Workflow:
         note_removed: int,
         count: Count | None = None,
     ) -> tuple[Escalation, bool]:
-        """Reserve ``record`` (insert-if-absent on its id), count it against the rate limit,
-        then post it with ``excerpt()``; an existing escalation of the same source and topic is
-        returned as it is (and never counted). ``count``: the actor's rate count if the caller
-        read it already."""
-        stored, created = self._store.create_if_absent(record)
+        """Reserve ``record`` (insert-if-absent on its id) and count it against the rate limit,
+        both at once, then post it with ``excerpt()``; an existing escalation of the same source
+        and topic is returned as it is (its count given back). ``count``: the actor's rate count
+        if the caller read it already."""
+        stored, created = self._reserve_counted(env, record, count)
         took_over = False
         if created:
             # Counted before the excerpt: someone over the limit makes no costly redaction.
-            self._count(env, record, count)
             shown = excerpt()
         else:
             stored, took_over = self._await_or_take_over(stored)
@@ -325,17 +334,36 @@ class Workflow:
         """The actor, if the gate looked them up (``None`` without a gate)."""
         return self._gate.check_allowed(env.rules, actor_id) if self._gate is not None else None
 
-    def _count(self, env: Environment, reserved: Escalation, known: Count | None = None) -> None:
-        """Count a new escalation against the rate limit; over it, give the reservation back.
-        (Counted after the reservation, so a repeated escalation, which finds the record, never
-        counts, without a read of its own before.)"""
-        if self._gate is None:
-            return
-        try:
-            self._gate.take(env.rules, reserved.created_by_id, known)
-        except Exception:
-            self._best_effort(self._store.discard, reserved)
-            raise
+    def _reserve_counted(
+        self, env: Environment, record: Escalation, known: Count | None
+    ) -> tuple[Escalation, bool]:
+        """Reserve ``record`` and count it against the rate limit at the same time; (stored,
+        created). Only a new escalation stays counted: a reservation that finds one existing
+        gives the count back, and a refused or failed count gives the reservation back."""
+        gate = self._gate
+        if gate is None:
+            return self._store.create_if_absent(record)
+        actor = record.created_by_id
+        reserved, counted = self._fanout.run(
+            [
+                lambda: _attempt(lambda: self._store.create_if_absent(record)),
+                lambda: _attempt(lambda: gate.take(env.rules, actor, known)),
+            ]
+        )
+        stamp, count_error = cast("tuple[int | None, Exception | None]", counted)
+        outcome, reserve_error = cast(
+            "tuple[tuple[Escalation, bool] | None, Exception | None]", reserved
+        )
+        if outcome is None or not outcome[1]:
+            if stamp is not None:  # a repeat (or no reservation at all) counts nothing
+                self._best_effort(gate.give_back, actor, stamp)
+            if outcome is None:
+                raise cast(Exception, reserve_error)
+            return outcome
+        if count_error is not None:
+            self._best_effort(self._store.discard, outcome[0])
+            raise count_error
+        return outcome
 
     def _readable_post(self, actor_id: str, post_id: str) -> tuple[PostRef, ChannelRef]:
         post = self._live_post(post_id)
@@ -351,21 +379,32 @@ class Workflow:
         return post
 
     def _readable_channel(
-        self, actor_id: str, post: PostRef, template: str | None
+        self,
+        actor_id: str,
+        post: PostRef,
+        template: str | None,
+        known: tuple[ChannelRef | None, bool | None] | None = None,
     ) -> tuple[ChannelRef, UserRef | None]:
         """The channel of ``post`` if ``actor_id`` may read it, and the post's author if
-        ``template`` names them; the three reads are made together. Membership read that way is
-        only a shortcut: a non-member, or a membership that could not be read, goes through
-        ``Host.can_read_channel``."""
+        ``template`` names them; the reads are made together. ``known``: the channel and the
+        membership, read already under the post's channel id (the channel is read again if it
+        could not be). Membership read that way is only a shortcut: a non-member, or a
+        membership that could not be read, goes through ``Host.can_read_channel``."""
         names_author = "{name}" in (template or "")
-        channel, member, author = self._fanout.run(
-            [
+        channel, member = known if known is not None and known[0] is not None else (None, None)
+        reads: list[Callable[[], object]] = []
+        if channel is None:
+            reads += [
                 lambda: self._host.get_channel(post.channel_id),
                 lambda: _or_none(lambda: self._host.is_channel_member(post.channel_id, actor_id)),
-                lambda: self._host.get_user(post.user_id) if names_author else None,
             ]
-        )
-        found = cast("ChannelRef | None", channel)
+        if names_author:
+            reads.append(lambda: self._host.get_user(post.user_id))
+        results = self._fanout.run(reads)
+        if channel is None:
+            channel, member = cast("ChannelRef | None", results[0]), cast("bool | None", results[1])
+        author = results[-1] if names_author else None
+        found = channel
         if found is None or not (member or self._host.can_read_channel(actor_id, found)):
             raise CannotReadPost("You cannot read the channel of this post.")
         return found, cast("UserRef | None", author)
@@ -1122,6 +1161,14 @@ def _or_none(call: Callable[[], T]) -> T | None:
         return call()
     except Exception:
         return None
+
+
+def _attempt(call: Callable[[], T]) -> tuple[T | None, Exception | None]:
+    """``call()`` and no error, or no result and the error it raised."""
+    try:
+        return call(), None
+    except Exception as exc:
+        return None, exc
 
 
 def _or_refusal(call: Callable[[], T]) -> T | WorkflowError:

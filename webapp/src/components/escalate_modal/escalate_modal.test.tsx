@@ -226,7 +226,7 @@ describe('Escalate modal: keyboard', () => {
         await user.keyboard('{Control>}{Enter}{/Control}');
         await waitFor(() => expect(screen.queryByRole('dialog')).not.toBeInTheDocument());
         expect(calls.find((c) => c.method === 'POST')?.body).toEqual({
-            post_id: POST_ID, topic: 'privacy-telemetry', note: 'line one\nline two',
+            post_id: POST_ID, topic: 'privacy-telemetry', note: 'line one\nline two', channel_id: makePost().channel_id,
         });
     });
 
@@ -278,7 +278,7 @@ describe('Escalate modal: submit', () => {
         expect(notice).toHaveTextContent('Escalated under Privacy/Telemetry.');
         expect(notice).toHaveTextContent('Open: waiting for a responder');
         expect(within(notice).getByRole('link', {name: 'View escalation'})).toHaveAttribute('href', escalation.permalink);
-        expect(calls.find((c) => c.method === 'POST')?.body).toEqual({post_id: POST_ID, topic: 'privacy-telemetry'});
+        expect(calls.find((c) => c.method === 'POST')?.body).toEqual({post_id: POST_ID, topic: 'privacy-telemetry', channel_id: makePost().channel_id});
         expect(pluginState(store.getState()).modal.open).toBe(false);
     });
 
