@@ -15,7 +15,7 @@ from app.fakes import FakeHost
 from app.test_escalate_reads import Counted
 from app.test_service import World
 from escalations.app.domain import keys
-from escalations.app.domain.errors import CannotReadPost, HostError, TooManyEscalations
+from escalations.app.domain.errors import Busy, CannotReadPost, HostError, TooManyEscalations
 from escalations.app.domain.kv import MemoryKV
 from escalations.app.domain.model import escalation_id
 from escalations.app.workflow.fanout import Fanout
@@ -297,3 +297,110 @@ def test_a_hinted_channel_that_cannot_be_read_falls_back() -> None:
     )
     assert created and record.channel_id == world.town.id
     assert host.failed == {"get_channel", "is_channel_member"}
+
+
+# --- what the mutation run found untested --------------------------------------------------------
+
+
+class Recorded:
+    """A host recording every call of its target's public methods with their arguments."""
+
+    def __init__(self, target: Any) -> None:
+        self._target = target
+        self.calls: list[tuple[str, tuple[Any, ...]]] = []
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self._target, name)
+        if name.startswith("_") or not callable(attr):
+            return attr
+
+        def call(*args: Any) -> Any:
+            self.calls.append((name, args))
+            return attr(*args)
+
+        return call
+
+    def args_of(self, name: str) -> list[tuple[Any, ...]]:
+        return [args for called, args in self.calls if called == name]
+
+
+def test_a_hint_that_is_no_id_and_no_hint_at_all_read_nothing_more() -> None:
+    for hint in ("", "x" * 5):
+        world = World()
+        host = Recorded(world.host)
+        post = world.post()
+        _workflow(world, host=host).escalate(world.alice.id, post, "licensing", channel_hint=hint)
+        asked = {args[0] for args in host.args_of("get_channel")}
+        asked |= {args[0] for args in host.args_of("is_channel_member")}
+        assert asked <= {world.town.id, world.env.channel.id}, hint
+
+
+def test_the_membership_shortcut_holds_without_a_hint_and_asks_about_the_actor() -> None:
+    world = World()
+    world.host.members.add((world.town.id, world.alice.id))
+    host = Recorded(world.host)
+    _workflow(world, host=host).escalate(world.alice.id, world.post(), "licensing")
+    assert (world.town.id, world.alice.id) in host.args_of("is_channel_member")
+    assert host.args_of("can_read_channel") == []  # a member: the shortcut held
+
+
+def test_a_non_member_is_checked_in_full_as_themselves() -> None:
+    world = World()
+    host = Recorded(world.host)
+    _workflow(world, host=host).escalate(world.mallory.id, world.post(), "licensing")
+    assert [args[0] for args in host.args_of("can_read_channel")] == [world.mallory.id]
+
+
+def test_a_hinted_membership_that_cannot_be_read_keeps_the_hinted_channel() -> None:
+    world = World()
+
+    class MembershipFailsOnce(FailsOnce):
+        def __getattr__(self, name: str) -> Any:
+            if name == "get_channel":
+                self.failed.add(name)  # never fails
+            return super().__getattr__(name)
+
+    host = Recorded(MembershipFailsOnce(world.host))
+    record, created = _workflow(world, host=host).escalate(
+        world.alice.id, world.post(), "licensing", channel_hint=world.town.id
+    )
+    assert created and record.channel_id == world.town.id
+    assert host.args_of("get_channel").count((world.town.id,)) == 1  # not read a second time
+
+
+def test_give_back_keeps_the_window_as_the_counts_lifetime() -> None:
+    ttls: list[int] = []
+
+    class Recording(MemoryKV):
+        def compare_and_set(
+            self, key: str, old: bytes | None, new: bytes | None, ttl_seconds: int = 0
+        ) -> bool:
+            ttls.append(ttl_seconds)
+            return super().compare_and_set(key, old, new, ttl_seconds)
+
+    kv = Recording()
+    gate = Gate(FakeHost(), kv, lambda: NOW)
+    stamp = gate.take(RULES, "u" * 26)
+    gate.take(RULES, "u" * 26)
+    assert stamp is not None
+    ttls.clear()
+    gate.give_back("u" * 26, stamp)
+    assert ttls == [WINDOW_MS // 1000]
+    assert all(isinstance(t, int) for t in ttls)
+
+
+def test_give_back_that_never_lands_says_so() -> None:
+    class Contended(MemoryKV):
+        """Every compare-and-set loses to another writer."""
+
+        def compare_and_set(
+            self, key: str, old: bytes | None, new: bytes | None, ttl_seconds: int = 0
+        ) -> bool:
+            return False
+
+    kv = Contended()
+    MemoryKV.compare_and_set(kv, keys.rate("u" * 26), None, json.dumps([NOW]).encode())
+    with pytest.raises(
+        Busy, match=r"^The rate count kept changing; one escalation stays counted\.$"
+    ):
+        Gate(FakeHost(), kv, lambda: NOW).give_back("u" * 26, NOW)
