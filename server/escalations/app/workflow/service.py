@@ -232,7 +232,7 @@ class Workflow:
             return self._redact(post.message, env.excerpt_max_chars, env.public_domains)
 
         count = cast("Count | None", first[4])
-        return self._reserve_and_publish(env, policy, record, excerpt, clean_note.removed, count)
+        return self._reserve_and_publish(env, record, excerpt, clean_note.removed, count)
 
     def escalate_link(self, actor_id: str, request: links.LinkRequest) -> tuple[Escalation, bool]:
         """Escalate a link raised outside Mattermost under a topic; (record, created).
@@ -255,9 +255,7 @@ class Workflow:
         record = links.new_record(
             base, shown, self._own_channel(actor_id, request.channel_id), clean_note.text
         )
-        return self._reserve_and_publish(
-            env, policy, record, lambda: clean_summary, clean_note.removed
-        )
+        return self._reserve_and_publish(env, record, lambda: clean_summary, clean_note.removed)
 
     def _clean_note(self, env: Environment, note: str) -> redact.Redaction:
         if len(note) > NOTE_MAX_CHARS:
@@ -285,7 +283,6 @@ class Workflow:
     def _reserve_and_publish(
         self,
         env: Environment,
-        policy: ActivePolicy,
         record: Escalation,
         excerpt: Callable[[], redact.Redaction],
         note_removed: int,
@@ -314,7 +311,7 @@ class Workflow:
                 return self._record_post(
                     env, stored, orphans[0], shown.text, removed, orphans
                 ), True
-        return self._publish_new(env, policy, stored, shown.text, removed), True
+        return self._publish_new(env, stored, shown.text, removed), True
 
     def _existing(self, env: Environment, actor_id: str, stored: Escalation) -> Escalation:
         """The answer to a repeated escalation: the stored record, if the actor may see it."""
@@ -524,7 +521,6 @@ class Workflow:
     def _publish_new(
         self,
         env: Environment,
-        policy: ActivePolicy,
         record: Escalation,
         shown: str,
         removed: tuple[int, int] = (0, 0),
@@ -750,14 +746,16 @@ class Workflow:
         record = known if known is not None and known.id == esc_id else self._store.get(esc_id)
         decide = (actor_id, verb, make_change, assignee)
         for attempt in range(STALE_RESTARTS):
-            try:
-                return self._act_on(env, policy, record, decide, answer, before_effects)
-            except _Stale:
+            if attempt:
                 # What was authorised and decided on is not what is stored (another request
                 # or node wrote since the copy was made): authorise, repair and decide again on
                 # a fresh read, as if the press had come now.
-                time.sleep(RETRY_PAUSE_SECONDS * attempt * random.random())
+                time.sleep(RETRY_PAUSE_SECONDS * (attempt - 1) * random.random())
                 record = self._store.get(esc_id)
+            try:
+                return self._act_on(env, policy, record, decide, answer, before_effects)
+            except _Stale:
+                continue
         raise Busy("The escalation is being changed by others right now; try again.")
 
     def _act_on(
