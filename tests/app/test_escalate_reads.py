@@ -16,12 +16,14 @@ from escalations.app.workflow.store import KVStore
 
 
 class Counted:
-    """A proxy counting the calls of its target's public methods (by name, and KV reads by key)."""
+    """A proxy counting the calls of its target's public methods (by name, and KV reads by key)
+    and keeping each call's arguments."""
 
     def __init__(self, target: object) -> None:
         self._target = target
         self.calls: Counter[str] = Counter()
         self.reads: Counter[str] = Counter()
+        self.log: list[tuple[str, tuple[Any, ...]]] = []
 
     def __getattr__(self, name: str) -> Any:
         attr = getattr(self._target, name)
@@ -30,11 +32,16 @@ class Counted:
 
         def call(*args: Any, **kwargs: Any) -> Any:
             self.calls[name] += 1
+            self.log.append((name, args))
             if name == "get" and args:
                 self.reads[str(args[0])] += 1
             return attr(*args, **kwargs)
 
         return call
+
+    def args_of(self, name: str) -> list[tuple[Any, ...]]:
+        """The positional arguments of every call of ``name``, in order."""
+        return [args for called, args in self.log if called == name]
 
 
 def _escalated(world: World) -> tuple[Counted, Counted, str]:

@@ -302,32 +302,10 @@ def test_a_hinted_channel_that_cannot_be_read_falls_back() -> None:
 # --- what the mutation run found untested --------------------------------------------------------
 
 
-class Recorded:
-    """A host recording every call of its target's public methods with their arguments."""
-
-    def __init__(self, target: Any) -> None:
-        self._target = target
-        self.calls: list[tuple[str, tuple[Any, ...]]] = []
-
-    def __getattr__(self, name: str) -> Any:
-        attr = getattr(self._target, name)
-        if name.startswith("_") or not callable(attr):
-            return attr
-
-        def call(*args: Any) -> Any:
-            self.calls.append((name, args))
-            return attr(*args)
-
-        return call
-
-    def args_of(self, name: str) -> list[tuple[Any, ...]]:
-        return [args for called, args in self.calls if called == name]
-
-
 def test_a_hint_that_is_no_id_and_no_hint_at_all_read_nothing_more() -> None:
     for hint in ("", "x" * 5):
         world = World()
-        host = Recorded(world.host)
+        host = Counted(world.host)
         post = world.post()
         _workflow(world, host=host).escalate(world.alice.id, post, "licensing", channel_hint=hint)
         asked = {args[0] for args in host.args_of("get_channel")}
@@ -338,7 +316,7 @@ def test_a_hint_that_is_no_id_and_no_hint_at_all_read_nothing_more() -> None:
 def test_the_membership_shortcut_holds_without_a_hint_and_asks_about_the_actor() -> None:
     world = World()
     world.host.members.add((world.town.id, world.alice.id))
-    host = Recorded(world.host)
+    host = Counted(world.host)
     _workflow(world, host=host).escalate(world.alice.id, world.post(), "licensing")
     assert (world.town.id, world.alice.id) in host.args_of("is_channel_member")
     assert host.args_of("can_read_channel") == []  # a member: the shortcut held
@@ -346,7 +324,7 @@ def test_the_membership_shortcut_holds_without_a_hint_and_asks_about_the_actor()
 
 def test_a_non_member_is_checked_in_full_as_themselves() -> None:
     world = World()
-    host = Recorded(world.host)
+    host = Counted(world.host)
     _workflow(world, host=host).escalate(world.mallory.id, world.post(), "licensing")
     assert [args[0] for args in host.args_of("can_read_channel")] == [world.mallory.id]
 
@@ -360,7 +338,7 @@ def test_a_hinted_membership_that_cannot_be_read_keeps_the_hinted_channel() -> N
                 self.failed.add(name)  # never fails
             return super().__getattr__(name)
 
-    host = Recorded(MembershipFailsOnce(world.host))
+    host = Counted(MembershipFailsOnce(world.host))
     record, created = _workflow(world, host=host).escalate(
         world.alice.id, world.post(), "licensing", channel_hint=world.town.id
     )

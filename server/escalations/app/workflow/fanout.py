@@ -36,7 +36,9 @@ class Fanout:
             return []
         # The first call always runs here: the caller's thread works too.
         futures = [None, *(self._start(call) for call in calls[1:])]
-        outcomes = [_outcome(c) if f is None else None for c, f in zip(calls, futures, strict=True)]
+        outcomes: list[tuple[T | None, BaseException | None] | None] = [
+            attempt(c) if f is None else None for c, f in zip(calls, futures, strict=True)
+        ]
         results: list[T] = []
         for i, future in enumerate(futures):
             if future is not None:
@@ -61,7 +63,8 @@ class Fanout:
         self._pool.shutdown(wait=False)
 
 
-def _outcome(call: Callable[[], T]) -> tuple[T | None, BaseException | None]:
+def attempt(call: Callable[[], T]) -> tuple[T | None, Exception | None]:
+    """``call()`` and no error, or no result and the error it raised."""
     try:
         return call(), None
     except Exception as exc:

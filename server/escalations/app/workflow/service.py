@@ -65,7 +65,7 @@ from escalations.app.domain.ports import (
 from escalations.app.views import render, sentences
 from escalations.app.workflow import excerpt, guard, once, outreach, templates
 from escalations.app.workflow.afterwards import Afterwards
-from escalations.app.workflow.fanout import Fanout
+from escalations.app.workflow.fanout import Fanout, attempt
 from escalations.app.workflow.gate import DEFAULT_PER_HOUR, WHO_TEAM, Count, Gate, Rules
 from escalations.app.workflow.index import Summary
 from escalations.app.workflow.later import Later
@@ -343,8 +343,8 @@ class Workflow:
         actor = record.created_by_id
         reserved, counted = self._fanout.run(
             [
-                lambda: _attempt(lambda: self._store.create_if_absent(record)),
-                lambda: _attempt(lambda: gate.take(env.rules, actor, known)),
+                lambda: attempt(lambda: self._store.create_if_absent(record)),
+                lambda: attempt(lambda: gate.take(env.rules, actor, known)),
             ]
         )
         stamp, count_error = cast("tuple[int | None, Exception | None]", counted)
@@ -401,10 +401,9 @@ class Workflow:
         if channel is None:
             channel, member = cast("ChannelRef | None", results[0]), cast("bool | None", results[1])
         author = results[-1] if names_author else None
-        found = channel
-        if found is None or not (member or self._host.can_read_channel(actor_id, found)):
+        if channel is None or not (member or self._host.can_read_channel(actor_id, channel)):
             raise CannotReadPost("You cannot read the channel of this post.")
-        return found, cast("UserRef | None", author)
+        return channel, cast("UserRef | None", author)
 
     def _new_record(
         self,
@@ -745,12 +744,12 @@ class Workflow:
         env, policy = self._require()
         record = known if known is not None and known.id == esc_id else self._store.get(esc_id)
         decide = (actor_id, verb, make_change, assignee)
-        for attempt in range(STALE_RESTARTS):
-            if attempt:
+        for round_ in range(STALE_RESTARTS):
+            if round_:
                 # What was authorised and decided on is not what is stored (another request
                 # or node wrote since the copy was made): authorise, repair and decide again on
                 # a fresh read, as if the press had come now.
-                time.sleep(RETRY_PAUSE_SECONDS * (attempt - 1) * random.random())
+                time.sleep(RETRY_PAUSE_SECONDS * (round_ - 1) * random.random())
                 record = self._store.get(esc_id)
             try:
                 return self._act_on(env, policy, record, decide, answer, before_effects)
@@ -1159,14 +1158,6 @@ def _or_none(call: Callable[[], T]) -> T | None:
         return call()
     except Exception:
         return None
-
-
-def _attempt(call: Callable[[], T]) -> tuple[T | None, Exception | None]:
-    """``call()`` and no error, or no result and the error it raised."""
-    try:
-        return call(), None
-    except Exception as exc:
-        return None, exc
 
 
 def _or_refusal(call: Callable[[], T]) -> T | WorkflowError:
